@@ -1,0 +1,42 @@
+#pragma once
+// CPU compute kernels, row-major, templated on float and double. GEMMs go to
+// OpenBLAS; the memory-bound kernels are the project's own single-pass loops.
+#include <cstdint>
+
+namespace flopwall::kernels::cpu {
+
+// C[m,n] = A[m,k] · op(B) where op(B) = B[k,n] or, with trans_b, B[n,k]ᵀ.
+template <class T>
+void gemm(bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* a, std::int64_t lda,
+          const T* b, std::int64_t ldb, T* c, std::int64_t ldc);
+
+// Per row of x[rows, cols]: y = (x − mean)/sqrt(var + eps)·gamma + beta.
+template <class T>
+void layernorm(const T* x, const T* gamma, const T* beta, T* y, std::int64_t rows, std::int64_t cols);
+inline constexpr double k_layernorm_eps = 1e-5;
+
+// Each of `matrices` [seq, seq] blocks: row i becomes softmax(row[0..i]) and
+// zeros past the diagonal (the causal mask).
+template <class T>
+void causal_softmax(T* scores, std::int64_t matrices, std::int64_t seq);
+
+// GELU, tanh approximation (GPT-2 / Megatron), in place.
+template <class T>
+void gelu(T* x, std::int64_t count);
+
+// out = x + y.
+template <class T>
+void residual_add(const T* x, const T* y, T* out, std::int64_t count);
+
+// qkv is [batch·seq, 3·heads·head_dim] with Q | K | V column blocks.
+// scores[(b·heads + j)·seq + i, :] = Q_bj[i] · K_bjᵀ / sqrt(head_dim).
+template <class T>
+void attention_scores(const T* qkv, T* scores, std::int64_t batch, std::int64_t heads, std::int64_t seq,
+                      std::int64_t head_dim);
+
+// context[b·seq + i, j·head_dim + :] = P_bj[i] · V_bj.
+template <class T>
+void attention_context(const T* scores, const T* qkv, T* context, std::int64_t batch, std::int64_t heads,
+                       std::int64_t seq, std::int64_t head_dim);
+
+}  // namespace flopwall::kernels::cpu

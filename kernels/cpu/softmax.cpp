@@ -1,0 +1,32 @@
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/cpu/kernels.hpp"
+
+namespace flopwall::kernels::cpu {
+
+// Max-subtracted softmax over the causal prefix of each row; masked entries
+// are written as exact zeros so the context GEMM can run over full rows.
+template <class T>
+void causal_softmax(T* scores, std::int64_t matrices, std::int64_t seq) {
+  for (std::int64_t m = 0; m < matrices; ++m) {
+    for (std::int64_t i = 0; i < seq; ++i) {
+      T* row = scores + (m * seq + i) * seq;
+      const std::int64_t len = i + 1;
+      const T mx = *std::max_element(row, row + len);
+      T sum = 0;
+      for (std::int64_t j = 0; j < len; ++j) {
+        row[j] = std::exp(row[j] - mx);
+        sum += row[j];
+      }
+      const T inv = T{1} / sum;
+      for (std::int64_t j = 0; j < len; ++j) row[j] *= inv;
+      std::fill(row + len, row + seq, T{0});
+    }
+  }
+}
+
+template void causal_softmax<float>(float*, std::int64_t, std::int64_t);
+template void causal_softmax<double>(double*, std::int64_t, std::int64_t);
+
+}  // namespace flopwall::kernels::cpu

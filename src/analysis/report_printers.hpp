@@ -1,0 +1,15 @@
+#pragma once
+// Renderers of a RunReport; they format, never compute.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "analysis/run_report.hpp"
+
+namespace flopwall {
+
+std::string render_text(const RunReport& report);
+nlohmann::json report_json(const RunReport& report);
+// Tidy long format: table,key,metric,value (one row per figure).
+std::string render_csv(const RunReport& report);
+
+}  // namespace flopwall

@@ -1,0 +1,124 @@
+#include "backend/cpu_device.hpp"
+
+#include <cblas.h>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <new>
+#include <span>
+#include <stdexcept>
+
+#include "backend/steady_timer.hpp"
+#include "core/units.hpp"
+#include "kernels/cpu/kernels.hpp"
+#include "runtime/host_info.hpp"
+
+namespace flopwall {
+namespace {
+
+// Cache-line aligned so BLAS and the vectorised loops start on a line.
+template <class T>
+class HostBuffer {
+ public:
+  explicit HostBuffer(std::int64_t elements) : m_size(static_cast<std::size_t>(elements)) {
+    const std::size_t bytes = ((m_size * sizeof(T) + 63) / 64) * 64;
+    m_data = static_cast<T*>(std::aligned_alloc(64, bytes == 0 ? 64 : bytes));
+    if (!m_data) throw std::bad_alloc();
+  }
+  HostBuffer(HostBuffer&& o) noexcept : m_data(o.m_data), m_size(o.m_size) { o.m_data = nullptr; }
+  HostBuffer(const HostBuffer&) = delete;
+  HostBuffer& operator=(const HostBuffer&) = delete;
+  HostBuffer& operator=(HostBuffer&&) = delete;
+  ~HostBuffer() { std::free(m_data); }
+  T* data() const noexcept { return m_data; }
+  std::span<T> span() const noexcept { return {m_data, m_size}; }
+
+ private:
+  T* m_data = nullptr;
+  std::size_t m_size = 0;
+};
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+template <class T>
+class CpuDevice final : public Device {
+ public:
+  explicit CpuDevice(int blas_threads) : m_blas_threads(blas_threads), m_host(read_host_info()) {
+    openblas_set_num_threads(blas_threads);
+  }
+
+  std::string description() const override {
+    return fmt::format("cpu: {} ({} cores, {} NUMA nodes, {}), {} OpenBLAS thread{}", m_host.cpu_model,
+                       m_host.cores, m_host.numa_nodes, units::bytes(static_cast<double>(m_host.memory_bytes)),
+                       m_blas_threads, m_blas_threads == 1 ? "" : "s");
+  }
+
+  void prepare(const Plan& plan) override {
+    m_buffers.clear();
+    m_buffers.reserve(plan.buffers.size());
+    for (const BufferSpec& spec : plan.buffers) {
+      m_buffers.emplace_back(spec.elements());
+      fill_buffer<T>(spec, m_buffers.back().span());
+    }
+    m_timer = std::make_unique<SteadyTimer>(plan.ops.size());
+  }
+
+  void execute(const Op& op) override {
+    namespace k = kernels::cpu;
+    std::visit(Overloaded{
+                   [&](const GemmOp& g) {
+                     k::gemm<T>(false, g.m, g.n, g.k, T{1}, at(g.a), g.k, at(g.b), g.n, at(g.c), g.n);
+                   },
+                   [&](const AttentionScoreOp& a) {
+                     k::attention_scores<T>(at(a.qkv), at(a.scores), a.batch, a.heads, a.seq, a.head_dim);
+                   },
+                   [&](const CausalSoftmaxOp& s) { k::causal_softmax<T>(at(s.scores), s.matrices, s.seq); },
+                   [&](const AttentionContextOp& a) {
+                     k::attention_context<T>(at(a.scores), at(a.qkv), at(a.context), a.batch, a.heads, a.seq,
+                                             a.head_dim);
+                   },
+                   [&](const LayerNormOp& l) {
+                     const T* params = at(l.params);
+                     k::layernorm<T>(at(l.x), params, params + l.cols, at(l.y), l.rows, l.cols);
+                   },
+                   [&](const GeluOp& g) { k::gelu<T>(at(g.x), g.count); },
+                   [&](const ResidualAddOp& r) { k::residual_add<T>(at(r.x), at(r.y), at(r.out), r.count); },
+                   [&](const AllReduceOp&) {
+                     throw std::logic_error("allreduce reached the device; comm ops go to the communicator");
+                   },
+               },
+               op.params);
+  }
+
+  void* buffer(BufferId id) override { return at(id); }
+
+  std::vector<double> read_buffer(BufferId id) override {
+    const auto s = m_buffers.at(static_cast<std::size_t>(id)).span();
+    return {s.begin(), s.end()};
+  }
+
+  OpTimer& timer() override { return *m_timer; }
+
+ private:
+  T* at(BufferId id) const noexcept { return m_buffers[static_cast<std::size_t>(id)].data(); }
+
+  int m_blas_threads;
+  HostInfo m_host;
+  std::vector<HostBuffer<T>> m_buffers;
+  std::unique_ptr<SteadyTimer> m_timer;
+};
+
+}  // namespace
+
+std::unique_ptr<Device> make_cpu_device(DType dtype, int blas_threads) {
+  switch (dtype) {
+    case DType::fp32: return std::make_unique<CpuDevice<float>>(blas_threads);
+    case DType::fp64: return std::make_unique<CpuDevice<double>>(blas_threads);
+  }
+  throw std::logic_error("unhandled dtype");
+}
+
+}  // namespace flopwall

@@ -1,0 +1,13 @@
+#pragma once
+// The subcommands; each returns the process exit code. `args` excludes the
+// program name and the subcommand itself.
+#include <string>
+#include <vector>
+
+namespace flopwall {
+
+int run_command(int argc, char** argv, const std::vector<std::string>& args);
+int report_command(const std::vector<std::string>& args);
+int version_command();
+
+}  // namespace flopwall

@@ -1,0 +1,49 @@
+// `flopwall report FILE.h5`: analysis of a trace, no MPI needed.
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "analysis/report_printers.hpp"
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "trace/trace_reader.hpp"
+
+namespace flopwall {
+namespace po = boost::program_options;
+
+int report_command(const std::vector<std::string>& args) {
+  po::options_description opts("Usage: flopwall report FILE.h5 [options]\n\nOptions");
+  opts.add_options()("help,h", "show this help")(
+      "format", po::value<std::string>()->default_value("text"), "text | json | csv")(
+      "file", po::value<std::string>(), "trace file written by 'flopwall run'");
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(fmt::format("flopwall report: {}; see 'flopwall report --help'", e.what()));
+  }
+  if (vm.count("help")) {
+    std::cout << opts;
+    return k_exit_ok;
+  }
+  const std::string format = vm["format"].as<std::string>();
+  if (format != "text" && format != "json" && format != "csv")
+    throw UsageError(fmt::format("--format '{}' is not valid; valid: text, json, csv", format));
+  if (!vm.count("file")) throw UsageError("flopwall report needs a trace file: flopwall report FILE.h5");
+
+  const std::string path = vm["file"].as<std::string>();
+  const RunReport report = analyze_run(read_trace(path), path);
+  if (format == "json")
+    std::cout << report_json(report).dump(2) << '\n';
+  else if (format == "csv")
+    std::cout << render_csv(report);
+  else
+    std::cout << render_text(report);
+  return k_exit_ok;
+}
+
+}  // namespace flopwall

@@ -1,0 +1,162 @@
+// `flopwall run`: plan, execute, record, write the trace.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "backend/backend_factory.hpp"
+#include "cli/commands.hpp"
+#include "cli/run_config.hpp"
+#include "collectives/mpi/mpi_communicator.hpp"
+#include "core/error.hpp"
+#include "core/units.hpp"
+#include "core/version.hpp"
+#include "runtime/host_info.hpp"
+#include "runtime/mpi_check.hpp"
+#include "runtime/mpi_environment.hpp"
+#include "runtime/run_metadata.hpp"
+#include "runtime/runner.hpp"
+#include "trace/trace_writer.hpp"
+
+namespace flopwall {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs `step` on every rank and turns a UsageError on any of them into the
+// same UsageError on all, so the job ends together with exit 2.
+template <class F>
+void agreed(MPI_Comm comm, F&& step) {
+  std::optional<std::string> error;
+  try {
+    step();
+  } catch (const UsageError& e) {
+    error = e.what();
+  }
+  agree_on_usage_error(comm, error);
+}
+
+std::optional<std::string> output_path_problem(const std::string& path) {
+  const fs::path p(path);
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) return fmt::format("--out '{}' is a directory; give a file path such as {}/run.h5", path, path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec))
+    return fmt::format("--out '{}' cannot be written: directory '{}' does not exist", path, dir.string());
+  if (access(dir.c_str(), W_OK) != 0)
+    return fmt::format("--out '{}' cannot be written: directory '{}' is not writable", path, dir.string());
+  return std::nullopt;
+}
+
+std::string default_output_path() {
+  std::error_code ec;
+  fs::create_directories("results", ec);
+  return fmt::format("results/{}-run.h5", utc_timestamp_compact());
+}
+
+// The whole job's memory on this node must fit in what the node has free.
+std::optional<std::string> memory_problem(const Plan& plan, MPI_Comm node_comm) {
+  std::uint64_t mine = plan.buffer_bytes(), node_total = 0;
+  FLOPWALL_MPI_CHECK(MPI_Allreduce(&mine, &node_total, 1, MPI_UINT64_T, MPI_SUM, node_comm));
+  const std::uint64_t available = host_available_memory_bytes();
+  if (available == 0 || static_cast<double>(node_total) <= 0.9 * static_cast<double>(available)) return std::nullopt;
+  return fmt::format(
+      "the model needs {} per rank ({} on this node) but the node has {} available; "
+      "reduce --layers, --seq or --batch, or raise --tp",
+      units::bytes(static_cast<double>(mine)), units::bytes(static_cast<double>(node_total)),
+      units::bytes(static_cast<double>(available)));
+}
+
+std::vector<OpInfo> op_vocabulary(const Plan& plan) {
+  std::vector<OpInfo> ops;
+  for (const Op& op : plan.ops)
+    ops.push_back({.name = op.name, .kind = std::string(op_kind_name(op.kind)), .layer = op.layer,
+                   .group = std::string(comm_group_name(op.group))});
+  return ops;
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(argv[i]);
+  return line;
+}
+
+int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector<std::string>& args) {
+  const MPI_Comm world = MPI_COMM_WORLD;
+  const bool root = mpi.rank() == 0;
+
+  RunConfig cfg;
+  ParallelLayout layout{.world_size = mpi.size()};
+  agreed(world, [&] {
+    cfg = parse_run_options(args);
+    if (cfg.help) return;
+    cfg.backend = resolve_backend(cfg.backend);
+    layout.tp = cfg.tp == 0 ? mpi.size() : cfg.tp;
+    validate_layout(cfg.shape, layout);
+  });
+  if (cfg.help) {
+    if (root) fmt::print("{}", cfg.help_text);
+    return k_exit_ok;
+  }
+
+  if (root && cfg.out.empty()) cfg.out = default_output_path();
+  cfg.out = broadcast_string(world, cfg.out);
+  agree_on_usage_error(world, output_path_problem(cfg.out));
+
+  const Plan plan = build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
+  agree_on_usage_error(world, memory_problem(plan, mpi.node_comm()));
+
+  std::unique_ptr<Device> device;
+  agreed(world, [&] { device = make_device(cfg.backend, cfg.dtype, cfg.threads); });
+  MpiCommunicator comm(world, layout);
+  device->prepare(plan);
+
+  const ClockEstimate clock = estimate_clock_offset(world);
+  Recorder recorder(plan, cfg.iterations);
+  run_plan(plan, *device, comm, recorder, clock,
+           {.iterations = cfg.iterations, .warmup = cfg.warmup, .progress = root && !cfg.quiet});
+
+  TraceHeader header{.tool_version = build_info::k_version,
+                     .created_utc = utc_timestamp_iso(),
+                     .command_line = cmd,
+                     .config_json = run_config_json(cfg, layout),
+                     .world_size = mpi.size(),
+                     .backend = cfg.backend,
+                     .meta = library_versions(),
+                     .environment = captured_environment()};
+  const HostInfo host = read_host_info();
+  header.meta.emplace_back("host_cpu_model", host.cpu_model);
+  header.meta.emplace_back("host_cores", std::to_string(host.cores));
+  header.meta.emplace_back("host_numa_nodes", std::to_string(host.numa_nodes));
+  header.meta.emplace_back("host_memory_bytes", std::to_string(host.memory_bytes));
+  header.meta.emplace_back("blas_threads_per_rank", std::to_string(cfg.threads));
+
+  const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = device->description(),
+                    .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns};
+  write_trace(world, cfg.out, header, op_vocabulary(plan), me, recorder.events());
+  if (root)
+    fmt::print(stderr, "flopwall: wrote {} ({} ranks, {} timed iterations); see 'flopwall report {}'\n", cfg.out,
+               mpi.size(), cfg.iterations, cfg.out);
+  return k_exit_ok;
+}
+
+}  // namespace
+
+int run_command(int argc, char** argv, const std::vector<std::string>& args) {
+  const std::string cmd = command_line(argc, argv);
+  MpiEnvironment mpi(argc, argv);
+  try {
+    return run_job(mpi, cmd, args);
+  } catch (const UsageError&) {
+    throw;  // every rank agreed on it: finalise normally, main prints it once
+  } catch (const std::exception& e) {
+    // Peers may be blocked in a collective: abort the whole job, never hang.
+    fmt::print(stderr, "rank {}: {}\n", mpi.rank(), e.what());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, k_exit_runtime_error);
+  }
+  return k_exit_runtime_error;
+}
+
+}  // namespace flopwall

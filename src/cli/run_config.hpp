@@ -1,0 +1,36 @@
+#pragma once
+// Everything `flopwall run` was asked to do, after parsing and defaults.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/dtype.hpp"
+#include "model/model_shape.hpp"
+
+namespace flopwall {
+
+struct RunConfig {
+  std::string backend;  // "cpu", "cuda", or empty for the default
+  std::string model = "tiny";
+  ModelShape shape;
+  int tp = 0;  // 0: the world size
+  DType dtype = DType::fp32;
+  int iterations = 20;
+  int warmup = 3;
+  int threads = 1;  // OpenBLAS threads per rank
+  std::string out;  // empty: results/<UTC timestamp>-run.h5
+  std::string config_file;
+  bool quiet = false;
+  bool help = false;
+  std::string help_text;
+};
+
+// Parses `flopwall run` arguments (argv without the program and subcommand)
+// and an optional INI config file; command-line values win over the file.
+// Throws UsageError with one line on bad input.
+RunConfig parse_run_options(const std::vector<std::string>& args);
+
+// The resolved configuration as stored in the trace's config_json.
+std::string run_config_json(const RunConfig& config, const ParallelLayout& layout);
+
+}  // namespace flopwall

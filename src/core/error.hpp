@@ -1,0 +1,29 @@
+#pragma once
+// Two kinds of failure, two exit codes: bad input the user can fix (exit 2)
+// and a run-time failure (exit 1, whole job aborted).
+#include <stdexcept>
+#include <string>
+
+namespace flopwall {
+
+inline constexpr int k_exit_ok = 0;
+inline constexpr int k_exit_runtime_error = 1;
+inline constexpr int k_exit_usage_error = 2;
+
+// Bad input: a value on the command line, in a config file, in the
+// environment or in a trace file. The message is one line naming the value
+// and what would be valid.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The rank of this process in MPI_COMM_WORLD once MPI is up, -1 before; the
+// check macros put it into their messages.
+int process_rank() noexcept;
+void set_process_rank(int rank) noexcept;
+
+// Builds "file:line: rank R: call failed: detail" for the per-library checks.
+std::string failure_message(const char* file, int line, const char* call, const std::string& detail);
+
+}  // namespace flopwall

@@ -1,0 +1,54 @@
+// flopwall: FLOPs are the plan, seconds are the truth.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+
+namespace {
+
+constexpr const char* k_usage =
+    "Usage: flopwall <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  run       run transformer layers on every MPI rank and write an HDF5 trace\n"
+    "  report    summarise a trace: FLOPs next to seconds, per op and per rank\n"
+    "\n"
+    "  flopwall --version    versions, git revision and compiled-in backends\n"
+    "  flopwall <command> --help\n";
+
+int dispatch(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(k_usage, stderr);
+    return flopwall::k_exit_usage_error;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "--version" || command == "version") return flopwall::version_command();
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(k_usage, stdout);
+    return flopwall::k_exit_ok;
+  }
+  if (command == "run") return flopwall::run_command(argc, argv, args);
+  if (command == "report") return flopwall::report_command(args);
+  throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, report, --version", command));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const flopwall::UsageError& e) {
+    // Every rank reached the same verdict; one of them says it.
+    if (flopwall::process_rank() <= 0) fmt::print(stderr, "flopwall: error: {}\n", e.what());
+    return flopwall::k_exit_usage_error;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "rank {}: {}\n", std::max(0, flopwall::process_rank()), e.what());
+    return flopwall::k_exit_runtime_error;
+  }
+}

@@ -1,0 +1,46 @@
+#pragma once
+// What a device allocates for a plan, and the deterministic values it starts
+// with. Weights are defined on the *global* (unsplit) matrix and each rank
+// fills only its shard, so a TP=2 run computes exactly what TP=1 computes.
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace flopwall {
+
+enum class BufferFill : std::uint8_t {
+  zero,       // activations and scratch
+  input,      // the block input: values depend on (replica, token, column)
+  weight,     // a shard of a global weight matrix, see WeightShard
+  layernorm,  // [gamma | beta], replicated on every rank
+};
+
+// Local element (r, c) of a [rows, cols] shard maps to the global matrix as
+//   global_row = row_offset + r
+//   global_col = (c / block_cols) · block_stride + col_offset + c % block_cols
+// which covers a plain column split (one block), a row split, and the packed
+// QKV projection (three column blocks Q | K | V, each split by heads).
+struct WeightShard {
+  std::int64_t global_rows = 0;
+  std::int64_t row_offset = 0;
+  std::int64_t block_cols = 0;
+  std::int64_t block_stride = 0;
+  std::int64_t col_offset = 0;
+};
+
+struct BufferSpec {
+  std::string name;
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+  BufferFill fill = BufferFill::zero;
+  std::uint64_t seed = 0;  // distinguishes weight matrices and replicas
+  WeightShard shard;
+
+  std::int64_t elements() const noexcept { return rows * cols; }
+};
+
+// Fills `out` (spec.elements() values) with the buffer's initial contents.
+template <class T>
+void fill_buffer(const BufferSpec& spec, std::span<T> out);
+
+}  // namespace flopwall

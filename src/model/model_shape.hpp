@@ -1,0 +1,35 @@
+#pragma once
+// The shape of the transformer being run and how it is split over ranks.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flopwall {
+
+struct ModelShape {
+  std::int64_t hidden = 0;  // h
+  std::int64_t heads = 0;   // attention heads (standard multi-head attention)
+  std::int64_t ffn = 0;     // f, MLP inner size
+  std::int64_t layers = 0;  // transformer blocks per iteration
+  std::int64_t seq = 0;     // s, tokens per sequence
+  std::int64_t batch = 0;   // sequences per data-parallel replica
+
+  std::int64_t head_dim() const noexcept { return hidden / heads; }
+  std::int64_t tokens() const noexcept { return batch * seq; }  // per replica
+};
+
+struct ParallelLayout {
+  int world_size = 1;
+  int tp = 1;  // tensor-parallel degree; consecutive ranks share a TP group
+  int dp() const noexcept { return world_size / tp; }
+};
+
+// Named shapes; throws UsageError listing the valid names.
+ModelShape model_preset(std::string_view name);
+std::vector<std::string> model_preset_names();
+
+// Throws UsageError with one line naming the first inconsistent value.
+void validate_layout(const ModelShape& shape, const ParallelLayout& layout);
+
+}  // namespace flopwall

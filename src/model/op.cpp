@@ -1,0 +1,24 @@
+#include "model/op.hpp"
+
+namespace flopwall {
+
+std::string_view op_kind_name(OpKind k) noexcept {
+  switch (k) {
+    case OpKind::compute: return "compute";
+    case OpKind::comm: return "comm";
+    case OpKind::memory: return "memory";
+  }
+  return "?";
+}
+
+std::string_view comm_group_name(CommGroup g) noexcept {
+  switch (g) {
+    case CommGroup::none: return "none";
+    case CommGroup::tp: return "tp";
+    case CommGroup::dp: return "dp";
+    case CommGroup::world: return "world";
+  }
+  return "?";
+}
+
+}  // namespace flopwall

@@ -1,0 +1,75 @@
+#pragma once
+// One operation of an iteration on one rank, with the analytic work it does.
+// The Plan computes FLOPs and bytes once here; backends only execute.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace flopwall {
+
+enum class OpKind : std::uint8_t { compute = 0, comm = 1, memory = 2 };
+enum class CommGroup : std::uint8_t { none = 0, tp = 1, dp = 2, world = 3 };
+
+std::string_view op_kind_name(OpKind k) noexcept;
+std::string_view comm_group_name(CommGroup g) noexcept;
+
+using BufferId = std::int32_t;
+
+// C[m,n] = A[m,k] · B[k,n], row-major, leading dimensions = row lengths.
+struct GemmOp {
+  BufferId a, b, c;
+  std::int64_t m, n, k;
+};
+// Per (sequence, head): scores = Q·Kᵀ / sqrt(d), read from the packed
+// [tokens, 3·heads·d] QKV buffer (Q | K | V column blocks).
+struct AttentionScoreOp {
+  BufferId qkv, scores;
+  std::int64_t batch, heads, seq, head_dim;
+};
+// Row-wise softmax over the causal prefix of each [seq, seq] score matrix.
+struct CausalSoftmaxOp {
+  BufferId scores;
+  std::int64_t matrices, seq;
+};
+// Per (sequence, head): context = P·V into columns head·d of [tokens, heads·d].
+struct AttentionContextOp {
+  BufferId scores, qkv, context;
+  std::int64_t batch, heads, seq, head_dim;
+};
+// y = (x - mean) / sqrt(var + eps) · gamma + beta over each row; params = [gamma | beta].
+struct LayerNormOp {
+  BufferId x, params, y;
+  std::int64_t rows, cols;
+};
+// x = gelu(x), tanh approximation, in place.
+struct GeluOp {
+  BufferId x;
+  std::int64_t count;
+};
+// out = x + y (out differs from both, so the block input is never overwritten).
+struct ResidualAddOp {
+  BufferId x, y, out;
+  std::int64_t count;
+};
+// In-place sum over the op's communicator group.
+struct AllReduceOp {
+  BufferId x;
+  std::int64_t count;
+};
+
+using OpParams = std::variant<GemmOp, AttentionScoreOp, CausalSoftmaxOp, AttentionContextOp, LayerNormOp,
+                              GeluOp, ResidualAddOp, AllReduceOp>;
+
+struct Op {
+  std::string name;  // e.g. "qkv_proj"; (name, layer) identifies the op
+  OpKind kind = OpKind::compute;
+  int layer = -1;  // -1 for ops outside any layer
+  CommGroup group = CommGroup::none;
+  OpParams params;
+  std::uint64_t flops = 0;       // model FLOPs (docs/metrics.md)
+  std::uint64_t bytes_mem = 0;   // bytes through memory, minimum traffic
+  std::uint64_t bytes_comm = 0;  // bytes this rank sends on the wire
+};
+
+}  // namespace flopwall

@@ -1,0 +1,26 @@
+#include "model/plan.hpp"
+
+namespace flopwall {
+
+RankPosition rank_position(const ParallelLayout& layout, int world_rank) noexcept {
+  return {.tp_rank = world_rank % layout.tp, .dp_rank = world_rank / layout.tp};
+}
+
+BufferId Plan::add_buffer(BufferSpec spec) {
+  buffers.push_back(std::move(spec));
+  return static_cast<BufferId>(buffers.size() - 1);
+}
+
+std::uint64_t Plan::flops_per_iteration() const noexcept {
+  std::uint64_t total = 0;
+  for (const Op& op : ops) total += op.flops;
+  return total;
+}
+
+std::uint64_t Plan::buffer_bytes() const noexcept {
+  std::uint64_t total = 0;
+  for (const BufferSpec& b : buffers) total += static_cast<std::uint64_t>(b.elements());
+  return total * static_cast<std::uint64_t>(dtype_size_bytes(dtype));
+}
+
+}  // namespace flopwall

@@ -1,0 +1,38 @@
+#pragma once
+// The ordered ops of one iteration on one rank, with the buffers they use.
+#include <cstdint>
+#include <vector>
+
+#include "core/dtype.hpp"
+#include "model/buffer_spec.hpp"
+#include "model/model_shape.hpp"
+#include "model/op.hpp"
+
+namespace flopwall {
+
+// Where this rank sits in the layout: TP groups are consecutive world ranks.
+struct RankPosition {
+  int tp_rank = 0;
+  int dp_rank = 0;
+};
+RankPosition rank_position(const ParallelLayout& layout, int world_rank) noexcept;
+
+struct Plan {
+  ModelShape shape;
+  ParallelLayout layout;
+  RankPosition position;
+  DType dtype = DType::fp32;
+  std::vector<BufferSpec> buffers;
+  std::vector<Op> ops;
+  BufferId output = -1;  // the residual stream after the last layer
+
+  BufferId add_buffer(BufferSpec spec);
+  std::uint64_t flops_per_iteration() const noexcept;
+  std::uint64_t buffer_bytes() const noexcept;  // everything a device allocates
+};
+
+// Megatron-LM style tensor-parallel forward pass (prefill) of shape.layers
+// dense transformer blocks; docs/metrics.md gives every op's accounting.
+Plan build_transformer_plan(const ModelShape& shape, const ParallelLayout& layout, int world_rank, DType dtype);
+
+}  // namespace flopwall

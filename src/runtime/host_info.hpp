@@ -1,0 +1,21 @@
+#pragma once
+// The host's processor and memory, read through hwloc.
+#include <cstdint>
+#include <string>
+
+namespace flopwall {
+
+struct HostInfo {
+  std::string cpu_model;
+  int packages = 0;
+  int cores = 0;
+  int hardware_threads = 0;
+  int numa_nodes = 0;
+  std::uint64_t memory_bytes = 0;
+};
+
+HostInfo read_host_info();
+// Bytes the kernel reports as available for new allocations (MemAvailable).
+std::uint64_t host_available_memory_bytes();
+
+}  // namespace flopwall

@@ -1,0 +1,64 @@
+#pragma once
+// MPI for the process's lifetime: initialised on construction, finalised on
+// destruction. Also the few facts about the job every part needs.
+#include <mpi.h>
+
+#include <optional>
+#include <string>
+
+namespace flopwall {
+
+// A communicator this process owns; freed when the handle goes away.
+class MpiComm {
+ public:
+  MpiComm() = default;
+  explicit MpiComm(MPI_Comm comm) noexcept : m_comm(comm) {}
+  MpiComm(MpiComm&& other) noexcept : m_comm(other.m_comm) { other.m_comm = MPI_COMM_NULL; }
+  MpiComm& operator=(MpiComm&& other) noexcept;
+  MpiComm(const MpiComm&) = delete;
+  MpiComm& operator=(const MpiComm&) = delete;
+  ~MpiComm();
+
+  MPI_Comm get() const noexcept { return m_comm; }
+  int rank() const;
+  int size() const;
+
+ private:
+  MPI_Comm m_comm = MPI_COMM_NULL;
+};
+
+// Splits `parent` into groups of equal `color`, ordered by `key`.
+MpiComm split_comm(MPI_Comm parent, int color, int key);
+
+class MpiEnvironment {
+ public:
+  MpiEnvironment(int& argc, char**& argv);
+  MpiEnvironment(const MpiEnvironment&) = delete;
+  MpiEnvironment& operator=(const MpiEnvironment&) = delete;
+  ~MpiEnvironment();
+
+  int rank() const noexcept { return m_rank; }
+  int size() const noexcept { return m_size; }
+  int local_rank() const noexcept { return m_local_rank; }
+  int local_size() const noexcept { return m_local_size; }
+  MPI_Comm node_comm() const noexcept { return m_node.get(); }
+  const std::string& hostname() const noexcept { return m_hostname; }
+
+ private:
+  int m_rank = 0;
+  int m_size = 1;
+  int m_local_rank = 0;
+  int m_local_size = 1;
+  MpiComm m_node;
+  std::string m_hostname;
+};
+
+// Collective over `comm`: if any rank has an error, every rank throws a
+// UsageError carrying the message of the lowest failing rank, so bad input
+// found on one rank ends the whole job with exit 2 instead of a hang.
+void agree_on_usage_error(MPI_Comm comm, const std::optional<std::string>& local_error);
+
+// Collective: rank 0's string on every rank.
+std::string broadcast_string(MPI_Comm comm, std::string value);
+
+}  // namespace flopwall

@@ -1,0 +1,95 @@
+#include "runtime/run_metadata.hpp"
+
+#include <boost/version.hpp>
+#include <cblas.h>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <hdf5.h>
+#include <hwloc.h>
+#include <mpi.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <string_view>
+
+#include "core/version.hpp"
+
+extern char** environ;
+
+namespace flopwall {
+namespace {
+
+std::string mpi_library_version() {
+  // Allowed before MPI_Init (MPI-3), so --version works without mpirun.
+  std::array<char, MPI_MAX_LIBRARY_VERSION_STRING> text{};
+  int len = 0;
+  if (MPI_Get_library_version(text.data(), &len) != MPI_SUCCESS) return "unknown";
+  std::string v(text.data(), static_cast<std::size_t>(len));
+  const auto newline = v.find_first_of("\r\n,");
+  return newline == std::string::npos ? v : v.substr(0, newline);
+}
+
+std::string hdf5_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  return fmt::format("{}.{}.{} (parallel)", major, minor, release);
+}
+
+std::string hwloc_version() {
+  const unsigned v = hwloc_get_api_version();
+  return fmt::format("{}.{}.{}", v >> 16, (v >> 8) & 0xff, v & 0xff);
+}
+
+std::string openblas_version() {
+  std::string config = openblas_get_config();
+  while (!config.empty() && config.back() == ' ') config.pop_back();
+  return config;
+}
+
+}  // namespace
+
+KeyValues library_versions() {
+  return {
+      {"tool_version", build_info::k_version},
+      {"git_revision", build_info::k_git_revision},
+      {"compiler", build_info::k_compiler},
+      {"build_type", build_info::k_build_type},
+      {"mpi_library", mpi_library_version()},
+      {"hdf5", hdf5_version()},
+      {"boost", fmt::format("{}.{}.{}", BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100)},
+      {"openblas", openblas_version()},
+      {"hwloc_api", hwloc_version()},
+      {"fmt", fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
+      {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
+                                    NLOHMANN_JSON_VERSION_PATCH)},
+  };
+}
+
+KeyValues captured_environment() {
+  static constexpr std::array<std::string_view, 8> prefixes{"NCCL_",     "CUDA_", "OMPI_", "UCX_",
+                                                            "SLURM_",    "OPENBLAS_", "OMP_", "FLOPWALL_"};
+  KeyValues out;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    const std::string_view name = entry.substr(0, eq);
+    if (name.find('/') != std::string_view::npos) continue;  // not a valid HDF5 attribute name
+    if (std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view p) { return name.starts_with(p); }))
+      out.emplace_back(std::string(name), std::string(entry.substr(eq + 1)));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string utc_timestamp_iso() {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+}
+
+std::string utc_timestamp_compact() {
+  return fmt::format("{:%Y%m%dT%H%M%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+}
+
+}  // namespace flopwall

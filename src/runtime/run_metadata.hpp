@@ -1,0 +1,18 @@
+#pragma once
+// What a run records about the software and the environment it ran in.
+#include "trace/trace_data.hpp"
+
+namespace flopwall {
+
+// name → version of every library flopwall was built with (and the MPI
+// library it runs with); also what `flopwall --version` prints.
+KeyValues library_versions();
+// The job's NCCL_*, CUDA_*, OMPI_*, UCX_*, SLURM_*, OPENBLAS_*, OMP_* and
+// FLOPWALL_* variables, sorted by name.
+KeyValues captured_environment();
+// Now, as 2026-11-28T14:51:50Z.
+std::string utc_timestamp_iso();
+// Now, as 20261128T145150Z (for file names).
+std::string utc_timestamp_compact();
+
+}  // namespace flopwall

@@ -1,0 +1,66 @@
+#pragma once
+// HDF5 handles owned by move-only RAII objects, a check macro that turns a
+// negative return into an exception, and typed attribute helpers.
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace flopwall::h5 {
+
+// The innermost message on HDF5's error stack (automatic printing is off).
+std::string last_error();
+// Turns off HDF5's own stderr dump; our exceptions carry the message.
+void silence_errors() noexcept;
+
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle() = default;
+  Handle(hid_t id, Closer closer) noexcept : m_id(id), m_closer(closer) {}
+  Handle(Handle&& o) noexcept : m_id(o.m_id), m_closer(o.m_closer) { o.m_id = H5I_INVALID_HID; }
+  Handle& operator=(Handle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      m_id = o.m_id;
+      m_closer = o.m_closer;
+      o.m_id = H5I_INVALID_HID;
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { reset(); }
+
+  hid_t get() const noexcept { return m_id; }
+  operator hid_t() const noexcept { return m_id; }  // NOLINT: handles pass straight to the C API
+  void reset() noexcept {
+    if (m_id >= 0 && m_closer) static_cast<void>(m_closer(m_id));
+    m_id = H5I_INVALID_HID;
+  }
+
+ private:
+  hid_t m_id = H5I_INVALID_HID;
+  Closer m_closer = nullptr;
+};
+
+[[noreturn]] void throw_failure(const char* file, int line, const char* call);
+
+void write_attribute(hid_t obj, const char* name, std::string_view value);
+void write_attribute(hid_t obj, const char* name, std::int64_t value);
+bool has_attribute(hid_t obj, const char* name);
+std::string read_string_attribute(hid_t obj, const char* name);
+std::int64_t read_int_attribute(hid_t obj, const char* name);
+
+}  // namespace flopwall::h5
+
+// Evaluates an HDF5 call; a negative result (hid_t or herr_t) throws.
+#define FLOPWALL_H5_CHECK(call)                                                             \
+  ([&]() {                                                                                  \
+    auto flopwall_h5_rc_ = (call);                                                          \
+    if (flopwall_h5_rc_ < 0) ::flopwall::h5::throw_failure(__FILE__, __LINE__, #call);      \
+    return flopwall_h5_rc_;                                                                 \
+  }())

@@ -1,0 +1,30 @@
+#include "trace/recorder.hpp"
+
+#include <stdexcept>
+
+namespace flopwall {
+
+Recorder::Recorder(const Plan& plan, int iterations)
+    : m_plan(plan), m_events(plan.ops.size() * static_cast<std::size_t>(iterations)), m_spans(plan.ops.size()) {}
+
+void Recorder::set_timeline(std::int64_t clock_offset_ns, std::int64_t origin_ns) noexcept {
+  m_shift_ns = clock_offset_ns + origin_ns;
+}
+
+void Recorder::commit(int iter, OpTimer& timer) {
+  if (m_size + m_spans.size() > m_events.size()) throw std::logic_error("recorder: more iterations than sized for");
+  timer.resolve(m_spans);
+  for (std::size_t i = 0; i < m_spans.size(); ++i) {
+    const Op& op = m_plan.ops[i];
+    m_events[m_size++] = TraceEvent{.iter = iter,
+                                    .op = static_cast<std::int32_t>(i),
+                                    .t_start_ns = m_spans[i].start_ns - m_shift_ns,
+                                    .t_end_ns = m_spans[i].end_ns - m_shift_ns,
+                                    .flops = op.flops,
+                                    .bytes_mem = op.bytes_mem,
+                                    .bytes_comm = op.bytes_comm};
+  }
+  ++m_iterations_recorded;
+}
+
+}  // namespace flopwall

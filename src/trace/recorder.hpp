@@ -1,0 +1,34 @@
+#pragma once
+// Collects every timed op into a buffer sized before the loop starts; after
+// each iteration the timer's spans are moved onto rank 0's timeline.
+#include <span>
+#include <vector>
+
+#include "backend/op_timer.hpp"
+#include "model/plan.hpp"
+#include "trace/trace_event.hpp"
+
+namespace flopwall {
+
+class Recorder {
+ public:
+  Recorder(const Plan& plan, int iterations);
+
+  // rank-0 time = local − clock_offset_ns − origin_ns (origin on rank 0's clock).
+  void set_timeline(std::int64_t clock_offset_ns, std::int64_t origin_ns) noexcept;
+  // Appends iteration `iter` from the timer; never allocates.
+  void commit(int iter, OpTimer& timer);
+
+  std::span<const TraceEvent> events() const noexcept { return {m_events.data(), m_size}; }
+  int iterations_recorded() const noexcept { return m_iterations_recorded; }
+
+ private:
+  const Plan& m_plan;
+  std::vector<TraceEvent> m_events;
+  std::vector<OpSpan> m_spans;
+  std::size_t m_size = 0;
+  int m_iterations_recorded = 0;
+  std::int64_t m_shift_ns = 0;
+};
+
+}  // namespace flopwall

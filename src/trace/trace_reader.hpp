@@ -1,0 +1,12 @@
+#pragma once
+// Reads a whole trace file. Anything that is not a complete flopwall trace
+// of a known schema version is rejected with a one-line UsageError.
+#include <string>
+
+#include "trace/trace_data.hpp"
+
+namespace flopwall {
+
+TraceData read_trace(const std::string& path);
+
+}  // namespace flopwall

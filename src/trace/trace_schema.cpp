@@ -1,0 +1,48 @@
+#include "trace/trace_schema.hpp"
+
+#include <fmt/format.h>
+
+#include <cstddef>
+
+#include "trace/trace_event.hpp"
+
+namespace flopwall::trace_schema {
+namespace {
+
+h5::Handle fixed_string(std::size_t size) {
+  h5::Handle t(FLOPWALL_H5_CHECK(H5Tcopy(H5T_C_S1)), H5Tclose);
+  FLOPWALL_H5_CHECK(H5Tset_size(t, size));
+  FLOPWALL_H5_CHECK(H5Tset_strpad(t, H5T_STR_NULLTERM));
+  return t;
+}
+
+}  // namespace
+
+h5::Handle event_type() {
+  h5::Handle t(FLOPWALL_H5_CHECK(H5Tcreate(H5T_COMPOUND, sizeof(TraceEvent))), H5Tclose);
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "iter", offsetof(TraceEvent, iter), H5T_NATIVE_INT32));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "op", offsetof(TraceEvent, op), H5T_NATIVE_INT32));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "t_start_ns", offsetof(TraceEvent, t_start_ns), H5T_NATIVE_INT64));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "t_end_ns", offsetof(TraceEvent, t_end_ns), H5T_NATIVE_INT64));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "flops", offsetof(TraceEvent, flops), H5T_NATIVE_UINT64));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "bytes_mem", offsetof(TraceEvent, bytes_mem), H5T_NATIVE_UINT64));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "bytes_comm", offsetof(TraceEvent, bytes_comm), H5T_NATIVE_UINT64));
+  return t;
+}
+
+h5::Handle op_row_type() {
+  h5::Handle t(FLOPWALL_H5_CHECK(H5Tcreate(H5T_COMPOUND, sizeof(OpRow))), H5Tclose);
+  h5::Handle name = fixed_string(sizeof(OpRow::name));
+  h5::Handle kind = fixed_string(sizeof(OpRow::kind));
+  h5::Handle group = fixed_string(sizeof(OpRow::group));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "id", offsetof(OpRow, id), H5T_NATIVE_INT32));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "name", offsetof(OpRow, name), name));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "kind", offsetof(OpRow, kind), kind));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "layer", offsetof(OpRow, layer), H5T_NATIVE_INT32));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "group", offsetof(OpRow, group), group));
+  return t;
+}
+
+std::string rank_group_name(int rank) { return fmt::format("/ranks/{:05d}", rank); }
+
+}  // namespace flopwall::trace_schema

@@ -1,0 +1,27 @@
+#pragma once
+// The HDF5 types of the trace's tables, shared by writer and reader.
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "trace/h5.hpp"
+
+namespace flopwall::trace_schema {
+
+// One row of /ops. Fixed-length strings keep the table plain for pandas.
+struct OpRow {
+  std::int32_t id;
+  std::array<char, 48> name;
+  std::array<char, 8> kind;
+  std::int32_t layer;
+  std::array<char, 8> group;
+};
+
+h5::Handle event_type();  // memory and file type of /ranks/NNNNN/events
+h5::Handle op_row_type();
+std::string rank_group_name(int rank);  // "/ranks/00003"
+
+inline constexpr int k_deflate_level = 4;
+inline constexpr std::uint64_t k_event_chunk_rows = 16384;
+
+}  // namespace flopwall::trace_schema

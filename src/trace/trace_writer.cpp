@@ -1,0 +1,175 @@
+#include "trace/trace_writer.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "runtime/mpi_check.hpp"
+#include "runtime/mpi_environment.hpp"
+#include "trace/trace_schema.hpp"
+
+namespace flopwall {
+namespace {
+
+using h5::Handle;
+using json = nlohmann::json;
+
+// What every rank must know of every other rank to create its group.
+struct RankSummary {
+  std::uint64_t events;
+  std::int64_t local_rank;
+  std::int64_t clock_offset_ns;
+  std::int64_t clock_error_ns;
+};
+
+std::vector<std::string> allgather_strings(MPI_Comm comm, const std::string& mine, int size) {
+  int len = static_cast<int>(mine.size());
+  std::vector<int> lens(static_cast<std::size_t>(size));
+  FLOPWALL_MPI_CHECK(MPI_Allgather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, comm));
+  std::vector<int> displs(lens.size(), 0);
+  for (std::size_t i = 1; i < lens.size(); ++i) displs[i] = displs[i - 1] + lens[i - 1];
+  std::string all(static_cast<std::size_t>(displs.back() + lens.back()), '\0');
+  FLOPWALL_MPI_CHECK(MPI_Allgatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, comm));
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < lens.size(); ++i)
+    out.push_back(all.substr(static_cast<std::size_t>(displs[i]), static_cast<std::size_t>(lens[i])));
+  return out;
+}
+
+Handle create_group(hid_t parent, const std::string& name) {
+  return Handle(FLOPWALL_H5_CHECK(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)),
+                H5Gclose);
+}
+
+void write_key_values(hid_t group, const KeyValues& values) {
+  for (const auto& [key, value] : values) h5::write_attribute(group, key.c_str(), value);
+}
+
+json header_json(const TraceHeader& h) {
+  return {{"tool_version", h.tool_version}, {"created_utc", h.created_utc}, {"command_line", h.command_line},
+          {"config_json", h.config_json},   {"world_size", h.world_size},   {"backend", h.backend},
+          {"truncated", h.truncated},       {"meta", h.meta},               {"environment", h.environment}};
+}
+
+void write_root(hid_t file, const json& h) {
+  h5::write_attribute(file, "schema", k_trace_schema);
+  h5::write_attribute(file, "schema_version", k_trace_schema_version);
+  for (const char* key : {"tool_version", "created_utc", "command_line", "config_json", "backend"})
+    h5::write_attribute(file, key, h.at(key).get<std::string>());
+  h5::write_attribute(file, "world_size", h.at("world_size").get<std::int64_t>());
+  h5::write_attribute(file, "complete", std::int64_t{0});
+  h5::write_attribute(file, "truncated", std::int64_t{h.at("truncated").get<bool>() ? 1 : 0});
+  Handle meta = create_group(file, "meta");
+  write_key_values(meta, h.at("meta").get<KeyValues>());
+  Handle env = create_group(meta, "env");
+  write_key_values(env, h.at("environment").get<KeyValues>());
+}
+
+void write_ops(hid_t file, const std::vector<OpInfo>& ops, bool writer) {
+  std::vector<trace_schema::OpRow> rows(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    auto& r = rows[i];
+    std::memset(&r, 0, sizeof r);
+    r.id = static_cast<std::int32_t>(i);
+    r.layer = ops[i].layer;
+    ops[i].name.copy(r.name.data(), r.name.size() - 1);
+    ops[i].kind.copy(r.kind.data(), r.kind.size() - 1);
+    ops[i].group.copy(r.group.data(), r.group.size() - 1);
+  }
+  Handle type = trace_schema::op_row_type();
+  const hsize_t dims[1] = {rows.size()};
+  Handle space(FLOPWALL_H5_CHECK(H5Screate_simple(1, dims, nullptr)), H5Sclose);
+  Handle dset(FLOPWALL_H5_CHECK(H5Dcreate2(file, "ops", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)),
+              H5Dclose);
+  // A small contiguous dataset: rank 0 writes it alone (independent I/O).
+  if (writer && !rows.empty()) FLOPWALL_H5_CHECK(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()));
+}
+
+Handle create_events(hid_t group, hid_t type, std::uint64_t count) {
+  const hsize_t dims[1] = {count};
+  Handle space(FLOPWALL_H5_CHECK(H5Screate_simple(1, dims, nullptr)), H5Sclose);
+  Handle dcpl(FLOPWALL_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)), H5Pclose);
+  const hsize_t chunk[1] = {std::max<hsize_t>(1, std::min<hsize_t>(count, trace_schema::k_event_chunk_rows))};
+  FLOPWALL_H5_CHECK(H5Pset_chunk(dcpl, 1, chunk));
+  FLOPWALL_H5_CHECK(H5Pset_shuffle(dcpl));
+  FLOPWALL_H5_CHECK(H5Pset_deflate(dcpl, trace_schema::k_deflate_level));
+  return Handle(FLOPWALL_H5_CHECK(H5Dcreate2(group, "events", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)),
+                H5Dclose);
+}
+
+// Parallel HDF5 writes filtered (compressed) datasets only collectively, so
+// every rank joins each rank's write, contributing an empty selection.
+void write_events_collectively(hid_t dset, hid_t type, bool mine, std::span<const TraceEvent> events) {
+  Handle file_space(FLOPWALL_H5_CHECK(H5Dget_space(dset)), H5Sclose);
+  const hsize_t dims[1] = {mine ? events.size() : 0};
+  Handle mem_space(FLOPWALL_H5_CHECK(H5Screate_simple(1, dims, nullptr)), H5Sclose);
+  if (!mine) {
+    FLOPWALL_H5_CHECK(H5Sselect_none(file_space));
+    FLOPWALL_H5_CHECK(H5Sselect_none(mem_space));
+  }
+  Handle dxpl(FLOPWALL_H5_CHECK(H5Pcreate(H5P_DATASET_XFER)), H5Pclose);
+  FLOPWALL_H5_CHECK(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE));
+  FLOPWALL_H5_CHECK(H5Dwrite(dset, type, mem_space, file_space, dxpl, mine ? events.data() : nullptr));
+}
+
+void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, const std::vector<OpInfo>& ops,
+               const RankInfo& mine, std::span<const TraceEvent> events, int rank, int size) {
+  const RankSummary my_summary{events.size(), mine.local_rank, mine.clock_offset_ns, mine.clock_error_ns};
+  std::vector<RankSummary> summaries(static_cast<std::size_t>(size));
+  FLOPWALL_MPI_CHECK(MPI_Allgather(&my_summary, sizeof(RankSummary), MPI_BYTE, summaries.data(), sizeof(RankSummary),
+                                   MPI_BYTE, comm));
+  const auto hostnames = allgather_strings(comm, mine.hostname, size);
+  const auto devices = allgather_strings(comm, mine.device, size);
+
+  Handle fapl(FLOPWALL_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS)), H5Pclose);
+  FLOPWALL_H5_CHECK(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+  Handle file(FLOPWALL_H5_CHECK(H5Fcreate(tmp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl)), H5Fclose);
+
+  write_root(file, header);
+  write_ops(file, ops, rank == 0);
+  Handle ranks = create_group(file, "ranks");
+  Handle type = trace_schema::event_type();
+  std::vector<Handle> datasets;
+  for (int r = 0; r < size; ++r) {
+    const auto& s = summaries[static_cast<std::size_t>(r)];
+    Handle group = create_group(file, trace_schema::rank_group_name(r));
+    h5::write_attribute(group, "hostname", hostnames[static_cast<std::size_t>(r)]);
+    h5::write_attribute(group, "local_rank", s.local_rank);
+    h5::write_attribute(group, "device", devices[static_cast<std::size_t>(r)]);
+    h5::write_attribute(group, "clock_offset_ns", s.clock_offset_ns);
+    h5::write_attribute(group, "clock_error_ns", s.clock_error_ns);
+    datasets.push_back(create_events(group, type, s.events));
+  }
+  for (int r = 0; r < size; ++r) write_events_collectively(datasets[static_cast<std::size_t>(r)], type, r == rank, events);
+  datasets.clear();
+
+  FLOPWALL_H5_CHECK(H5Fflush(file, H5F_SCOPE_GLOBAL));
+  h5::write_attribute(file, "complete", std::int64_t{1});
+}
+
+}  // namespace
+
+void write_trace(MPI_Comm comm, const std::string& path, const TraceHeader& header, const std::vector<OpInfo>& ops,
+                 const RankInfo& mine, std::span<const TraceEvent> events) {
+  int rank = 0, size = 1;
+  FLOPWALL_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+  FLOPWALL_MPI_CHECK(MPI_Comm_size(comm, &size));
+  h5::silence_errors();
+  // Every rank must write identical metadata: take rank 0's.
+  const json h = json::parse(broadcast_string(comm, rank == 0 ? header_json(header).dump() : std::string{}));
+  const std::string tmp_path = path + ".tmp";
+  try {
+    write_all(comm, tmp_path, h, ops, mine, events, rank, size);
+  } catch (...) {
+    if (rank == 0) std::remove(tmp_path.c_str());
+    throw;
+  }
+  FLOPWALL_MPI_CHECK(MPI_Barrier(comm));  // every rank has closed the file
+  if (rank == 0 && std::rename(tmp_path.c_str(), path.c_str()) != 0) {
+    std::remove(tmp_path.c_str());
+    throw std::runtime_error("could not rename " + tmp_path + " to " + path + ": " + std::strerror(errno));
+  }
+  FLOPWALL_MPI_CHECK(MPI_Barrier(comm));
+}
+
+}  // namespace flopwall

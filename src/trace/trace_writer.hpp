@@ -1,0 +1,19 @@
+#pragma once
+// Writes one trace file for the whole job with parallel HDF5: metadata is
+// created collectively, then each rank writes its own /ranks/NNNNN/events.
+// The file is written as PATH.tmp and renamed to PATH only once complete.
+#include <mpi.h>
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "trace/trace_data.hpp"
+
+namespace flopwall {
+
+// Collective over `comm`. The header and ops are taken from rank 0.
+void write_trace(MPI_Comm comm, const std::string& path, const TraceHeader& header, const std::vector<OpInfo>& ops,
+                 const RankInfo& mine, std::span<const TraceEvent> events);
+
+}  // namespace flopwall
