@@ -44,8 +44,7 @@ int main(int argc, char** argv) {
   try {
     return dispatch(argc, argv);
   } catch (const flopwall::UsageError& e) {
-    // Every rank reached the same verdict; one of them says it.
-    if (flopwall::process_rank() <= 0) fmt::print(stderr, "flopwall: error: {}\n", e.what());
+    fmt::print(stderr, "flopwall: error: {}\n", e.what());
     return flopwall::k_exit_usage_error;
   } catch (const std::exception& e) {
     fmt::print(stderr, "rank {}: {}\n", std::max(0, flopwall::process_rank()), e.what());

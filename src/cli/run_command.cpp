@@ -112,6 +112,8 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   MpiCommunicator comm(world, layout);
   device->prepare(plan);
 
+  if (mpi.rank() == cfg.inject_failure_rank)
+    throw std::runtime_error("failure injected by --inject-failure; the job must end on every rank");
   const ClockEstimate clock = estimate_clock_offset(world);
   Recorder recorder(plan, cfg.iterations);
   run_plan(plan, *device, comm, recorder, clock,
@@ -148,8 +150,13 @@ int run_command(int argc, char** argv, const std::vector<std::string>& args) {
   MpiEnvironment mpi(argc, argv);
   try {
     return run_job(mpi, cmd, args);
-  } catch (const UsageError&) {
-    throw;  // every rank agreed on it: finalise normally, main prints it once
+  } catch (const UsageError& e) {
+    // Every rank agreed on it. Rank 0 says it before anyone exits: mpirun
+    // kills the job when the first rank exits non-zero.
+    if (mpi.rank() == 0) fmt::print(stderr, "flopwall: error: {}\n", e.what());
+    std::fflush(stderr);
+    MPI_Barrier(MPI_COMM_WORLD);
+    return k_exit_usage_error;
   } catch (const std::exception& e) {
     // Peers may be blocked in a collective: abort the whole job, never hang.
     fmt::print(stderr, "rank {}: {}\n", mpi.rank(), e.what());

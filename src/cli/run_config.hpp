@@ -21,6 +21,7 @@ struct RunConfig {
   std::string out;  // empty: results/<UTC timestamp>-run.h5
   std::string config_file;
   bool quiet = false;
+  int inject_failure_rank = -1;  // a rank that throws before the timed loop (tests the abort path)
   bool help = false;
   std::string help_text;
 };

@@ -31,7 +31,9 @@ po::options_description run_settings() {
       ("warmup", po::value<int>()->default_value(3), "untimed warm-up iterations")
       ("threads", po::value<int>()->default_value(1), "OpenBLAS threads per rank (cpu)")
       ("out", po::value<std::string>(), "trace file (default: results/<UTC timestamp>-run.h5)")
-      ("quiet", po::bool_switch(), "no progress on stderr");
+      ("quiet", po::bool_switch(), "no progress on stderr")
+      ("inject-failure", po::value<int>(), "RANK throws a run-time error before the timed loop, to check that "
+                                           "one failing rank ends the whole job");
   return d;
 }
 
@@ -104,6 +106,10 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
     if (cfg.out.empty()) throw UsageError("--out '' is not valid; give a file path such as results/run.h5");
   }
   cfg.quiet = vm["quiet"].as<bool>();
+  if (vm.count("inject-failure")) {
+    cfg.inject_failure_rank = vm["inject-failure"].as<int>();
+    require_at_least(cfg.inject_failure_rank, 0, "inject-failure");
+  }
   // Shapes are checked once the world size is known (validate_layout).
   return cfg;
 }

@@ -7,6 +7,15 @@
 namespace flopwall::units {
 namespace {
 
+// Three significant digits in fixed notation ("1.50", "64.0", "123"), never
+// an exponent, so columns of figures line up and read alike.
+std::string three_digits(double v) {
+  const double a = std::fabs(v);
+  if (a < 10.0) return fmt::format("{:.2f}", v);
+  if (a < 100.0) return fmt::format("{:.1f}", v);
+  return fmt::format("{:.0f}", v);
+}
+
 std::string with_decimal_prefix(double v, const char* unit) {
   static constexpr std::array<const char*, 7> prefixes{"", "K", "M", "G", "T", "P", "E"};
   std::size_t i = 0;
@@ -14,17 +23,17 @@ std::string with_decimal_prefix(double v, const char* unit) {
     v /= 1000.0;
     ++i;
   }
-  return fmt::format("{:.3g} {}{}", v, prefixes[i], unit);
+  return fmt::format("{} {}{}", three_digits(v), prefixes[i], unit);
 }
 
 }  // namespace
 
 std::string seconds(double s) {
   const double a = std::fabs(s);
-  if (a >= 1.0 || a == 0.0) return fmt::format("{:.3g} s", s);
-  if (a >= 1e-3) return fmt::format("{:.3g} ms", s * 1e3);
-  if (a >= 1e-6) return fmt::format("{:.3g} us", s * 1e6);
-  return fmt::format("{:.3g} ns", s * 1e9);
+  if (a >= 1.0 || a == 0.0) return three_digits(s) + " s";
+  if (a >= 1e-3) return three_digits(s * 1e3) + " ms";
+  if (a >= 1e-6) return three_digits(s * 1e6) + " us";
+  return three_digits(s * 1e9) + " ns";
 }
 
 std::string bytes(double b) {
@@ -34,7 +43,7 @@ std::string bytes(double b) {
     b /= 1024.0;
     ++i;
   }
-  return i == 0 ? fmt::format("{:.0f} B", b) : fmt::format("{:.3g} {}", b, prefixes[i]);
+  return i == 0 ? fmt::format("{:.0f} B", b) : three_digits(b) + " " + prefixes[i];
 }
 
 std::string flops(double f) { return with_decimal_prefix(f, "FLOP"); }

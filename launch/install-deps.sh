@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages flopwall builds and tests with, only those
+# missing. Used by launch/quickstart.sh and tests/run.sh; needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  openmpi-bin libopenmpi-dev
+  libhdf5-openmpi-dev hdf5-tools
+  libboost-program-options-dev
+  libopenblas-dev
+  nlohmann-json3-dev libfmt-dev libhwloc-dev
+  libgtest-dev libbenchmark-dev
+  python3
+)
+[[ ${1:-} == --runtime-only ]] && packages=("${packages[@]/libgtest-dev}") && packages=("${packages[@]/libbenchmark-dev}")
+
+missing=()
+for p in "${packages[@]}"; do
+  [[ -z $p ]] && continue
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=()
+[[ $(id -u) -ne 0 ]] && sudo=(sudo)
+echo "flopwall: installing ${missing[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# End-to-end checks of the flopwall binary, one case per ctest entry:
+#   cli_cases.sh CASE FLOPWALL MPIEXEC [PYTHON]
+# Each case runs the real binary (under mpirun where it needs ranks) and reads
+# the HDF5 trace back through `flopwall report` or Python.
+set -euo pipefail
+
+case_name=$1 flopwall=$2 mpiexec=$3 python=${4:-python3}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
+# -q: mpirun adds its own banner when ranks exit non-zero; the tests judge
+# flopwall's output alone.
+mpi() { local np=$1; shift; timeout 120 "$mpiexec" -q -np "$np" --oversubscribe "$@"; }
+
+# JSON field check: json_get FILE EXPR (a Python expression over `r`).
+json_check() { "$python" -c "import json,sys; r=json.load(open(sys.argv[1])); assert $2, r" "$1" || fail "json: $2"; }
+
+# Bad input: exit code 2, exactly one line on stderr containing $1, and no
+# file left behind in the working directory.
+expect_usage_error() {
+  local fragment=$1; shift
+  local rc=0
+  "$@" >out.txt 2>err.txt || rc=$?
+  [[ $rc -eq 2 ]] || fail "exit code $rc (want 2) for: $* ; stderr: $(cat err.txt)"
+  [[ $(wc -l <err.txt) -eq 1 ]] || fail "stderr is not one line: $(cat err.txt)"
+  grep -qF -- "$fragment" err.txt || fail "stderr lacks '$fragment': $(cat err.txt)"
+  local left
+  left=$(find . -name '*.h5*' | grep -v -e '^./fixtures' || true)
+  [[ -z $left ]] || fail "left files behind: $left"
+  rm -f out.txt err.txt
+}
+
+run_tiny() { mpi 2 "$flopwall" run --model tiny --iters 5 --warmup 1 --quiet "$@"; }
+
+case $case_name in
+run_and_report)
+  run_tiny --out run.h5 2>log.txt
+  [[ -f run.h5 && ! -e run.h5.tmp ]] || fail "trace not written or .tmp left"
+  "$flopwall" report run.h5 --format json >r.json
+  # tiny: 128 tokens · 2 layers · (8h² + 4hf + 2hs) = 411 041 792 model FLOPs
+  json_check r.json 'r["world_size"] == 2 and r["iterations"] == 5'
+  json_check r.json 'r["model_flops_per_iter"] == 411041792'
+  json_check r.json 'all(k in r["step_time_s"] for k in ("p50", "p99", "max"))'
+  json_check r.json 'r["step_time_s"]["p50"] > 0 and r["step_time_s"]["p50"] <= r["step_time_s"]["max"]'
+  json_check r.json 'abs(r["tflops_per_rank"] - 411041792 / (r["step_time_s"]["p50"] * 2) / 1e12) < 1e-9'
+  json_check r.json 'len(r["ranks"]) == 2 and {o["name"] for o in r["ops"]} >= {"qkv_proj", "allreduce_attn", "gelu"}'
+  json_check r.json 'sum(o["count"] for o in r["ops"]) == 2 * 5 * 2 * 14'
+  json_check r.json 'all(k["compute_s"] > 0 and k["comm_s"] > 0 for k in r["ranks"])'
+  ;;
+run_default_out)
+  run_tiny 2>log.txt
+  ls results/*-run.h5 >/dev/null 2>&1 || fail "no results/<timestamp>-run.h5"
+  "$flopwall" report results/*-run.h5 >/dev/null
+  ;;
+report_formats)
+  run_tiny --out run.h5 2>/dev/null
+  "$flopwall" report run.h5 >r.txt
+  grep -q "model FLOPs per iteration" r.txt || fail "text report lacks the FLOPs line"
+  grep -q "qkv_proj" r.txt && grep -q "hardware and software" r.txt || fail "text report lacks sections"
+  "$flopwall" report run.h5 --format csv >r.csv
+  head -1 r.csv | grep -qx "table,key,metric,value" || fail "csv header"
+  grep -q "^run,all,model_flops_per_iter,411041792$" r.csv || fail "csv model flops: $(grep model_flops r.csv)"
+  ;;
+config_file)
+  printf 'model = tiny\nlayers = 1\niters = 4\nwarmup = 0\ndtype = fp64\n' >run.ini
+  mpi 2 "$flopwall" run --config run.ini --out run.h5 --quiet 2>/dev/null
+  "$flopwall" report run.h5 --format json >r.json
+  # one layer: 128 · (8·256² + 4·256·1024 + 2·256·64) = 205 520 896
+  json_check r.json 'r["iterations"] == 4 and r["model_flops_per_iter"] == 205520896'
+  json_check r.json 'r["config"]["dtype"] == "fp64"'
+  ;;
+progress_plain)
+  # Not a terminal: a plain line at every 10%, never a carriage return.
+  mpi 2 "$flopwall" run --model tiny --iters 20 --warmup 0 --out run.h5 2>err.txt
+  [[ $(grep -c "^iteration " err.txt) -eq 10 ]] || fail "want 10 progress lines: $(cat err.txt)"
+  ! grep -q $'\r' err.txt || fail "carriage return in a non-terminal log"
+  mpi 2 "$flopwall" run --model tiny --iters 20 --warmup 0 --out run2.h5 --quiet 2>err.txt
+  ! grep -q "^iteration " err.txt || fail "--quiet still printed progress"
+  ;;
+version_and_help)
+  "$flopwall" --version >v.txt
+  for k in backends mpi_library hdf5 boost openblas; do grep -q "$k" v.txt || fail "--version lacks $k"; done
+  "$flopwall" run --help | grep -q -- "--tp" || fail "run --help"
+  "$flopwall" report --help | grep -q -- "--format" || fail "report --help"
+  ;;
+bad_tp_heads)    expect_usage_error "--heads 4 is not divisible by --tp 3" mpi 3 "$flopwall" run --out x.h5 ;;
+bad_tp_ffn)      expect_usage_error "--ffn 1022 is not divisible by --tp 4" mpi 4 "$flopwall" run --ffn 1022 --out x.h5 ;;
+bad_world_tp)    expect_usage_error "world size 2 is not a multiple of --tp 4" mpi 2 "$flopwall" run --tp 4 --out x.h5 ;;
+bad_preset)      expect_usage_error "--model 'gpt9' is not a known preset" mpi 2 "$flopwall" run --model gpt9 --out x.h5 ;;
+bad_dtype)       expect_usage_error "--dtype 'fp8' is not valid" mpi 2 "$flopwall" run --dtype fp8 --out x.h5 ;;
+bad_backend)     expect_usage_error "--backend 'tpu' is not valid" mpi 2 "$flopwall" run --backend tpu --out x.h5 ;;
+bad_nonpositive) expect_usage_error "--hidden 0 is not valid" mpi 2 "$flopwall" run --hidden 0 --out x.h5 ;;
+bad_iters)       expect_usage_error "--iters -3 is not valid" mpi 2 "$flopwall" run --iters=-3 --out x.h5 ;;
+bad_out)
+  expect_usage_error "directory '/nonexistent/dir' does not exist" mpi 2 "$flopwall" run --out /nonexistent/dir/x.h5
+  mkdir adir
+  expect_usage_error "is a directory" mpi 2 "$flopwall" run --out adir
+  ;;
+bad_option)      expect_usage_error "unrecognised option '--bogus'" mpi 2 "$flopwall" run --bogus 1 ;;
+report_missing)  expect_usage_error "does not exist" "$flopwall" report nothing-here.h5 ;;
+report_not_hdf5)
+  mkdir fixtures && echo "not hdf5" >fixtures/fake.h5
+  expect_usage_error "is not an HDF5 file" "$flopwall" report fixtures/fake.h5
+  ;;
+report_not_trace)
+  mkdir fixtures
+  run_tiny --out fixtures/run.h5 2>/dev/null
+  h5copy -i fixtures/run.h5 -o fixtures/other.h5 -s /meta -d /meta
+  expect_usage_error "is not a flopwall trace" "$flopwall" report fixtures/other.h5
+  ;;
+report_bad_format)
+  mkdir fixtures
+  run_tiny --out fixtures/run.h5 2>/dev/null
+  expect_usage_error "--format 'xml' is not valid" "$flopwall" report fixtures/run.h5 --format xml
+  ;;
+rank_failure_aborts)
+  rc=0
+  start=$(date +%s)
+  mpi 2 "$flopwall" run --model tiny --out run.h5 --inject-failure 1 >out.txt 2>err.txt || rc=$?
+  elapsed=$(( $(date +%s) - start ))
+  [[ $rc -ne 0 && $rc -ne 124 ]] || fail "exit code $rc: the job should abort, not succeed or hang"
+  grep -q "^rank 1: failure injected" err.txt || fail "no 'rank 1: message' line: $(cat err.txt)"
+  [[ $elapsed -lt 60 ]] || fail "took ${elapsed}s to abort"
+  [[ ! -e run.h5 && ! -e run.h5.tmp ]] || fail "a trace file was left behind"
+  ;;
+python_read_trace)
+  run_tiny --out run.h5 2>/dev/null
+  "$python" "$here/../python/read_trace.py" run.h5 >py.txt || fail "read_trace.py failed"
+  grep -q "qkv_proj" py.txt || fail "python example output: $(cat py.txt)"
+  ;;
+*) fail "unknown case" ;;
+esac
+echo "PASS [$case_name]"

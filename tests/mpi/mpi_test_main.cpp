@@ -1,0 +1,18 @@
+// GoogleTest under mpirun: MPI for the whole binary, output from rank 0 only,
+// and a failure on any rank fails every rank.
+#include <gtest/gtest.h>
+
+#include "runtime/mpi_environment.hpp"
+
+int main(int argc, char** argv) {
+  flopwall::MpiEnvironment mpi(argc, argv);
+  testing::InitGoogleTest(&argc, argv);
+  if (mpi.rank() != 0) {
+    auto& listeners = testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+  }
+  const int local = RUN_ALL_TESTS();
+  int any = 0;
+  MPI_Allreduce(&local, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  return any;
+}

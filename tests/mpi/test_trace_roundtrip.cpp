@@ -1,0 +1,84 @@
+// Every rank writes its events into one file with parallel HDF5; reading the
+// file back gives exactly what each rank wrote.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "runtime/mpi_environment.hpp"
+#include "trace/trace_reader.hpp"
+#include "trace/trace_writer.hpp"
+
+namespace flopwall {
+namespace {
+
+std::vector<TraceEvent> events_of(int rank, int count) {
+  std::vector<TraceEvent> events;
+  for (int i = 0; i < count; ++i)
+    events.push_back({.iter = i / 3, .op = i % 3, .t_start_ns = 1000L * i + rank, .t_end_ns = 1000L * i + 500 + rank,
+                      .flops = 1ULL << 40 | static_cast<unsigned>(i), .bytes_mem = 7ULL * i + rank,
+                      .bytes_comm = static_cast<std::uint64_t>(rank)});
+  return events;
+}
+
+TEST(TraceRoundTrip, AllRanksEventsAndAttributesSurvive) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const std::string path = broadcast_string(
+      MPI_COMM_WORLD, rank == 0 ? testing::TempDir() + "roundtrip-" + std::to_string(getpid()) + ".h5" : "");
+
+  const std::vector<OpInfo> ops{{"qkv_proj", "compute", 0, "none"}, {"allreduce_attn", "comm", 0, "tp"},
+                                {"gelu", "memory", 1, "none"}};
+  TraceHeader header{.tool_version = "test", .created_utc = "2026-01-01T00:00:00Z", .command_line = "flopwall run",
+                     .config_json = R"({"model":"tiny"})", .world_size = size, .backend = "cpu",
+                     .meta = {{"hdf5", "x"}}, .environment = {{"OMPI_TEST", "1"}}};
+  // Different ranks hold different event counts (3 + 3·rank rows).
+  const auto mine = events_of(rank, 3 + 3 * rank);
+  const RankInfo info{.hostname = "host" + std::to_string(rank), .local_rank = rank, .device = "cpu test",
+                      .clock_offset_ns = -rank * 11, .clock_error_ns = rank * 3};
+  write_trace(MPI_COMM_WORLD, path, header, ops, info, mine);
+
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  if (rank == 0) {
+    const TraceData t = read_trace(path);
+    EXPECT_TRUE(t.header.complete);
+    EXPECT_FALSE(t.header.truncated);
+    EXPECT_EQ(t.header.world_size, size);
+    EXPECT_EQ(t.header.backend, "cpu");
+    EXPECT_EQ(t.header.config_json, header.config_json);
+    EXPECT_EQ(t.header.meta, header.meta);
+    EXPECT_EQ(t.header.environment, header.environment);
+    ASSERT_EQ(t.ops.size(), ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      EXPECT_EQ(t.ops[i].name, ops[i].name);
+      EXPECT_EQ(t.ops[i].kind, ops[i].kind);
+      EXPECT_EQ(t.ops[i].layer, ops[i].layer);
+      EXPECT_EQ(t.ops[i].group, ops[i].group);
+    }
+    ASSERT_EQ(static_cast<int>(t.ranks.size()), size);
+    for (int r = 0; r < size; ++r) {
+      const RankTrace& rt = t.ranks[static_cast<std::size_t>(r)];
+      EXPECT_EQ(rt.info.hostname, "host" + std::to_string(r));
+      EXPECT_EQ(rt.info.local_rank, r);
+      EXPECT_EQ(rt.info.clock_offset_ns, -r * 11);
+      EXPECT_EQ(rt.info.clock_error_ns, r * 3);
+      const auto expected = events_of(r, 3 + 3 * r);
+      ASSERT_EQ(rt.events.size(), expected.size()) << "rank " << r;
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_EQ(rt.events[i].iter, expected[i].iter);
+        EXPECT_EQ(rt.events[i].op, expected[i].op);
+        EXPECT_EQ(rt.events[i].t_start_ns, expected[i].t_start_ns);
+        EXPECT_EQ(rt.events[i].t_end_ns, expected[i].t_end_ns);
+        EXPECT_EQ(rt.events[i].flops, expected[i].flops);
+        EXPECT_EQ(rt.events[i].bytes_mem, expected[i].bytes_mem);
+        EXPECT_EQ(rt.events[i].bytes_comm, expected[i].bytes_comm);
+      }
+    }
+    std::filesystem::remove(path);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+}  // namespace
+}  // namespace flopwall
