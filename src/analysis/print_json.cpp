@@ -59,7 +59,9 @@ std::string render_csv(const RunReport& r) {
   row("run", "all", "step_time_p50_s", r.step_time_s.p50);
   row("run", "all", "step_time_p99_s", r.step_time_s.p99);
   row("run", "all", "step_time_max_s", r.step_time_s.max);
+  row("run", "all", "step_time_mean_s", r.step_time_s.mean);
   row("run", "all", "tflops_per_rank", r.tflops_per_rank);
+  row("run", "all", "flops_per_s_total", r.flops_per_s_total);
   for (const OpReport& op : r.ops) {
     row("ops", op.name, "count", static_cast<double>(op.count));
     row("ops", op.name, "mean_s", op.time_s.mean);
@@ -77,6 +79,8 @@ std::string render_csv(const RunReport& r) {
     row("ranks", key, "memory_s", k.memory_s);
     row("ranks", key, "comm_s", k.comm_s);
     row("ranks", key, "other_s", k.other_s);
+    row("ranks", key, "clock_offset_ns", static_cast<double>(k.clock_offset_ns));
+    row("ranks", key, "clock_error_ns", static_cast<double>(k.clock_error_ns));
   }
   return s;
 }

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
@@ -133,6 +134,10 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   header.meta.emplace_back("host_numa_nodes", std::to_string(host.numa_nodes));
   header.meta.emplace_back("host_memory_bytes", std::to_string(host.memory_bytes));
   header.meta.emplace_back("blas_threads_per_rank", std::to_string(cfg.threads));
+  // The batch system's ids, so a trace can be matched to its job's logs.
+  for (const auto& [var, key] : {std::pair{"SLURM_JOB_ID", "slurm_job_id"}, std::pair{"SLURM_ARRAY_JOB_ID", "slurm_array_job_id"},
+                                 std::pair{"SLURM_ARRAY_TASK_ID", "slurm_array_task_id"}})
+    if (const char* v = std::getenv(var)) header.meta.emplace_back(key, v);
 
   const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = device->description(),
                     .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns};
