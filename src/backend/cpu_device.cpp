@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "backend/steady_timer.hpp"
+#include "core/error.hpp"
 #include "core/units.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "runtime/host_info.hpp"
@@ -86,6 +87,9 @@ class CpuDevice final : public Device {
                    },
                    [&](const GeluOp& g) { k::gelu<T>(at(g.x), g.count); },
                    [&](const ResidualAddOp& r) { k::residual_add<T>(at(r.x), at(r.y), at(r.out), r.count); },
+                   [&](const CastOp&) {
+                     throw std::logic_error("fp8 casts do not exist on the cpu backend (fp32/fp64 only)");
+                   },
                    [&](const AllReduceOp&) {
                      throw std::logic_error("allreduce reached the device; comm ops go to the communicator");
                    },
@@ -114,11 +118,9 @@ class CpuDevice final : public Device {
 }  // namespace
 
 std::unique_ptr<Device> make_cpu_device(DType dtype, int blas_threads) {
-  switch (dtype) {
-    case DType::fp32: return std::make_unique<CpuDevice<float>>(blas_threads);
-    case DType::fp64: return std::make_unique<CpuDevice<double>>(blas_threads);
-  }
-  throw std::logic_error("unhandled dtype");
+  if (dtype == DType::fp32) return std::make_unique<CpuDevice<float>>(blas_threads);
+  if (dtype == DType::fp64) return std::make_unique<CpuDevice<double>>(blas_threads);
+  throw UsageError(fmt::format("--dtype {} is not supported by the cpu backend; valid: fp32, fp64", dtype_name(dtype)));
 }
 
 }  // namespace flopwall

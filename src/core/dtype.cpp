@@ -1,15 +1,23 @@
 #include "core/dtype.hpp"
 
+#include <array>
 #include <fmt/format.h>
 
 #include "core/error.hpp"
 
 namespace flopwall {
+namespace {
+constexpr std::array<DType, 6> k_all{DType::fp32, DType::fp64, DType::tf32, DType::fp16, DType::bf16, DType::fp8};
+}
 
-std::int64_t dtype_size_bytes(DType t) noexcept {
+std::int64_t element_bytes(DType t, BufferRole role) noexcept {
   switch (t) {
-    case DType::fp32: return 4;
+    case DType::fp32:
+    case DType::tf32: return 4;
     case DType::fp64: return 8;
+    case DType::fp16:
+    case DType::bf16: return 2;
+    case DType::fp8: return role == BufferRole::gemm_operand ? 1 : 2;
   }
   return 0;
 }
@@ -18,14 +26,19 @@ std::string_view dtype_name(DType t) noexcept {
   switch (t) {
     case DType::fp32: return "fp32";
     case DType::fp64: return "fp64";
+    case DType::tf32: return "tf32";
+    case DType::fp16: return "fp16";
+    case DType::bf16: return "bf16";
+    case DType::fp8: return "fp8";
   }
   return "?";
 }
 
 DType parse_dtype(std::string_view text) {
-  if (text == "fp32") return DType::fp32;
-  if (text == "fp64") return DType::fp64;
-  throw UsageError(fmt::format("--dtype '{}' is not valid; valid: fp32, fp64", text));
+  for (DType t : k_all)
+    if (text == dtype_name(t)) return t;
+  throw UsageError(fmt::format("--dtype '{}' is not valid; valid: fp32, fp64 (cpu); fp32, tf32, fp16, bf16, fp8 (cuda)",
+                               text));
 }
 
 }  // namespace flopwall

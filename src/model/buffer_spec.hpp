@@ -6,6 +6,8 @@
 #include <span>
 #include <string>
 
+#include "core/dtype.hpp"
+
 namespace flopwall {
 
 enum class BufferFill : std::uint8_t {
@@ -33,6 +35,7 @@ struct BufferSpec {
   std::int64_t rows = 0;
   std::int64_t cols = 0;
   BufferFill fill = BufferFill::zero;
+  BufferRole role = BufferRole::activation;  // decides the element type (core/dtype.hpp)
   std::uint64_t seed = 0;  // distinguishes weight matrices and replicas
   WeightShard shard;
 

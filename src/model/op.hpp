@@ -52,6 +52,11 @@ struct ResidualAddOp {
   BufferId x, y, out;
   std::int64_t count;
 };
+// dst = src converted to the GEMM operand type (fp8 runs only).
+struct CastOp {
+  BufferId src, dst;
+  std::int64_t count;
+};
 // In-place sum over the op's communicator group.
 struct AllReduceOp {
   BufferId x;
@@ -59,7 +64,7 @@ struct AllReduceOp {
 };
 
 using OpParams = std::variant<GemmOp, AttentionScoreOp, CausalSoftmaxOp, AttentionContextOp, LayerNormOp,
-                              GeluOp, ResidualAddOp, AllReduceOp>;
+                              GeluOp, ResidualAddOp, CastOp, AllReduceOp>;
 
 struct Op {
   std::string name;  // e.g. "qkv_proj"; (name, layer) identifies the op

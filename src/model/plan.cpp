@@ -19,8 +19,9 @@ std::uint64_t Plan::flops_per_iteration() const noexcept {
 
 std::uint64_t Plan::buffer_bytes() const noexcept {
   std::uint64_t total = 0;
-  for (const BufferSpec& b : buffers) total += static_cast<std::uint64_t>(b.elements());
-  return total * static_cast<std::uint64_t>(dtype_size_bytes(dtype));
+  for (const BufferSpec& b : buffers)
+    total += static_cast<std::uint64_t>(b.elements()) * static_cast<std::uint64_t>(element_bytes(dtype, b.role));
+  return total;
 }
 
 }  // namespace flopwall

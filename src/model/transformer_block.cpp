@@ -21,17 +21,30 @@ struct Dims {
   std::int64_t heads_l; // heads owned by this rank
   std::int64_t d;       // head size
   std::int64_t b, s;    // sequences, sequence length
-  std::int64_t e;       // element size in bytes
+  std::int64_t e;       // activation element size in bytes
+  std::int64_t e_in;    // GEMM operand (weights, fp8 copies) element size
 };
 
 struct Activations {
   BufferId input, stream_a, stream_b, normed, qkv, scores, context, proj, mlp_hidden;
+  // fp8 runs only: the GEMM-operand copies of normed, context and mlp_hidden.
+  BufferId normed_in = -1, context_in = -1, mlp_hidden_in = -1;
 };
 
 Op gemm(std::string name, int layer, BufferId a, BufferId b, BufferId c, std::int64_t m, std::int64_t n,
-        std::int64_t k, std::int64_t e) {
+        std::int64_t k, const Dims& d) {
   return {.name = std::move(name), .kind = OpKind::compute, .layer = layer, .params = GemmOp{a, b, c, m, n, k},
-          .flops = 2 * U(m) * U(n) * U(k), .bytes_mem = U(m * k + k * n + m * n) * U(e)};
+          .flops = 2 * U(m) * U(n) * U(k), .bytes_mem = U(m * k + k * n) * U(d.e_in) + U(m * n) * U(d.e)};
+}
+
+// Appends a cast to the GEMM operand type when the dtype needs one (fp8) and
+// returns the buffer the GEMM should read.
+BufferId gemm_input(Plan& plan, const char* name, int layer, BufferId act, BufferId cast_buffer, std::int64_t count,
+                    const Dims& d) {
+  if (cast_buffer < 0) return act;
+  plan.ops.push_back({.name = name, .kind = OpKind::memory, .layer = layer,
+                      .params = CastOp{act, cast_buffer, count}, .bytes_mem = U(count) * U(d.e + d.e_in)});
+  return cast_buffer;
 }
 
 Op layernorm(std::string name, int layer, BufferId x, BufferId params, BufferId y, const Dims& d) {
@@ -55,7 +68,8 @@ Op allreduce(std::string name, int layer, BufferId x, const Dims& d, int tp) {
 BufferId add_weight(Plan& plan, int layer, const char* name, std::uint64_t matrix, std::int64_t rows,
                     std::int64_t cols, WeightShard shard) {
   return plan.add_buffer({.name = fmt::format("layer{}.{}", layer, name), .rows = rows, .cols = cols,
-                          .fill = BufferFill::weight, .seed = (U(layer) << 8) | matrix, .shard = shard});
+                          .fill = BufferFill::weight, .role = BufferRole::gemm_operand,
+                          .seed = (U(layer) << 8) | matrix, .shard = shard});
 }
 
 BufferId add_layernorm_params(Plan& plan, int layer, const char* name, std::uint64_t matrix, std::int64_t h) {
@@ -89,7 +103,8 @@ void add_block(Plan& plan, int layer, const Dims& d, const Activations& act, Buf
   auto& ops = plan.ops;
 
   ops.push_back(layernorm("ln_attn", layer, x_in, ln1, act.normed, d));
-  ops.push_back(gemm("qkv_proj", layer, act.normed, w_qkv, act.qkv, d.t, 3 * d.h_l, d.h, d.e));
+  const BufferId qkv_in = gemm_input(plan, "fp8_cast_qkv", layer, act.normed, act.normed_in, d.t * d.h, d);
+  ops.push_back(gemm("qkv_proj", layer, qkv_in, w_qkv, act.qkv, d.t, 3 * d.h_l, d.h, d));
   ops.push_back({.name = "attn_score", .kind = OpKind::compute, .layer = layer,
                  .params = AttentionScoreOp{act.qkv, act.scores, d.b, d.heads_l, d.s, d.d},
                  .flops = attn_flops, .bytes_mem = qk_bytes + score_bytes});
@@ -98,14 +113,18 @@ void add_block(Plan& plan, int layer, const Dims& d, const Activations& act, Buf
   ops.push_back({.name = "attn_context", .kind = OpKind::compute, .layer = layer,
                  .params = AttentionContextOp{act.scores, act.qkv, act.context, d.b, d.heads_l, d.s, d.d},
                  .flops = attn_flops, .bytes_mem = score_bytes + qk_bytes});
-  ops.push_back(gemm("out_proj", layer, act.context, w_out, act.proj, d.t, d.h, d.h_l, d.e));
+  const BufferId out_in = gemm_input(plan, "fp8_cast_out", layer, act.context, act.context_in, d.t * d.h_l, d);
+  ops.push_back(gemm("out_proj", layer, out_in, w_out, act.proj, d.t, d.h, d.h_l, d));
   if (tp > 1) ops.push_back(allreduce("allreduce_attn", layer, act.proj, d, tp));
   ops.push_back(residual("residual_attn", layer, x_in, act.proj, act.stream_a, d));
   ops.push_back(layernorm("ln_mlp", layer, act.stream_a, ln2, act.normed, d));
-  ops.push_back(gemm("mlp_up", layer, act.normed, w_up, act.mlp_hidden, d.t, d.f_l, d.h, d.e));
+  const BufferId up_in = gemm_input(plan, "fp8_cast_up", layer, act.normed, act.normed_in, d.t * d.h, d);
+  ops.push_back(gemm("mlp_up", layer, up_in, w_up, act.mlp_hidden, d.t, d.f_l, d.h, d));
   ops.push_back({.name = "gelu", .kind = OpKind::memory, .layer = layer,
                  .params = GeluOp{act.mlp_hidden, d.t * d.f_l}, .bytes_mem = 2 * U(d.t * d.f_l) * U(d.e)});
-  ops.push_back(gemm("mlp_down", layer, act.mlp_hidden, w_down, act.proj, d.t, d.h, d.f_l, d.e));
+  const BufferId down_in =
+      gemm_input(plan, "fp8_cast_down", layer, act.mlp_hidden, act.mlp_hidden_in, d.t * d.f_l, d);
+  ops.push_back(gemm("mlp_down", layer, down_in, w_down, act.proj, d.t, d.h, d.f_l, d));
   if (tp > 1) ops.push_back(allreduce("allreduce_mlp", layer, act.proj, d, tp));
   ops.push_back(residual("residual_mlp", layer, act.stream_a, act.proj, x_out, d));
 }
@@ -118,7 +137,8 @@ Plan build_transformer_plan(const ModelShape& shape, const ParallelLayout& layou
   const int tp = layout.tp;
   const Dims d{.t = shape.tokens(), .h = shape.hidden, .h_l = shape.hidden / tp, .f_l = shape.ffn / tp,
                .heads_l = shape.heads / tp, .d = shape.head_dim(), .b = shape.batch, .s = shape.seq,
-               .e = dtype_size_bytes(dtype)};
+               .e = element_bytes(dtype, BufferRole::activation),
+               .e_in = element_bytes(dtype, BufferRole::gemm_operand)};
 
   auto activation = [&](const char* name, std::int64_t rows, std::int64_t cols) {
     return plan.add_buffer({.name = name, .rows = rows, .cols = cols});
@@ -136,6 +156,14 @@ Plan build_transformer_plan(const ModelShape& shape, const ParallelLayout& layou
   act.context = activation("context", d.t, d.h_l);
   act.proj = activation("proj", d.t, d.h);
   act.mlp_hidden = activation("mlp_hidden", d.t, d.f_l);
+  if (gemm_needs_cast(dtype)) {
+    auto operand = [&](const char* name, std::int64_t rows, std::int64_t cols) {
+      return plan.add_buffer({.name = name, .rows = rows, .cols = cols, .role = BufferRole::gemm_operand});
+    };
+    act.normed_in = operand("normed_fp8", d.t, d.h);
+    act.context_in = operand("context_fp8", d.t, d.h_l);
+    act.mlp_hidden_in = operand("mlp_hidden_fp8", d.t, d.f_l);
+  }
 
   BufferId x = act.input;
   for (int layer = 0; layer < shape.layers; ++layer) {

@@ -91,7 +91,11 @@ bad_tp_heads)    expect_usage_error "--heads 4 is not divisible by --tp 3" mpi 3
 bad_tp_ffn)      expect_usage_error "--ffn 1022 is not divisible by --tp 4" mpi 4 "$flopwall" run --ffn 1022 --out x.h5 ;;
 bad_world_tp)    expect_usage_error "world size 2 is not a multiple of --tp 4" mpi 2 "$flopwall" run --tp 4 --out x.h5 ;;
 bad_preset)      expect_usage_error "--model 'gpt9' is not a known preset" mpi 2 "$flopwall" run --model gpt9 --out x.h5 ;;
-bad_dtype)       expect_usage_error "--dtype 'fp8' is not valid" mpi 2 "$flopwall" run --dtype fp8 --out x.h5 ;;
+bad_dtype)
+  expect_usage_error "--dtype 'fp12' is not valid" mpi 2 "$flopwall" run --dtype fp12 --out x.h5
+  expect_usage_error "--dtype bf16 is not supported by the cpu backend; valid: fp32, fp64" \
+    mpi 2 "$flopwall" run --backend cpu --dtype bf16 --out x.h5
+  ;;
 bad_backend)     expect_usage_error "--backend 'tpu' is not valid" mpi 2 "$flopwall" run --backend tpu --out x.h5 ;;
 bad_nonpositive) expect_usage_error "--hidden 0 is not valid" mpi 2 "$flopwall" run --hidden 0 --out x.h5 ;;
 bad_iters)       expect_usage_error "--iters -3 is not valid" mpi 2 "$flopwall" run --iters=-3 --out x.h5 ;;

@@ -124,3 +124,33 @@ TEST(ModelShapeValidation, PresetsAreValidAndUnknownOnesListTheChoices) {
 
 }  // namespace
 }  // namespace flopwall
+
+namespace flopwall {
+namespace {
+
+TEST(ModelPlan, Fp8GemmsReadCastCopiesAndKeepTheSameFlops) {
+  const ModelShape shape = model_preset("tiny");
+  const Plan bf16 = build_transformer_plan(shape, {.world_size = 1, .tp = 1}, 0, DType::bf16);
+  const Plan fp8 = build_transformer_plan(shape, {.world_size = 1, .tp = 1}, 0, DType::fp8);
+  EXPECT_EQ(fp8.flops_per_iteration(), bf16.flops_per_iteration());
+  EXPECT_EQ(fp8.ops.size(), bf16.ops.size() + 4 * static_cast<std::size_t>(shape.layers));
+  for (std::size_t i = 0; i < fp8.ops.size(); ++i) {
+    const Op& op = fp8.ops[i];
+    if (const auto* g = std::get_if<GemmOp>(&op.params)) {
+      // Every GEMM of an fp8 run follows the cast that produced its A operand.
+      ASSERT_GT(i, 0u);
+      const auto* cast = std::get_if<CastOp>(&fp8.ops[i - 1].params);
+      ASSERT_NE(cast, nullptr) << op.name;
+      EXPECT_EQ(cast->dst, g->a) << op.name;
+      EXPECT_EQ(fp8.buffers[static_cast<std::size_t>(g->a)].role, BufferRole::gemm_operand);
+      EXPECT_EQ(fp8.buffers[static_cast<std::size_t>(g->b)].role, BufferRole::gemm_operand);
+      // A and B in 1-byte e4m3, C in 2-byte bf16.
+      EXPECT_EQ(op.bytes_mem, static_cast<std::uint64_t>(g->m * g->k + g->k * g->n + 2 * g->m * g->n));
+    }
+  }
+  // bf16 weights take 2 bytes per element, fp8 weights 1.
+  EXPECT_LT(fp8.buffer_bytes(), bf16.buffer_bytes() + 3ULL * 128 * 1024);
+}
+
+}  // namespace
+}  // namespace flopwall

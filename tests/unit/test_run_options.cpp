@@ -57,7 +57,7 @@ TEST(RunOptions, ConfigFileIsReadAndTheCommandLineWins) {
 }
 
 TEST(RunOptions, BadInputIsOneClearLine) {
-  EXPECT_NE(usage_error({"--dtype", "fp16"}).find("--dtype 'fp16' is not valid; valid: fp32, fp64"), std::string::npos);
+  EXPECT_NE(usage_error({"--dtype", "fp16x"}).find("--dtype 'fp16x' is not valid; valid: fp32, fp64 (cpu)"), std::string::npos);
   EXPECT_NE(usage_error({"--backend", "tpu"}).find("--backend 'tpu' is not valid"), std::string::npos);
   EXPECT_NE(usage_error({"--model", "nope"}).find("--model 'nope' is not a known preset"), std::string::npos);
   EXPECT_NE(usage_error({"--iters", "0"}).find("--iters 0 is not valid"), std::string::npos);
@@ -66,7 +66,7 @@ TEST(RunOptions, BadInputIsOneClearLine) {
   EXPECT_NE(usage_error({"--frobnicate"}).find("unrecognised option '--frobnicate'"), std::string::npos);
   EXPECT_NE(usage_error({"--hidden", "lots"}).find("--hidden"), std::string::npos);
   EXPECT_NE(usage_error({"--config", "/nonexistent/x.ini"}).find("cannot be read"), std::string::npos);
-  for (const auto& msg : {usage_error({"--dtype", "fp16"}), usage_error({"--frobnicate"})})
+  for (const auto& msg : {usage_error({"--dtype", "fp16x"}), usage_error({"--frobnicate"})})
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
 }
 
