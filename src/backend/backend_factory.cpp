@@ -3,24 +3,67 @@
 #include <fmt/format.h>
 
 #include "backend/cpu_device.hpp"
+#include "collectives/mpi/mpi_communicator.hpp"
 #include "core/error.hpp"
+#include "core/units.hpp"
 #include "core/version.hpp"
+#include "runtime/host_info.hpp"
+#include "runtime/mpi_check.hpp"
+#if FLOPWALL_HAVE_CUDA
+#include "backend/cuda/cuda_probe.hpp"
+#endif
 
 namespace flopwall {
+namespace {
+
+// The whole job's memory on this node must fit in what the node has free.
+std::optional<std::string> host_memory_problem(const Plan& plan, MPI_Comm node_comm) {
+  std::uint64_t mine = plan.buffer_bytes(), node_total = 0;
+  FLOPWALL_MPI_CHECK(MPI_Allreduce(&mine, &node_total, 1, MPI_UINT64_T, MPI_SUM, node_comm));
+  const std::uint64_t available = host_available_memory_bytes();
+  if (available == 0 || static_cast<double>(node_total) <= 0.9 * static_cast<double>(available)) return std::nullopt;
+  return fmt::format(
+      "the model needs {} per rank ({} on this node) but the node has {} available; "
+      "reduce --layers, --seq or --batch, or raise --tp",
+      units::bytes(static_cast<double>(mine)), units::bytes(static_cast<double>(node_total)),
+      units::bytes(static_cast<double>(available)));
+}
+
+}  // namespace
 
 std::string compiled_backends() { return build_info::k_have_cuda ? "cpu, cuda" : "cpu"; }
 
-std::string resolve_backend(const std::string& requested) {
-  if (requested.empty() || requested == "cpu") return "cpu";
-  if (requested == "cuda" && !build_info::k_have_cuda)
+std::string resolve_backend(const std::string& requested, std::string& note) {
+  if (requested == "cpu") return "cpu";
+#if FLOPWALL_HAVE_CUDA
+  if (requested == "cuda") return "cuda";
+  if (requested.empty()) {
+    const cuda::Visibility v = cuda::probe_devices();
+    if (v.devices > 0) return "cuda";
+    note = fmt::format("no CUDA device is visible ({}); using the cpu backend", v.why_none);
+    return "cpu";
+  }
+#else
+  if (requested.empty()) return "cpu";
+  if (requested == "cuda")
     throw UsageError(
         "--backend cuda is not available: this flopwall was built without the CUDA backend; valid here: cpu");
+#endif
   throw UsageError(fmt::format("--backend '{}' is not valid; valid: {}", requested, compiled_backends()));
 }
 
-std::unique_ptr<Device> make_device(const std::string& backend, DType dtype, int threads) {
-  if (backend == "cpu") return make_cpu_device(dtype, threads);
-  throw UsageError(fmt::format("--backend '{}' is not valid; valid: {}", backend, compiled_backends()));
+Backend make_backend(const BackendRequest& request, const Plan& plan, const MpiEnvironment& mpi,
+                     const ParallelLayout& layout) {
+#if FLOPWALL_HAVE_CUDA
+  if (request.name == "cuda") return make_cuda_backend(request, plan, mpi, layout);
+#endif
+  if (request.name != "cpu")
+    throw UsageError(fmt::format("--backend '{}' is not valid; valid: {}", request.name, compiled_backends()));
+  Backend b;
+  agreed(MPI_COMM_WORLD, [&] { b.device = make_cpu_device(request.dtype, request.threads); });
+  agree_on_usage_error(MPI_COMM_WORLD, host_memory_problem(plan, mpi.node_comm()));
+  b.comm = std::make_unique<MpiCommunicator>(MPI_COMM_WORLD, layout);
+  return b;
 }
 
 }  // namespace flopwall

@@ -9,7 +9,6 @@
 #include "backend/backend_factory.hpp"
 #include "cli/commands.hpp"
 #include "cli/run_config.hpp"
-#include "collectives/mpi/mpi_communicator.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "core/version.hpp"
@@ -24,19 +23,6 @@ namespace flopwall {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Runs `step` on every rank and turns a UsageError on any of them into the
-// same UsageError on all, so the job ends together with exit 2.
-template <class F>
-void agreed(MPI_Comm comm, F&& step) {
-  std::optional<std::string> error;
-  try {
-    step();
-  } catch (const UsageError& e) {
-    error = e.what();
-  }
-  agree_on_usage_error(comm, error);
-}
 
 std::optional<std::string> output_path_problem(const std::string& path) {
   const fs::path p(path);
@@ -54,19 +40,6 @@ std::string default_output_path() {
   std::error_code ec;
   fs::create_directories("results", ec);
   return fmt::format("results/{}-run.h5", utc_timestamp_compact());
-}
-
-// The whole job's memory on this node must fit in what the node has free.
-std::optional<std::string> memory_problem(const Plan& plan, MPI_Comm node_comm) {
-  std::uint64_t mine = plan.buffer_bytes(), node_total = 0;
-  FLOPWALL_MPI_CHECK(MPI_Allreduce(&mine, &node_total, 1, MPI_UINT64_T, MPI_SUM, node_comm));
-  const std::uint64_t available = host_available_memory_bytes();
-  if (available == 0 || static_cast<double>(node_total) <= 0.9 * static_cast<double>(available)) return std::nullopt;
-  return fmt::format(
-      "the model needs {} per rank ({} on this node) but the node has {} available; "
-      "reduce --layers, --seq or --batch, or raise --tp",
-      units::bytes(static_cast<double>(mine)), units::bytes(static_cast<double>(node_total)),
-      units::bytes(static_cast<double>(available)));
 }
 
 std::vector<OpInfo> op_vocabulary(const Plan& plan) {
@@ -89,10 +62,11 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
 
   RunConfig cfg;
   ParallelLayout layout{.world_size = mpi.size()};
+  std::string backend_note;
   agreed(world, [&] {
     cfg = parse_run_options(args);
     if (cfg.help) return;
-    cfg.backend = resolve_backend(cfg.backend);
+    cfg.backend = resolve_backend(cfg.backend, backend_note);
     layout.tp = cfg.tp == 0 ? mpi.size() : cfg.tp;
     validate_layout(cfg.shape, layout);
   });
@@ -106,18 +80,18 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   agree_on_usage_error(world, output_path_problem(cfg.out));
 
   const Plan plan = build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
-  agree_on_usage_error(world, memory_problem(plan, mpi.node_comm()));
-
-  std::unique_ptr<Device> device;
-  agreed(world, [&] { device = make_device(cfg.backend, cfg.dtype, cfg.threads); });
-  MpiCommunicator comm(world, layout);
-  device->prepare(plan);
+  Backend backend = make_backend(
+      {.name = cfg.backend, .dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s}, plan, mpi,
+      layout);
+  if (root && !backend_note.empty()) fmt::print(stderr, "flopwall: {}\n", backend_note);
+  Device& device = *backend.device;
+  device.prepare(plan);
 
   if (mpi.rank() == cfg.inject_failure_rank)
     throw std::runtime_error("failure injected by --inject-failure; the job must end on every rank");
   const ClockEstimate clock = estimate_clock_offset(world);
   Recorder recorder(plan, cfg.iterations);
-  run_plan(plan, *device, comm, recorder, clock,
+  run_plan(plan, device, *backend.comm, recorder, clock,
            {.iterations = cfg.iterations, .warmup = cfg.warmup, .progress = root && !cfg.quiet});
 
   TraceHeader header{.tool_version = build_info::k_version,
@@ -139,7 +113,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
                                  std::pair{"SLURM_ARRAY_TASK_ID", "slurm_array_task_id"}})
     if (const char* v = std::getenv(var)) header.meta.emplace_back(key, v);
 
-  const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = device->description(),
+  const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = device.description(),
                     .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns};
   write_trace(world, cfg.out, header, op_vocabulary(plan), me, recorder.events());
   if (root)

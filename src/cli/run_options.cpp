@@ -26,10 +26,12 @@ po::options_description run_settings() {
       ("seq", po::value<std::int64_t>(), "sequence length s")
       ("batch", po::value<std::int64_t>(), "sequences per data-parallel replica")
       ("tp", po::value<int>(), "tensor-parallel degree (default: world size); further ranks are DP replicas")
-      ("dtype", po::value<std::string>()->default_value("fp32"), "fp32 | fp64 (cpu)")
+      ("dtype", po::value<std::string>()->default_value("fp32"), "fp32 | fp64 (cpu); fp32 | tf32 | fp16 | bf16 | fp8 (cuda)")
       ("iters", po::value<int>()->default_value(20), "timed iterations")
       ("warmup", po::value<int>()->default_value(3), "untimed warm-up iterations")
       ("threads", po::value<int>()->default_value(1), "OpenBLAS threads per rank (cpu)")
+      ("timeout", po::value<double>()->default_value(300), "seconds an iteration or a communicator may take before "
+                                                           "every rank aborts, naming the op it waited in (cuda)")
       ("out", po::value<std::string>(), "trace file (default: results/<UTC timestamp>-run.h5)")
       ("quiet", po::bool_switch(), "no progress on stderr")
       ("inject-failure", po::value<int>(), "RANK throws a run-time error before the timed loop, to check that "
@@ -101,6 +103,9 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
   require_at_least(cfg.iterations, 1, "iters");
   require_at_least(cfg.warmup, 0, "warmup");
   require_at_least(cfg.threads, 1, "threads");
+  cfg.timeout_s = vm["timeout"].as<double>();
+  if (!(cfg.timeout_s > 0))
+    throw UsageError(fmt::format("--timeout {} is not valid; it must be a positive number of seconds", cfg.timeout_s));
   if (vm.count("out")) {
     cfg.out = vm["out"].as<std::string>();
     if (cfg.out.empty()) throw UsageError("--out '' is not valid; give a file path such as results/run.h5");
@@ -122,6 +127,7 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
       {"dp", layout.dp()},          {"world_size", layout.world_size},
       {"dtype", std::string(dtype_name(c.dtype))},
       {"iters", c.iterations},      {"warmup", c.warmup},         {"threads", c.threads},
+      {"timeout_s", c.timeout_s},
       {"out", c.out},               {"config_file", c.config_file}};
   return j.dump();
 }

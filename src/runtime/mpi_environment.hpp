@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "core/error.hpp"
+
 namespace flopwall {
 
 // A communicator this process owns; freed when the handle goes away.
@@ -57,6 +59,19 @@ class MpiEnvironment {
 // UsageError carrying the message of the lowest failing rank, so bad input
 // found on one rank ends the whole job with exit 2 instead of a hang.
 void agree_on_usage_error(MPI_Comm comm, const std::optional<std::string>& local_error);
+
+// Runs `step` on every rank of `comm` and turns a UsageError on any of them
+// into the same UsageError on all (see agree_on_usage_error).
+template <class F>
+void agreed(MPI_Comm comm, F&& step) {
+  std::optional<std::string> error;
+  try {
+    step();
+  } catch (const UsageError& e) {
+    error = e.what();
+  }
+  agree_on_usage_error(comm, error);
+}
 
 // Collective: rank 0's string on every rank.
 std::string broadcast_string(MPI_Comm comm, std::string value);

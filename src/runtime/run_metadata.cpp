@@ -15,6 +15,9 @@
 #include <string_view>
 
 #include "core/version.hpp"
+#if FLOPWALL_HAVE_CUDA
+#include "backend/cuda/cuda_probe.hpp"
+#endif
 
 extern char** environ;
 
@@ -51,7 +54,7 @@ std::string openblas_version() {
 }  // namespace
 
 KeyValues library_versions() {
-  return {
+  KeyValues versions{
       {"tool_version", build_info::k_version},
       {"git_revision", build_info::k_git_revision},
       {"compiler", build_info::k_compiler},
@@ -65,6 +68,10 @@ KeyValues library_versions() {
       {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
                                     NLOHMANN_JSON_VERSION_PATCH)},
   };
+#if FLOPWALL_HAVE_CUDA
+  for (auto& kv : cuda::library_versions()) versions.push_back(std::move(kv));
+#endif
+  return versions;
 }
 
 KeyValues captured_environment() {

@@ -1,6 +1,10 @@
 #include "runtime/runner.hpp"
 
+#include <fmt/format.h>
+
+#include <stdexcept>
 #include <variant>
+#include <vector>
 
 #include "backend/steady_timer.hpp"
 #include "runtime/mpi_check.hpp"
@@ -9,11 +13,21 @@
 namespace flopwall {
 namespace {
 
-void run_iteration(const Plan& plan, Device& device, Communicator& comm, OpTimer& timer) {
+// One iteration, then wait for it: a GPU's queue never runs ahead of the
+// host, and a hang surfaces here as a timeout naming the op.
+void run_iteration(const Plan& plan, Device& device, Communicator& comm, OpTimer& timer, int iteration,
+                   std::span<OpSpan> spans) {
   for (std::size_t i = 0; i < plan.ops.size(); ++i) {
     timer.begin(i);
     execute_op(plan.ops[i], device, comm, plan.dtype);
     timer.end(i);
+  }
+  try {
+    timer.resolve(spans);
+  } catch (const OpTimeout& t) {
+    const Op& op = plan.ops.at(t.op_index());
+    throw std::runtime_error(fmt::format("timed out after {:.1f} s waiting in op {} (layer {}, iteration {})",
+                                         t.waited_s(), op.name, op.layer, iteration));
   }
 }
 
@@ -29,7 +43,8 @@ void execute_op(const Op& op, Device& device, Communicator& comm, DType dtype) {
 std::int64_t run_plan(const Plan& plan, Device& device, Communicator& comm, Recorder& recorder,
                       const ClockEstimate& clock, const RunLoopOptions& options) {
   OpTimer& timer = device.timer();
-  for (int i = 0; i < options.warmup; ++i) run_iteration(plan, device, comm, timer);
+  std::vector<OpSpan> warmup_spans(plan.ops.size());
+  for (int i = 0; i < options.warmup; ++i) run_iteration(plan, device, comm, timer, i - options.warmup, warmup_spans);
 
   comm.barrier(CommGroup::world);
   std::int64_t origin_ns = steady_now_ns() - clock.offset_ns;  // on rank 0's clock
@@ -39,8 +54,8 @@ std::int64_t run_plan(const Plan& plan, Device& device, Communicator& comm, Reco
   Progress progress(options.iterations, options.progress);
   const std::int64_t loop_start_ns = steady_now_ns();
   for (int it = 0; it < options.iterations; ++it) {
-    run_iteration(plan, device, comm, timer);
-    recorder.commit(it, timer);
+    run_iteration(plan, device, comm, timer, it, recorder.next_spans());
+    recorder.commit(it);
     progress.update(it + 1, steady_now_ns() - loop_start_ns);
   }
   progress.finish();

@@ -11,9 +11,8 @@ void Recorder::set_timeline(std::int64_t clock_offset_ns, std::int64_t origin_ns
   m_shift_ns = clock_offset_ns + origin_ns;
 }
 
-void Recorder::commit(int iter, OpTimer& timer) {
+void Recorder::commit(int iter) {
   if (m_size + m_spans.size() > m_events.size()) throw std::logic_error("recorder: more iterations than sized for");
-  timer.resolve(m_spans);
   for (std::size_t i = 0; i < m_spans.size(); ++i) {
     const Op& op = m_plan.ops[i];
     m_events[m_size++] = TraceEvent{.iter = iter,

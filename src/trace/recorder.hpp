@@ -16,8 +16,10 @@ class Recorder {
 
   // rank-0 time = local − clock_offset_ns − origin_ns (origin on rank 0's clock).
   void set_timeline(std::int64_t clock_offset_ns, std::int64_t origin_ns) noexcept;
-  // Appends iteration `iter` from the timer; never allocates.
-  void commit(int iter, OpTimer& timer);
+  // Where the timer resolves the next iteration's spans (one per op).
+  std::span<OpSpan> next_spans() noexcept { return m_spans; }
+  // Appends those spans as iteration `iter`; never allocates.
+  void commit(int iter);
 
   std::span<const TraceEvent> events() const noexcept { return {m_events.data(), m_size}; }
   int iterations_recorded() const noexcept { return m_iterations_recorded; }

@@ -1,0 +1,34 @@
+#pragma once
+// Host entry points of the project's CUDA kernels. Buffers are device
+// pointers of the given element type; every kernel computes in fp32 and is
+// enqueued on `stream` without synchronizing. tests/gpu compares each one
+// with its CPU reference in kernels/cpu.
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace flopwall::kernels::cuda {
+
+enum class Element : std::uint8_t { f32, f16, bf16, e4m3 };
+
+// Per row: y = (x − mean)/sqrt(var + 1e-5)·gamma + beta; params = [gamma | beta].
+void layernorm(Element t, const void* x, const void* params, void* y, std::int64_t rows, std::int64_t cols,
+               cudaStream_t stream);
+// Row i of each [seq, seq] matrix: softmax over columns 0..i, zeros after.
+void causal_softmax(Element t, void* scores, std::int64_t matrices, std::int64_t seq, cudaStream_t stream);
+// GELU (tanh approximation), in place.
+void gelu(Element t, void* x, std::int64_t count, cudaStream_t stream);
+// out = x + y.
+void residual_add(Element t, const void* x, const void* y, void* out, std::int64_t count, cudaStream_t stream);
+// Packed QKV [batch·seq, 3·heads·head_dim] (Q | K | V): scores = Q·Kᵀ/sqrt(d)
+// for the causal lower triangle; tiles wholly above the diagonal are skipped.
+void attention_scores(Element t, const void* qkv, void* scores, std::int64_t batch, std::int64_t heads,
+                      std::int64_t seq, std::int64_t head_dim, cudaStream_t stream);
+// context[b·seq + i, head·d + :] = Σ_{j ≤ i} P[i, j]·V[j]; reads only the causal part of P.
+void attention_context(Element t, const void* scores, const void* qkv, void* context, std::int64_t batch,
+                       std::int64_t heads, std::int64_t seq, std::int64_t head_dim, cudaStream_t stream);
+// Element-type conversions: activations to fp8 GEMM operands, and fp32
+// staging buffers to and from any element type (uploads and checks).
+void convert(Element from, const void* in, Element to, void* out, std::int64_t count, cudaStream_t stream);
+
+}  // namespace flopwall::kernels::cuda

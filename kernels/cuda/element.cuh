@@ -1,0 +1,70 @@
+#pragma once
+// Loads and stores of each storage type as fp32, and the 16-byte packs the
+// bandwidth-bound kernels move: one 128-bit transaction per thread and step
+// is what it takes to approach HBM bandwidth.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_fp8.h>
+
+#include <cstdint>
+#include <stdexcept>
+
+#include "kernels/cuda/cuda_kernels.hpp"
+
+namespace flopwall::kernels::cuda::detail {
+
+__device__ __forceinline__ float to_float(float v) { return v; }
+__device__ __forceinline__ float to_float(__half v) { return __half2float(v); }
+__device__ __forceinline__ float to_float(__nv_bfloat16 v) { return __bfloat162float(v); }
+__device__ __forceinline__ float to_float(__nv_fp8_e4m3 v) { return static_cast<float>(v); }
+
+template <class T>
+__device__ __forceinline__ T from_float(float v);
+template <>
+__device__ __forceinline__ float from_float<float>(float v) { return v; }
+template <>
+__device__ __forceinline__ __half from_float<__half>(float v) { return __float2half_rn(v); }
+template <>
+__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
+template <>
+__device__ __forceinline__ __nv_fp8_e4m3 from_float<__nv_fp8_e4m3>(float v) { return __nv_fp8_e4m3(v); }  // saturating
+
+template <class T>
+struct alignas(16) Pack {
+  static constexpr int k_size = 16 / sizeof(T);
+  T v[k_size];
+};
+
+// Calls f(T-typed function object) for the runtime element type.
+template <class F>
+void dispatch(Element t, F&& f) {
+  switch (t) {
+    case Element::f32: f(float{}); return;
+    case Element::f16: f(__half{}); return;
+    case Element::bf16: f(__nv_bfloat16{}); return;
+    case Element::e4m3: f(__nv_fp8_e4m3{}); return;
+  }
+}
+
+// Activations are never fp8 (fp8 runs keep them in bf16), so the
+// activation kernels are instantiated for the three wider types only.
+template <class F>
+void dispatch_activation(Element t, F&& f) {
+  switch (t) {
+    case Element::f32: f(float{}); return;
+    case Element::f16: f(__half{}); return;
+    case Element::bf16: f(__nv_bfloat16{}); return;
+    case Element::e4m3: break;
+  }
+  throw std::invalid_argument("fp8 is a GEMM operand type, not an activation type");
+}
+
+// Enough blocks to fill any current GPU several times over, grid-striding past that.
+inline unsigned grid_for(std::int64_t work_items, unsigned block) {
+  const std::int64_t blocks = (work_items + block - 1) / block;
+  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > 65535 ? 65535 : blocks));
+}
+
+void check_launch(const char* kernel);
+
+}  // namespace flopwall::kernels::cuda::detail

@@ -1,0 +1,102 @@
+// Bandwidth-bound elementwise kernels: GELU, residual add, type conversion.
+// Each thread moves 16-byte packs; a scalar tail covers counts that are not a
+// multiple of the pack.
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/cuda/element.cuh"
+
+namespace flopwall::kernels::cuda {
+namespace detail {
+
+void check_launch(const char* kernel) {
+  const cudaError_t err = cudaGetLastError();
+  if (err != cudaSuccess) throw std::runtime_error(std::string(kernel) + " launch failed: " + cudaGetErrorString(err));
+}
+
+}  // namespace detail
+
+namespace {
+using namespace detail;
+
+__device__ __forceinline__ float gelu_value(float v) {
+  // 0.5·v·(1 + tanh(u)) = v·sigmoid(2u), u = sqrt(2/π)(v + 0.044715v³)
+  const float u2 = 1.5957691216057308f * (v + 0.044715f * v * v * v);
+  return v / (1.0f + __expf(-u2));
+}
+
+template <class T>
+__global__ void gelu_kernel(T* x, std::int64_t count) {
+  using P = Pack<T>;
+  const std::int64_t packs = count / P::k_size;
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  for (std::int64_t p = i; p < packs; p += stride) {
+    P v = reinterpret_cast<P*>(x)[p];
+#pragma unroll
+    for (int k = 0; k < P::k_size; ++k) v.v[k] = from_float<T>(gelu_value(to_float(v.v[k])));
+    reinterpret_cast<P*>(x)[p] = v;
+  }
+  for (std::int64_t e = packs * P::k_size + i; e < count; e += stride) x[e] = from_float<T>(gelu_value(to_float(x[e])));
+}
+
+template <class T>
+__global__ void residual_kernel(const T* x, const T* y, T* out, std::int64_t count) {
+  using P = Pack<T>;
+  const std::int64_t packs = count / P::k_size;
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  for (std::int64_t p = i; p < packs; p += stride) {
+    const P a = reinterpret_cast<const P*>(x)[p];
+    const P b = reinterpret_cast<const P*>(y)[p];
+    P o;
+#pragma unroll
+    for (int k = 0; k < P::k_size; ++k) o.v[k] = from_float<T>(to_float(a.v[k]) + to_float(b.v[k]));
+    reinterpret_cast<P*>(out)[p] = o;
+  }
+  for (std::int64_t e = packs * P::k_size + i; e < count; e += stride)
+    out[e] = from_float<T>(to_float(x[e]) + to_float(y[e]));
+}
+
+template <class From, class To>
+__global__ void convert_kernel(const From* in, To* out, std::int64_t count) {
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < count; e += stride)
+    out[e] = from_float<To>(to_float(in[e]));
+}
+
+constexpr unsigned k_block = 256;
+
+}  // namespace
+
+void gelu(Element t, void* x, std::int64_t count, cudaStream_t stream) {
+  dispatch_activation(t, [&](auto tag) {
+    using T = decltype(tag);
+    gelu_kernel<T><<<grid_for(count / Pack<T>::k_size + 1, k_block), k_block, 0, stream>>>(static_cast<T*>(x), count);
+  });
+  check_launch("gelu");
+}
+
+void residual_add(Element t, const void* x, const void* y, void* out, std::int64_t count, cudaStream_t stream) {
+  dispatch_activation(t, [&](auto tag) {
+    using T = decltype(tag);
+    residual_kernel<T><<<grid_for(count / Pack<T>::k_size + 1, k_block), k_block, 0, stream>>>(
+        static_cast<const T*>(x), static_cast<const T*>(y), static_cast<T*>(out), count);
+  });
+  check_launch("residual_add");
+}
+
+void convert(Element from, const void* in, Element to, void* out, std::int64_t count, cudaStream_t stream) {
+  dispatch(from, [&](auto from_tag) {
+    dispatch(to, [&](auto to_tag) {
+      using F = decltype(from_tag);
+      using T = decltype(to_tag);
+      convert_kernel<F, T><<<grid_for(count, k_block), k_block, 0, stream>>>(static_cast<const F*>(in),
+                                                                             static_cast<T*>(out), count);
+    });
+  });
+  check_launch("convert");
+}
+
+}  // namespace flopwall::kernels::cuda

@@ -1,0 +1,85 @@
+// The CUDA + NCCL backend: one rank per GPU, bound by local rank.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "backend/backend_factory.hpp"
+#include "backend/cuda/cuda_device.hpp"
+#include "backend/cuda/cuda_probe.hpp"
+#include "collectives/nccl/nccl_communicator.hpp"
+#include "core/units.hpp"
+#include "runtime/mpi_check.hpp"
+
+namespace flopwall {
+namespace {
+
+constexpr std::uint64_t k_device_reserve_bytes = 512ull << 20;  // context, cuBLASLt workspace, NCCL buffers
+
+// Local rank r uses device 0 when it sees exactly one (the scheduler gave each
+// rank its own), else device r mod count.
+int choose_device(const MpiEnvironment& mpi, int count) { return count == 1 ? 0 : mpi.local_rank() % count; }
+
+std::vector<std::string> node_allgather(MPI_Comm node, const std::string& mine) {
+  int size = 1;
+  FLOPWALL_MPI_CHECK(MPI_Comm_size(node, &size));
+  std::array<char, 64> buf{};
+  mine.copy(buf.data(), buf.size() - 1);
+  std::vector<char> all(buf.size() * static_cast<std::size_t>(size));
+  FLOPWALL_MPI_CHECK(MPI_Allgather(buf.data(), static_cast<int>(buf.size()), MPI_CHAR, all.data(),
+                                   static_cast<int>(buf.size()), MPI_CHAR, node));
+  std::vector<std::string> out;
+  for (int r = 0; r < size; ++r) out.emplace_back(all.data() + static_cast<std::size_t>(r) * buf.size());
+  return out;
+}
+
+std::optional<std::string> shared_device_problem(const MpiEnvironment& mpi, const std::string& uuid, int device) {
+  const auto uuids = node_allgather(mpi.node_comm(), uuid);
+  for (int other = 0; other < static_cast<int>(uuids.size()); ++other)
+    if (other != mpi.local_rank() && uuids[static_cast<std::size_t>(other)] == uuid)
+      return fmt::format("local ranks {} and {} on {} would share GPU {} (device {}); run one rank per GPU: "
+                         "{} ranks on this node",
+                         std::min(other, mpi.local_rank()), std::max(other, mpi.local_rank()), mpi.hostname(), uuid,
+                         device, mpi.local_size());
+  return std::nullopt;
+}
+
+std::optional<std::string> device_memory_problem(const Plan& plan) {
+  std::size_t free_bytes = 0, total_bytes = 0;
+  FLOPWALL_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  const std::uint64_t need = plan.buffer_bytes() + k_device_reserve_bytes;
+  if (need <= free_bytes) return std::nullopt;
+  return fmt::format("the model needs {} of GPU memory per rank but the device has {} free; "
+                     "reduce --layers, --seq or --batch, or raise --tp",
+                     units::bytes(static_cast<double>(need)), units::bytes(static_cast<double>(free_bytes)));
+}
+
+}  // namespace
+
+Backend make_cuda_backend(const BackendRequest& request, const Plan& plan, const MpiEnvironment& mpi,
+                          const ParallelLayout& layout) {
+  const MPI_Comm world = MPI_COMM_WORLD;
+  const cuda::Visibility visible = cuda::probe_devices();
+  agree_on_usage_error(world, visible.devices > 0 ? std::nullopt
+                                                  : std::optional<std::string>("--backend cuda: no CUDA device is "
+                                                                               "visible: " + visible.why_none));
+  agree_on_usage_error(world, request.dtype != DType::fp64
+                                  ? std::nullopt
+                                  : std::optional<std::string>("--dtype fp64 is not supported by the cuda backend; "
+                                                               "valid: fp32, tf32, fp16, bf16, fp8"));
+
+  const int device = choose_device(mpi, visible.devices);
+  FLOPWALL_CUDA_CHECK(cudaSetDevice(device));
+  agree_on_usage_error(world, shared_device_problem(mpi, cuda::device_uuid(device), device));
+  agree_on_usage_error(world, device_memory_problem(plan));
+
+  Backend b;
+  auto dev = cuda::make_cuda_device(device, request.dtype, {.timeout_s = request.timeout_s});
+  auto comm = std::make_unique<NcclCommunicator>(world, layout, dev->compute_stream(), request.timeout_s);
+  dev->set_wait_policy({.timeout_s = request.timeout_s,
+                        .check_async_errors = [c = comm.get()] { c->check_async_errors(); }});
+  b.device = std::move(dev);
+  b.comm = std::move(comm);
+  return b;
+}
+
+}  // namespace flopwall

@@ -1,0 +1,171 @@
+#include "backend/cuda/cuda_device.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+
+#include "backend/cuda/cuda_probe.hpp"
+#include "backend/cuda/lt_gemm.hpp"
+#include "kernels/cuda/cuda_kernels.hpp"
+
+namespace flopwall::cuda {
+namespace {
+
+namespace k = kernels::cuda;
+using k::Element;
+
+constexpr std::size_t k_workspace_bytes = 32u << 20;  // what cuBLASLt's Hopper kernels ask for at most
+
+Element activation_element(DType d) {
+  switch (d) {
+    case DType::fp32:
+    case DType::tf32: return Element::f32;
+    case DType::fp16: return Element::f16;
+    case DType::bf16:
+    case DType::fp8: return Element::bf16;
+    case DType::fp64: break;
+  }
+  throw UsageError("--dtype fp64 is not supported by the cuda backend; valid: fp32, tf32, fp16, bf16, fp8");
+}
+
+Element element_of(DType d, BufferRole role) {
+  return d == DType::fp8 && role == BufferRole::gemm_operand ? Element::e4m3 : activation_element(d);
+}
+
+int bind_device(int device) {
+  FLOPWALL_CUDA_CHECK(cudaSetDevice(device));
+  return device;
+}
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+class CudaDeviceImpl final : public CudaDevice {
+ public:
+  CudaDeviceImpl(int device, DType dtype, WaitPolicy policy)
+      : m_device(bind_device(device)), m_dtype(dtype), m_act(activation_element(dtype)), m_policy(std::move(policy)) {
+    m_stream = make_stream();
+    m_description = describe_device(device);
+  }
+
+  ~CudaDeviceImpl() override {
+    // Nothing may be freed while the stream still runs kernels that use it.
+    if (m_stream.get()) FLOPWALL_CUDA_CHECK_NOTHROW(cudaStreamSynchronize(m_stream.get()));
+  }
+
+  std::string description() const override { return m_description; }
+  cudaStream_t compute_stream() const noexcept override { return m_stream.get(); }
+  void set_wait_policy(WaitPolicy policy) override { m_policy = std::move(policy); }
+
+  void prepare(const Plan& plan) override {
+    m_plan = &plan;
+    m_buffers.clear();
+    m_elements.clear();
+    std::int64_t largest = 0;
+    for (const BufferSpec& s : plan.buffers) largest = std::max(largest, s.elements());
+    DeviceBuffer staging(static_cast<std::size_t>(largest) * sizeof(float));
+    std::vector<float> host;
+    for (const BufferSpec& spec : plan.buffers) {
+      const Element e = element_of(m_dtype, spec.role);
+      m_elements.push_back(e);
+      m_buffers.emplace_back(static_cast<std::size_t>(spec.elements() * element_bytes(m_dtype, spec.role)));
+      host.assign(static_cast<std::size_t>(spec.elements()), 0.0f);
+      fill_buffer<float>(spec, host);
+      if (spec.fill == BufferFill::weight) host = transposed(host, spec.rows, spec.cols);
+      FLOPWALL_CUDA_CHECK(cudaMemcpyAsync(staging.get(), host.data(), host.size() * sizeof(float),
+                                          cudaMemcpyHostToDevice, m_stream.get()));
+      k::convert(Element::f32, staging.get(), e, m_buffers.back().get(), spec.elements(), m_stream.get());
+      FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(m_stream.get()));  // `host` is reused next round
+    }
+    m_workspace = DeviceBuffer(k_workspace_bytes);
+    m_gemms.clear();
+    m_gemms.resize(plan.ops.size());
+    for (std::size_t i = 0; i < plan.ops.size(); ++i)
+      if (const auto* g = std::get_if<GemmOp>(&plan.ops[i].params))
+        m_gemms[i].emplace(m_lt, m_dtype, g->m, g->n, g->k, m_workspace.get(), k_workspace_bytes);
+    m_timer = std::make_unique<CudaTimer>(m_stream.get(), plan.ops.size(), m_policy);
+  }
+
+  void execute(const Op& op) override {
+    cudaStream_t s = m_stream.get();
+    std::visit(Overloaded{
+                   [&](const GemmOp& g) { gemm_for(op).run(at(g.a), at(g.b), at(g.c), s); },
+                   [&](const AttentionScoreOp& a) {
+                     k::attention_scores(m_act, at(a.qkv), at(a.scores), a.batch, a.heads, a.seq, a.head_dim, s);
+                   },
+                   [&](const CausalSoftmaxOp& c) { k::causal_softmax(m_act, at(c.scores), c.matrices, c.seq, s); },
+                   [&](const AttentionContextOp& a) {
+                     k::attention_context(m_act, at(a.scores), at(a.qkv), at(a.context), a.batch, a.heads, a.seq,
+                                          a.head_dim, s);
+                   },
+                   [&](const LayerNormOp& l) { k::layernorm(m_act, at(l.x), at(l.params), at(l.y), l.rows, l.cols, s); },
+                   [&](const GeluOp& g) { k::gelu(m_act, at(g.x), g.count, s); },
+                   [&](const ResidualAddOp& r) { k::residual_add(m_act, at(r.x), at(r.y), at(r.out), r.count, s); },
+                   [&](const CastOp& c) { k::convert(m_act, at(c.src), Element::e4m3, at(c.dst), c.count, s); },
+                   [&](const AllReduceOp&) {
+                     throw std::logic_error("allreduce reached the device; comm ops go to the communicator");
+                   },
+               },
+               op.params);
+  }
+
+  void* buffer(BufferId id) override { return at(id); }
+
+  // In the device's layout (weights are stored transposed), as doubles.
+  std::vector<double> read_buffer(BufferId id) override {
+    const auto i = static_cast<std::size_t>(id);
+    const std::int64_t n = m_plan->buffers.at(i).elements();
+    DeviceBuffer staging(static_cast<std::size_t>(n) * sizeof(float));
+    k::convert(m_elements[i], m_buffers[i].get(), Element::f32, staging.get(), n, m_stream.get());
+    std::vector<float> host(static_cast<std::size_t>(n));
+    FLOPWALL_CUDA_CHECK(cudaMemcpyAsync(host.data(), staging.get(), host.size() * sizeof(float),
+                                        cudaMemcpyDeviceToHost, m_stream.get()));
+    FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(m_stream.get()));
+    return {host.begin(), host.end()};
+  }
+
+  OpTimer& timer() override { return *m_timer; }
+
+ private:
+  static std::vector<float> transposed(const std::vector<float>& m, std::int64_t rows, std::int64_t cols) {
+    std::vector<float> t(m.size());
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t c = 0; c < cols; ++c)
+        t[static_cast<std::size_t>(c * rows + r)] = m[static_cast<std::size_t>(r * cols + c)];
+    return t;
+  }
+
+  void* at(BufferId id) const noexcept { return m_buffers[static_cast<std::size_t>(id)].get(); }
+
+  const LtGemm& gemm_for(const Op& op) const {
+    const auto index = static_cast<std::size_t>(&op - m_plan->ops.data());
+    if (index >= m_gemms.size() || !m_gemms[index]) throw std::logic_error("GEMM op is not from the prepared plan");
+    return *m_gemms[index];
+  }
+
+  int m_device;  // first: every member below is created on this device
+  DType m_dtype;
+  Element m_act;
+  WaitPolicy m_policy;
+  std::string m_description;
+  Stream m_stream;
+  LtHandle m_lt;
+  const Plan* m_plan = nullptr;
+  std::vector<DeviceBuffer> m_buffers;
+  std::vector<Element> m_elements;
+  DeviceBuffer m_workspace;
+  std::vector<std::optional<LtGemm>> m_gemms;
+  std::unique_ptr<CudaTimer> m_timer;
+};
+
+}  // namespace
+
+std::unique_ptr<CudaDevice> make_cuda_device(int device, DType dtype, WaitPolicy policy) {
+  return std::make_unique<CudaDeviceImpl>(device, dtype, std::move(policy));
+}
+
+}  // namespace flopwall::cuda

@@ -1,0 +1,23 @@
+#pragma once
+// The CUDA backend's Device: buffers in device memory, GEMMs through
+// cuBLASLt, everything else through kernels/cuda, all on one compute stream.
+#include <memory>
+
+#include "backend/cuda/cuda_timer.hpp"
+#include "backend/device.hpp"
+
+namespace flopwall::cuda {
+
+class CudaDevice;
+
+// Binds to `device` (cudaSetDevice) and creates the streams; `policy` decides
+// how long resolving an iteration may wait.
+std::unique_ptr<CudaDevice> make_cuda_device(int device, DType dtype, WaitPolicy policy);
+
+class CudaDevice : public Device {
+ public:
+  virtual cudaStream_t compute_stream() const noexcept = 0;
+  virtual void set_wait_policy(WaitPolicy policy) = 0;
+};
+
+}  // namespace flopwall::cuda
