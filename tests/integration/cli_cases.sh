@@ -131,6 +131,19 @@ rank_failure_aborts)
   [[ $elapsed -lt 60 ]] || fail "took ${elapsed}s to abort"
   [[ ! -e run.h5 && ! -e run.h5.tmp ]] || fail "a trace file was left behind"
   ;;
+cuda_no_device)
+  # CUDA_VISIBLE_DEVICES='' hides every GPU, so this path is the same on any machine.
+  start=$(date +%s)
+  CUDA_VISIBLE_DEVICES= expect_usage_error "no CUDA device is visible: CUDA_VISIBLE_DEVICES='' hides every device" \
+    mpi 2 "$flopwall" run --backend cuda --out x.h5
+  [[ $(( $(date +%s) - start )) -lt 30 ]] || fail "took too long to refuse"
+  ;;
+cuda_default_falls_back)
+  CUDA_VISIBLE_DEVICES= mpi 2 "$flopwall" run --iters 2 --warmup 0 --quiet --out run.h5 2>err.txt
+  [[ $(grep -c "using the cpu backend" err.txt) -eq 1 ]] || fail "want the fallback said once: $(cat err.txt)"
+  "$flopwall" report run.h5 --format json >r.json
+  json_check r.json 'r["backend"] == "cpu"'
+  ;;
 python_read_trace)
   run_tiny --out run.h5 2>/dev/null
   "$python" "$here/../python/read_trace.py" run.h5 >py.txt || fail "read_trace.py failed"

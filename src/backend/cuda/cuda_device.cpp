@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 
@@ -53,6 +54,13 @@ class CudaDeviceImpl final : public CudaDevice {
   }
 
   ~CudaDeviceImpl() override {
+    if (std::uncaught_exceptions() > 0) {
+      // A failure (a timeout, a dead peer) is unwinding towards MPI_Abort; a
+      // kernel may be stuck, so wait for nothing and let process exit reclaim.
+      for (DeviceBuffer& b : m_buffers) b.abandon();
+      m_workspace.abandon();
+      return;
+    }
     // Nothing may be freed while the stream still runs kernels that use it.
     if (m_stream.get()) FLOPWALL_CUDA_CHECK_NOTHROW(cudaStreamSynchronize(m_stream.get()));
   }

@@ -73,6 +73,9 @@ class DeviceBuffer {
   }
   void* get() const noexcept { return m_ptr; }
   std::size_t bytes() const noexcept { return m_bytes; }
+  // Gives the memory up without freeing it: cudaFree waits for the device,
+  // which must not happen while a failing job unwinds past a hung kernel.
+  void abandon() noexcept { m_ptr = nullptr; }
 
  private:
   void* m_ptr = nullptr;

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Turns device-check.sh's JSON figures into summary.md, each next to its target.
+
+    python3 tests/gpu/summarize.py OUT_DIR > OUT_DIR/summary.md
+"""
+import glob
+import json
+import os
+import sys
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"_{os.path.basename(path)}: not available ({e})_\n")
+        return None
+
+
+def main(out):
+    print("# flopwall device check\n")
+    bench = load(os.path.join(out, "flopwall-gpu-bench.json"))
+    torch = load(os.path.join(out, "torch-matmul.json"))
+    if bench:
+        print(f"Device: {bench['device']}\n")
+
+    print("## GEMM: flopwall (cuBLASLt) vs torch.matmul — target >= 97%\n")
+    print("| shape | dtype | flopwall TFLOP/s | torch TFLOP/s | ratio |")
+    print("|---|---|---|---|---|")
+    theirs = {(g["shape"], g["dtype"]): g for g in (torch or {}).get("gemm", [])}
+    for g in (bench or {}).get("gemm", []):
+        t = theirs.get((g["shape"], g["dtype"]), {})
+        ratio = f"{g['tflops'] / t['tflops']:.1%}" if t.get("tflops") else t.get("error", "n/a")[:40]
+        torch_tf = f"{t['tflops']:.1f}" if t.get("tflops") else "n/a"
+        print(f"| {g['shape']} | {g['dtype']} | {g['tflops']:.1f} | {torch_tf} | {ratio} |")
+
+    print("\n## Bandwidth-bound kernels — target >= 80% of the measured copy bandwidth\n")
+    rows = (bench or {}).get("bandwidth", [])
+    copy = next((r["gbytes_per_s"] for r in rows if r["kernel"].startswith("device-to-device")), None)
+    print("| kernel | GB/s | of measured copy | of 4.8 TB/s |")
+    print("|---|---|---|---|")
+    for r in rows:
+        of_copy = f"{r['gbytes_per_s'] / copy:.1%}" if copy else "n/a"
+        print(f"| {r['kernel']} | {r['gbytes_per_s']:.0f} | {of_copy} | {r['fraction_of_4_8_tbs']:.1%} |")
+
+    ev = (bench or {}).get("event_overhead")
+    if ev:
+        print(f"\n## Recording overhead — target < 1 us per op\n\nCUDA events add "
+              f"{ev['added_per_op_s'] * 1e6:.3f} us per op ({ev['ops']} ops).\n")
+
+    tests = load(os.path.join(out, "gpu-tests.json"))
+    if tests:
+        print(f"## GPU tests\n\n{tests.get('tests', 0)} tests, {tests.get('failures', 0)} failures, "
+              f"{tests.get('disabled', 0)} disabled.\n")
+
+    print("## flopwall run, one rank\n")
+    print("| run | model FLOPs/iter | step p50 | step p99 | TFLOP/s per rank |")
+    print("|---|---|---|---|---|")
+    for path in sorted(glob.glob(os.path.join(out, "run-*.json"))):
+        r = load(path)
+        if r:
+            s = r["step_time_s"]
+            print(f"| {os.path.basename(path)[:-5]} | {r['model_flops_per_iter']:.3e} | {s['p50'] * 1e3:.3f} ms | "
+                  f"{s['p99'] * 1e3:.3f} ms | {r['tflops_per_rank']:.1f} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
