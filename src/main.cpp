@@ -16,6 +16,7 @@ constexpr const char* k_usage =
     "\n"
     "Commands:\n"
     "  run       run transformer layers on every MPI rank and write an HDF5 trace\n"
+    "  collectives  sweep collectives over sizes (nccl-tests' flags), per topology tier\n"
     "  report    summarise a trace: FLOPs next to seconds, per op and per rank\n"
     "\n"
     "  flopwall --version    versions, git revision and compiled-in backends\n"
@@ -34,8 +35,9 @@ int dispatch(int argc, char** argv) {
     return flopwall::k_exit_ok;
   }
   if (command == "run") return flopwall::run_command(argc, argv, args);
+  if (command == "collectives") return flopwall::collectives_command(argc, argv, args);
   if (command == "report") return flopwall::report_command(args);
-  throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, report, --version", command));
+  throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, collectives, report, --version", command));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "backend/cpu_device.hpp"
+#include "collectives/mpi/mpi_collective_engine.hpp"
 #include "collectives/mpi/mpi_communicator.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
@@ -50,6 +51,28 @@ std::string resolve_backend(const std::string& requested, std::string& note) {
         "--backend cuda is not available: this flopwall was built without the CUDA backend; valid here: cpu");
 #endif
   throw UsageError(fmt::format("--backend '{}' is not valid; valid: {}", requested, compiled_backends()));
+}
+
+EngineFactory make_engine_factory(const std::string& backend, const MpiEnvironment& mpi, double timeout_s) {
+#if FLOPWALL_HAVE_CUDA
+  if (backend == "cuda") return make_nccl_engine_factory(mpi, timeout_s);
+#endif
+  static_cast<void>(mpi);
+  static_cast<void>(timeout_s);
+  if (backend != "cpu") throw UsageError(fmt::format("--backend '{}' is not valid; valid: {}", backend, compiled_backends()));
+  return [](MPI_Comm comm) -> std::unique_ptr<CollectiveEngine> { return std::make_unique<MpiCollectiveEngine>(comm); };
+}
+
+std::string resolve_backend_everywhere(const std::string& requested, std::string& note) {
+  std::string backend;
+  agreed(MPI_COMM_WORLD, [&] { backend = resolve_backend(requested, note); });
+  int cuda_here = backend == "cuda" ? 1 : 0, cuda_everywhere = 0;
+  FLOPWALL_MPI_CHECK(MPI_Allreduce(&cuda_here, &cuda_everywhere, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD));
+  if (cuda_here && !cuda_everywhere) {
+    note = "some ranks see no CUDA device; every rank uses the cpu backend";
+    backend = "cpu";
+  }
+  return backend;
 }
 
 Backend make_backend(const BackendRequest& request, const Plan& plan, const MpiEnvironment& mpi,

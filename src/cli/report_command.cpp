@@ -7,6 +7,8 @@
 #include "analysis/report_printers.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "sweep/sweep_printers.hpp"
+#include "sweep/sweep_table.hpp"
 #include "trace/trace_reader.hpp"
 
 namespace flopwall {
@@ -36,7 +38,21 @@ int report_command(const std::vector<std::string>& args) {
   if (!vm.count("file")) throw UsageError("flopwall report needs a trace file: flopwall report FILE.h5");
 
   const std::string path = vm["file"].as<std::string>();
-  const RunReport report = analyze_run(read_trace(path), path);
+  const TraceData trace = read_trace(path);
+  // A collective sweep's trace: its /collectives table is the report.
+  if (const auto sweep = read_sweep_tables(path)) {
+    if (format == "json")
+      std::cout << sweep_json(*sweep).dump(2) << '\n';
+    else if (format == "csv")
+      std::cout << render_sweep_csv(*sweep);
+    else
+      std::cout << render_sweep_text(*sweep, fmt::format("flopwall report {}: collective sweep, backend {} ({}), {} "
+                                                         "ranks, created {}",
+                                                         path, sweep->backend, sweep->transport, sweep->world_size,
+                                                         trace.header.created_utc));
+    return k_exit_ok;
+  }
+  const RunReport report = analyze_run(trace, path);
   if (format == "json")
     std::cout << report_json(report).dump(2) << '\n';
   else if (format == "csv")

@@ -8,6 +8,7 @@
 
 #include "backend/backend_factory.hpp"
 #include "cli/commands.hpp"
+#include "cli/mpi_job.hpp"
 #include "cli/run_config.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
@@ -22,26 +23,6 @@
 namespace flopwall {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::optional<std::string> output_path_problem(const std::string& path) {
-  const fs::path p(path);
-  std::error_code ec;
-  if (fs::is_directory(p, ec)) return fmt::format("--out '{}' is a directory; give a file path such as {}/run.h5", path, path);
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir, ec))
-    return fmt::format("--out '{}' cannot be written: directory '{}' does not exist", path, dir.string());
-  if (access(dir.c_str(), W_OK) != 0)
-    return fmt::format("--out '{}' cannot be written: directory '{}' is not writable", path, dir.string());
-  return std::nullopt;
-}
-
-std::string default_output_path() {
-  std::error_code ec;
-  fs::create_directories("results", ec);
-  return fmt::format("results/{}-run.h5", utc_timestamp_compact());
-}
-
 std::vector<OpInfo> op_vocabulary(const Plan& plan) {
   std::vector<OpInfo> ops;
   for (const Op& op : plan.ops)
@@ -50,32 +31,25 @@ std::vector<OpInfo> op_vocabulary(const Plan& plan) {
   return ops;
 }
 
-std::string command_line(int argc, char** argv) {
-  std::string line;
-  for (int i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(argv[i]);
-  return line;
-}
-
 int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector<std::string>& args) {
   const MPI_Comm world = MPI_COMM_WORLD;
   const bool root = mpi.rank() == 0;
 
   RunConfig cfg;
   ParallelLayout layout{.world_size = mpi.size()};
-  std::string backend_note;
-  agreed(world, [&] {
-    cfg = parse_run_options(args);
-    if (cfg.help) return;
-    cfg.backend = resolve_backend(cfg.backend, backend_note);
-    layout.tp = cfg.tp == 0 ? mpi.size() : cfg.tp;
-    validate_layout(cfg.shape, layout);
-  });
+  agreed(world, [&] { cfg = parse_run_options(args); });
   if (cfg.help) {
     if (root) fmt::print("{}", cfg.help_text);
     return k_exit_ok;
   }
+  std::string backend_note;
+  cfg.backend = resolve_backend_everywhere(cfg.backend, backend_note);
+  agreed(world, [&] {
+    layout.tp = cfg.tp == 0 ? mpi.size() : cfg.tp;
+    validate_layout(cfg.shape, layout);
+  });
 
-  if (root && cfg.out.empty()) cfg.out = default_output_path();
+  if (root && cfg.out.empty()) cfg.out = default_output_path("run");
   cfg.out = broadcast_string(world, cfg.out);
   agree_on_usage_error(world, output_path_problem(cfg.out));
 
@@ -125,24 +99,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
 }  // namespace
 
 int run_command(int argc, char** argv, const std::vector<std::string>& args) {
-  const std::string cmd = command_line(argc, argv);
-  MpiEnvironment mpi(argc, argv);
-  try {
-    return run_job(mpi, cmd, args);
-  } catch (const UsageError& e) {
-    // Every rank agreed on it. Rank 0 says it before anyone exits: mpirun
-    // kills the job when the first rank exits non-zero.
-    if (mpi.rank() == 0) fmt::print(stderr, "flopwall: error: {}\n", e.what());
-    std::fflush(stderr);
-    MPI_Barrier(MPI_COMM_WORLD);
-    return k_exit_usage_error;
-  } catch (const std::exception& e) {
-    // Peers may be blocked in a collective: abort the whole job, never hang.
-    fmt::print(stderr, "rank {}: {}\n", mpi.rank(), e.what());
-    std::fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, k_exit_runtime_error);
-  }
-  return k_exit_runtime_error;
+  return run_mpi_job(argc, argv, [&](const MpiEnvironment& mpi, const std::string& cmd) { return run_job(mpi, cmd, args); });
 }
 
 }  // namespace flopwall

@@ -113,7 +113,7 @@ void write_events_collectively(hid_t dset, hid_t type, bool mine, std::span<cons
 }
 
 void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, const std::vector<OpInfo>& ops,
-               const RankInfo& mine, std::span<const TraceEvent> events, int rank, int size) {
+               const RankInfo& mine, std::span<const TraceEvent> events, const ExtraTables& extra, int rank, int size) {
   const RankSummary my_summary{events.size(), mine.local_rank, mine.clock_offset_ns, mine.clock_error_ns};
   std::vector<RankSummary> summaries(static_cast<std::size_t>(size));
   FLOPWALL_MPI_CHECK(MPI_Allgather(&my_summary, sizeof(RankSummary), MPI_BYTE, summaries.data(), sizeof(RankSummary),
@@ -127,6 +127,7 @@ void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, c
 
   write_root(file, header);
   write_ops(file, ops, rank == 0);
+  if (extra) extra(file, rank == 0);
   Handle ranks = create_group(file, "ranks");
   Handle type = trace_schema::event_type();
   std::vector<Handle> datasets;
@@ -150,7 +151,7 @@ void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, c
 }  // namespace
 
 void write_trace(MPI_Comm comm, const std::string& path, const TraceHeader& header, const std::vector<OpInfo>& ops,
-                 const RankInfo& mine, std::span<const TraceEvent> events) {
+                 const RankInfo& mine, std::span<const TraceEvent> events, const ExtraTables& extra) {
   int rank = 0, size = 1;
   FLOPWALL_MPI_CHECK(MPI_Comm_rank(comm, &rank));
   FLOPWALL_MPI_CHECK(MPI_Comm_size(comm, &size));
@@ -159,7 +160,7 @@ void write_trace(MPI_Comm comm, const std::string& path, const TraceHeader& head
   const json h = json::parse(broadcast_string(comm, rank == 0 ? header_json(header).dump() : std::string{}));
   const std::string tmp_path = path + ".tmp";
   try {
-    write_all(comm, tmp_path, h, ops, mine, events, rank, size);
+    write_all(comm, tmp_path, h, ops, mine, events, extra, rank, size);
   } catch (...) {
     if (rank == 0) std::remove(tmp_path.c_str());
     throw;

@@ -6,6 +6,7 @@
 #include "backend/backend_factory.hpp"
 #include "backend/cuda/cuda_device.hpp"
 #include "backend/cuda/cuda_probe.hpp"
+#include "collectives/nccl/nccl_collective_engine.hpp"
 #include "collectives/nccl/nccl_communicator.hpp"
 #include "core/units.hpp"
 #include "runtime/mpi_check.hpp"
@@ -55,21 +56,33 @@ std::optional<std::string> device_memory_problem(const Plan& plan) {
 
 }  // namespace
 
-Backend make_cuda_backend(const BackendRequest& request, const Plan& plan, const MpiEnvironment& mpi,
-                          const ParallelLayout& layout) {
+int bind_cuda_device(const MpiEnvironment& mpi) {
   const MPI_Comm world = MPI_COMM_WORLD;
   const cuda::Visibility visible = cuda::probe_devices();
   agree_on_usage_error(world, visible.devices > 0 ? std::nullopt
                                                   : std::optional<std::string>("--backend cuda: no CUDA device is "
                                                                                "visible: " + visible.why_none));
+  const int device = choose_device(mpi, visible.devices);
+  FLOPWALL_CUDA_CHECK(cudaSetDevice(device));
+  agree_on_usage_error(world, shared_device_problem(mpi, cuda::device_uuid(device), device));
+  return device;
+}
+
+EngineFactory make_nccl_engine_factory(const MpiEnvironment& mpi, double timeout_s) {
+  bind_cuda_device(mpi);
+  return [timeout_s](MPI_Comm comm) -> std::unique_ptr<CollectiveEngine> {
+    return std::make_unique<NcclCollectiveEngine>(comm, timeout_s);
+  };
+}
+
+Backend make_cuda_backend(const BackendRequest& request, const Plan& plan, const MpiEnvironment& mpi,
+                          const ParallelLayout& layout) {
+  const MPI_Comm world = MPI_COMM_WORLD;
   agree_on_usage_error(world, request.dtype != DType::fp64
                                   ? std::nullopt
                                   : std::optional<std::string>("--dtype fp64 is not supported by the cuda backend; "
                                                                "valid: fp32, tf32, fp16, bf16, fp8"));
-
-  const int device = choose_device(mpi, visible.devices);
-  FLOPWALL_CUDA_CHECK(cudaSetDevice(device));
-  agree_on_usage_error(world, shared_device_problem(mpi, cuda::device_uuid(device), device));
+  const int device = bind_cuda_device(mpi);
   agree_on_usage_error(world, device_memory_problem(plan));
 
   Backend b;

@@ -1,0 +1,64 @@
+#pragma once
+// One descriptor per collective (nccl-tests' structure): how a requested
+// size becomes buffer counts, the bus-bandwidth factor of
+// nccl-tests' doc/PERFORMANCE.md, and the deterministic input and exactly
+// predictable output the correctness check uses.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collectives/element_type.hpp"
+
+namespace flopwall {
+
+enum class Collective : std::uint8_t { allreduce, allgather, reducescatter, alltoall, broadcast, reduce, sendrecv };
+
+// Counts for one call on a group of n ranks, after rounding.
+struct CollectiveShape {
+  std::int64_t count = 0;        // total elements: the "count" column; size = count · type size
+  std::int64_t send_count = 0;   // elements in each rank's send buffer
+  std::int64_t recv_count = 0;   // elements in each rank's receive buffer
+  std::int64_t param_count = 0;  // the count the library call takes
+};
+
+struct CollectiveDescriptor {
+  Collective kind;
+  std::string_view name;
+  bool reduces;  // takes --op
+  bool rooted;   // takes --root
+  bool in_place;  // has an in-place form in flopwall's layout (see in_place_offset)
+  // algbw · factor = busbw (nccl-tests' PERFORMANCE.md)
+  double (*busbw_factor)(int n);
+  // Rounds `requested_count` down as nccl-tests does (to a multiple of n where chunks are per rank).
+  CollectiveShape (*shape)(std::int64_t requested_count, int n);
+  // In place, this rank's input starts this many elements into the receive
+  // buffer, and its result starts at in_place_result_offset.
+  std::int64_t (*in_place_offset)(const CollectiveShape& s, int rank);
+  std::int64_t (*in_place_result_offset)(const CollectiveShape& s, int rank);
+  // The send buffer of `rank` (s.send_count values).
+  void (*input)(std::span<double> out, const CollectiveShape& s, int rank, int n, ReduceOp op, int root);
+  // The receive buffer `rank` must hold afterwards (s.recv_count values), as
+  // stored in type t; NaN marks elements the collective leaves undefined.
+  void (*expected)(std::span<double> out, const CollectiveShape& s, int rank, int n, ReduceOp op, int root,
+                   ElementType t);
+};
+
+const CollectiveDescriptor& descriptor(Collective c);
+const std::vector<Collective>& all_collectives();
+// Throws UsageError listing the valid names (and "all").
+Collective parse_collective(std::string_view name);
+
+// Shared rules for the check values: small integers, so every type, every
+// reduction and every rank count up to the hundreds stays exact.
+double data_value(int rank, std::int64_t index) noexcept;                 // 0..99
+double reduce_input_value(int rank, std::int64_t index, ReduceOp op) noexcept;
+// op over ranks 0..n-1 of reduce_input_value(r, index), stored in type t.
+double reduced_value(int n, std::int64_t index, ReduceOp op, ElementType t) noexcept;
+
+// Elements of `out` that differ from `expected` (NaN expected = not checked).
+// Exact comparison, except avg on floating types (NCCL may pre-scale by 1/n).
+std::int64_t count_wrong(std::span<const double> out, std::span<const double> expected, ReduceOp op, ElementType t);
+
+}  // namespace flopwall

@@ -1,0 +1,13 @@
+#include "collectives/descriptors/common.hpp"
+
+namespace flopwall::descriptors {
+namespace {
+void input(std::span<double> out, const CollectiveShape&, int rank, int, ReduceOp op, int) { fill_reduce(out, rank, op); }
+void expected(std::span<double> out, const CollectiveShape&, int, int n, ReduceOp op, int, ElementType t) {
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = reduced_value(n, static_cast<std::int64_t>(i), op, t);
+}
+}  // namespace
+
+extern const CollectiveDescriptor k_allreduce{Collective::allreduce, "allreduce", true, false, true, factor_allreduce,
+                                              whole, offset_zero, offset_zero, input, expected};
+}  // namespace flopwall::descriptors

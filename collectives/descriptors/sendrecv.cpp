@@ -1,0 +1,15 @@
+#include "collectives/descriptors/common.hpp"
+
+namespace flopwall::descriptors {
+namespace {
+// Ring neighbour exchange: send to rank+1, receive from rank−1.
+void input(std::span<double> out, const CollectiveShape&, int rank, int, ReduceOp, int) { fill_data(out, rank); }
+void expected(std::span<double> out, const CollectiveShape&, int rank, int n, ReduceOp, int, ElementType t) {
+  fill_data(out, (rank - 1 + n) % n);
+  for (double& v : out) v = stored_value(t, v);
+}
+}  // namespace
+
+extern const CollectiveDescriptor k_sendrecv{Collective::sendrecv, "sendrecv", false, false, false, factor_one, whole,
+                                             offset_zero, offset_zero, input, expected};
+}  // namespace flopwall::descriptors

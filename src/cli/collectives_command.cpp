@@ -1,0 +1,90 @@
+// `flopwall collectives`: an nccl-tests / OSU-class sweep of one or all
+// collectives, per topology tier, with cross-rank tail percentiles.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "backend/backend_factory.hpp"
+#include "cli/commands.hpp"
+#include "cli/mpi_job.hpp"
+#include "core/error.hpp"
+#include "core/version.hpp"
+#include "runtime/clock_sync.hpp"
+#include "runtime/host_info.hpp"
+#include "runtime/mpi_check.hpp"
+#include "runtime/run_metadata.hpp"
+#include "sweep/sweep_config.hpp"
+#include "sweep/sweep_printers.hpp"
+#include "sweep/sweep_runner.hpp"
+#include "sweep/sweep_table.hpp"
+#include "trace/trace_writer.hpp"
+
+namespace flopwall {
+namespace {
+
+// Two buffers of --maxbytes per rank must fit in the node's free memory.
+std::optional<std::string> host_memory_problem(const SweepConfig& c, const MpiEnvironment& mpi) {
+  const double need = 2.0 * static_cast<double>(c.max_bytes) * mpi.local_size();
+  const double available = static_cast<double>(host_available_memory_bytes());
+  if (available == 0 || need <= 0.9 * available) return std::nullopt;
+  return fmt::format("--maxbytes {} needs {:.1f} GiB on this node ({} ranks x 2 buffers) but {:.1f} GiB are free; "
+                     "lower --maxbytes",
+                     c.max_bytes, need / (1 << 30), mpi.local_size(), available / (1 << 30));
+}
+
+std::string header_line(const SweepConfig& c, const SweepResult& r) {
+  static constexpr const char* k_combine[] = {"rank 0", "mean over ranks", "min over ranks", "max over ranks (slowest)"};
+  return fmt::format("flopwall collectives: backend {} ({}), {} ranks, datatype {}, op {}, root {}, iters {}, warmup {}, "
+                     "check {}, per-iteration time = {} (-a {})",
+                     r.backend, r.transport, r.world_size, element_type_name(c.type), reduce_op_name(c.op), c.root,
+                     c.iters, c.warmup, c.check ? 1 : 0, k_combine[static_cast<int>(c.combine)], static_cast<int>(c.combine));
+}
+
+int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector<std::string>& args) {
+  const MPI_Comm world = MPI_COMM_WORLD;
+  const bool root = mpi.rank() == 0;
+  SweepConfig cfg;
+  agreed(world, [&] { cfg = parse_sweep_options(args); });
+  if (cfg.help) {
+    if (root) fmt::print("{}", cfg.help_text);
+    return k_exit_ok;
+  }
+  std::string note;
+  cfg.backend = resolve_backend_everywhere(cfg.backend, note);
+  if (!cfg.out.empty()) agree_on_usage_error(world, output_path_problem(cfg.out));
+  if (cfg.backend == "cpu") agree_on_usage_error(world, host_memory_problem(cfg, mpi));
+  const EngineFactory engines = make_engine_factory(cfg.backend, mpi, cfg.timeout_s);
+  if (root && !note.empty()) fmt::print(stderr, "flopwall: {}\n", note);
+
+  const ClockEstimate clock = estimate_clock_offset(world);
+  SweepTrace trace;
+  const SweepResult result = run_sweep(cfg, mpi, engines, clock, trace);
+
+  if (root) {
+    if (cfg.format == "json") std::cout << sweep_json(result).dump(2) << '\n';
+    else if (cfg.format == "csv") std::cout << render_sweep_csv(result);
+    else std::cout << render_sweep_text(result, header_line(cfg, result));
+    std::cout.flush();
+  }
+  if (!cfg.out.empty()) {
+    TraceHeader header{.tool_version = build_info::k_version, .created_utc = utc_timestamp_iso(), .command_line = cmd,
+                       .config_json = sweep_config_json(cfg, mpi.size()), .world_size = mpi.size(),
+                       .backend = cfg.backend, .meta = library_versions(), .environment = captured_environment()};
+    const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = result.transport,
+                      .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns};
+    write_trace(world, cfg.out, header, trace.ops, me, trace.events,
+                [&](hid_t file, bool writer) { write_sweep_tables(file, result, writer); });
+    if (root) fmt::print(stderr, "flopwall: wrote {}\n", cfg.out);
+  }
+  // As nccl-tests: a wrong result anywhere fails the run.
+  return result.wrong_total() > 0 ? k_exit_runtime_error : k_exit_ok;
+}
+
+}  // namespace
+
+int collectives_command(int argc, char** argv, const std::vector<std::string>& args) {
+  return run_mpi_job(argc, argv,
+                     [&](const MpiEnvironment& mpi, const std::string& cmd) { return sweep_job(mpi, cmd, args); });
+}
+
+}  // namespace flopwall

@@ -1,0 +1,146 @@
+// `flopwall collectives` options, spelled as nccl-tests spells them.
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "sweep/sweep_config.hpp"
+
+namespace flopwall {
+namespace po = boost::program_options;
+
+std::int64_t parse_size(const std::string& text, const char* flag) {
+  std::size_t used = 0;
+  long long value = -1;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::int64_t scale = 1;
+  if (used + 1 == text.size()) {
+    switch (std::toupper(static_cast<unsigned char>(text[used]))) {
+      case 'K': scale = 1ll << 10; break;
+      case 'M': scale = 1ll << 20; break;
+      case 'G': scale = 1ll << 30; break;
+      default: scale = 0;
+    }
+  } else if (used != text.size()) {
+    scale = 0;
+  }
+  if (used == 0 || scale == 0 || value < 0)
+    throw UsageError(fmt::format("{} '{}' is not valid; give bytes as an integer with an optional K, M or G suffix", flag,
+                                 text));
+  return value * scale;
+}
+
+SweepConfig parse_sweep_options(const std::vector<std::string>& args) {
+  po::options_description opts("Usage: flopwall collectives [options]  (nccl-tests' flags)\n\nOptions");
+  opts.add_options()
+      ("help,h", "show this help")
+      ("collective", po::value<std::string>()->default_value("allreduce"),
+       "allreduce | allgather | reducescatter | alltoall | broadcast | reduce | sendrecv | all")
+      ("minbytes,b", po::value<std::string>()->default_value("8"), "smallest size (K, M, G suffixes)")
+      ("maxbytes,e", po::value<std::string>()->default_value("32M"), "largest size")
+      ("stepfactor,f", po::value<double>(), "multiply the size by this each step (default 2)")
+      ("stepbytes,i", po::value<std::string>(), "add this many bytes each step instead")
+      ("iters,n", po::value<int>()->default_value(20), "timed iterations per size")
+      ("warmup_iters,w", po::value<int>()->default_value(5), "untimed iterations per size")
+      ("check,c", po::value<int>()->default_value(1), "check results: 1 yes, 0 no")
+      ("op,o", po::value<std::string>()->default_value("sum"), "sum | prod | min | max | avg (avg: nccl only)")
+      ("datatype,d", po::value<std::string>()->default_value("float"),
+       "int8 uint8 int32 uint32 int64 uint64 half float double bfloat16 (half, bfloat16: nccl only)")
+      ("root,r", po::value<int>()->default_value(0), "root rank of broadcast and reduce")
+      ("average,a", po::value<int>()->default_value(3),
+       "per-iteration time across ranks: 0 rank 0, 1 mean, 2 min, 3 max (slowest rank; the default)")
+      ("inplace", po::value<std::string>()->default_value("both"), "both | yes | no")
+      ("tier", po::value<std::string>()->default_value("world"), "world | intra | inter | all")
+      ("backend", po::value<std::string>(), "cpu | cuda (default as for run)")
+      ("format", po::value<std::string>()->default_value("text"), "text | json | csv")
+      ("out", po::value<std::string>(), "also write an HDF5 trace with a /collectives table")
+      ("timeout", po::value<double>()->default_value(300), "cuda: seconds any wait may take");
+  SweepConfig c;
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(fmt::format("flopwall collectives: {}; see 'flopwall collectives --help'", e.what()));
+  }
+  if (vm.count("help")) {
+    std::ostringstream text;
+    text << opts;
+    c.help = true;
+    c.help_text = text.str();
+    return c;
+  }
+
+  const std::string coll = vm["collective"].as<std::string>();
+  c.collectives = coll == "all" ? all_collectives() : std::vector<Collective>{parse_collective(coll)};
+  c.min_bytes = parse_size(vm["minbytes"].as<std::string>(), "--minbytes");
+  c.max_bytes = parse_size(vm["maxbytes"].as<std::string>(), "--maxbytes");
+  if (c.min_bytes > c.max_bytes)
+    throw UsageError(fmt::format("--minbytes {} is above --maxbytes {}; give a range with min <= max", c.min_bytes,
+                                 c.max_bytes));
+  if (vm.count("stepbytes")) {
+    c.step_bytes = parse_size(vm["stepbytes"].as<std::string>(), "--stepbytes");
+    if (c.step_bytes <= 0) throw UsageError("--stepbytes 0 is not valid; it must be a positive size");
+  }
+  if (vm.count("stepfactor")) c.step_factor = vm["stepfactor"].as<double>();
+  if (c.step_bytes == 0 && !(c.step_factor >= 2))
+    throw UsageError(fmt::format("--stepfactor {} is not valid without --stepbytes; give a factor >= 2 or -i BYTES",
+                                 c.step_factor));
+  c.iters = vm["iters"].as<int>();
+  c.warmup = vm["warmup_iters"].as<int>();
+  if (c.iters < 1) throw UsageError(fmt::format("--iters {} is not valid; it must be an integer >= 1", c.iters));
+  if (c.warmup < 0) throw UsageError(fmt::format("--warmup_iters {} is not valid; it must be >= 0", c.warmup));
+  const int check = vm["check"].as<int>();
+  if (check != 0 && check != 1) throw UsageError(fmt::format("--check {} is not valid; valid: 0, 1", check));
+  c.check = check == 1;
+  c.op = parse_reduce_op(vm["op"].as<std::string>());
+  c.type = parse_element_type(vm["datatype"].as<std::string>());
+  c.root = vm["root"].as<int>();
+  const int average = vm["average"].as<int>();
+  if (average < 0 || average > 3)
+    throw UsageError(fmt::format("--average {} is not valid; valid: 0 (rank 0), 1 (mean), 2 (min), 3 (max)", average));
+  c.combine = static_cast<RankCombine>(average);
+  const std::string inplace = vm["inplace"].as<std::string>();
+  if (inplace == "both") c.in_place = InPlaceMode::both;
+  else if (inplace == "yes") c.in_place = InPlaceMode::yes;
+  else if (inplace == "no") c.in_place = InPlaceMode::no;
+  else throw UsageError(fmt::format("--inplace '{}' is not valid; valid: both, yes, no", inplace));
+  const std::string tier = vm["tier"].as<std::string>();
+  if (tier == "world") c.tiers = {Tier::world};
+  else if (tier == "intra") c.tiers = {Tier::intra};
+  else if (tier == "inter") c.tiers = {Tier::inter};
+  else if (tier == "all") c.tiers = {Tier::world, Tier::intra, Tier::inter};
+  else throw UsageError(fmt::format("--tier '{}' is not valid; valid: world, intra, inter, all", tier));
+  if (vm.count("backend")) c.backend = vm["backend"].as<std::string>();
+  c.format = vm["format"].as<std::string>();
+  if (c.format != "text" && c.format != "json" && c.format != "csv")
+    throw UsageError(fmt::format("--format '{}' is not valid; valid: text, json, csv", c.format));
+  if (vm.count("out")) c.out = vm["out"].as<std::string>();
+  c.timeout_s = vm["timeout"].as<double>();
+  if (!(c.timeout_s > 0)) throw UsageError(fmt::format("--timeout {} is not valid; it must be positive", c.timeout_s));
+  return c;
+}
+
+std::string sweep_config_json(const SweepConfig& c, int world_size) {
+  nlohmann::json colls = nlohmann::json::array();
+  for (Collective k : c.collectives) colls.push_back(std::string(descriptor(k).name));
+  nlohmann::json tiers = nlohmann::json::array();
+  for (Tier t : c.tiers) tiers.push_back(std::string(tier_name(t)));
+  return nlohmann::json{{"mode", "collectives"}, {"backend", c.backend}, {"collectives", colls},
+                        {"minbytes", c.min_bytes}, {"maxbytes", c.max_bytes}, {"stepfactor", c.step_factor},
+                        {"stepbytes", c.step_bytes}, {"iters", c.iters}, {"warmup_iters", c.warmup},
+                        {"check", c.check}, {"op", std::string(reduce_op_name(c.op))},
+                        {"datatype", std::string(element_type_name(c.type))}, {"root", c.root},
+                        {"average", static_cast<int>(c.combine)}, {"tiers", tiers}, {"world_size", world_size},
+                        {"out", c.out}}
+      .dump();
+}
+
+}  // namespace flopwall

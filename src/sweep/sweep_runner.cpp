@@ -1,0 +1,207 @@
+#include "sweep/sweep_runner.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "analysis/statistics.hpp"
+#include "backend/steady_timer.hpp"
+#include "runtime/mpi_check.hpp"
+#include "runtime/node_groups.hpp"
+#include "sweep/size_steps.hpp"
+
+namespace flopwall {
+namespace {
+
+// Per iteration, this rank's duration combined with every other rank's
+// (nccl-tests' -a), over the whole world so parallel groups count too.
+std::vector<double> combined_seconds(std::span<const OpSpan> spans, RankCombine how, int world_size) {
+  std::vector<double> mine(spans.size()), out(spans.size());
+  for (std::size_t i = 0; i < spans.size(); ++i) mine[i] = static_cast<double>(spans[i].end_ns - spans[i].start_ns) / 1e9;
+  const int n = static_cast<int>(mine.size());
+  switch (how) {
+    case RankCombine::rank0:
+      out = mine;
+      FLOPWALL_MPI_CHECK(MPI_Bcast(out.data(), n, MPI_DOUBLE, 0, MPI_COMM_WORLD));
+      break;
+    case RankCombine::mean:
+      FLOPWALL_MPI_CHECK(MPI_Allreduce(mine.data(), out.data(), n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+      for (double& v : out) v /= world_size;
+      break;
+    case RankCombine::min:
+      FLOPWALL_MPI_CHECK(MPI_Allreduce(mine.data(), out.data(), n, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD));
+      break;
+    case RankCombine::max:
+      FLOPWALL_MPI_CHECK(MPI_Allreduce(mine.data(), out.data(), n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+      break;
+  }
+  return out;
+}
+
+std::int64_t world_sum(std::int64_t v) {
+  std::int64_t total = 0;
+  FLOPWALL_MPI_CHECK(MPI_Allreduce(&v, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD));
+  return total;
+}
+
+int world_max(int v) {
+  int m = 0;
+  FLOPWALL_MPI_CHECK(MPI_Allreduce(&v, &m, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
+  return m;
+}
+
+class SweepRunner {
+ public:
+  SweepRunner(const SweepConfig& c, const MpiEnvironment& mpi, const ClockEstimate& clock, SweepTrace& trace)
+      : m_c(c), m_mpi(mpi), m_trace(trace), m_shift_ns(clock.offset_ns) {}
+
+  void set_origin(std::int64_t origin_ns) { m_shift_ns += origin_ns; }
+
+  void run_tier(Tier tier, MPI_Comm comm, const EngineFactory& make_engine, SweepResult& result) {
+    auto engine = make_engine(comm);
+    const int n = engine->size();
+    if (tier != Tier::world && world_max(n) == 1) {
+      result.notes.push_back(fmt::format("tier {}: every group has one rank; nothing to measure", tier_name(tier)));
+      return;
+    }
+    if (result.transport.empty()) result.transport = std::string(engine->transport());
+    for (Collective c : m_c.collectives) validate(*engine, c, tier);
+    engine->reserve(static_cast<std::size_t>(m_c.max_bytes + 8));
+    for (Collective c : m_c.collectives) {
+      std::vector<std::pair<double, double>> fit_points;
+      for (std::int64_t size : size_steps(m_c.min_bytes, m_c.max_bytes, m_c.step_factor, m_c.step_bytes))
+        measure_size(*engine, tier, c, size, result, fit_points);
+      SweepFit fit = fit_alpha_beta(fit_points);
+      fit.collective = std::string(descriptor(c).name);
+      fit.tier = std::string(tier_name(tier));
+      result.fits.push_back(fit);
+    }
+  }
+
+ private:
+  void validate(const CollectiveEngine& engine, Collective c, Tier tier) const {
+    const auto& d = descriptor(c);
+    agree_on_usage_error(MPI_COMM_WORLD, engine.unsupported(m_c.type, d.reduces ? std::optional(m_c.op) : std::nullopt));
+    std::optional<std::string> bad_root;
+    if (d.rooted && (m_c.root < 0 || m_c.root >= engine.size()))
+      bad_root = fmt::format("--root {} is outside the {} communicator of {} ranks (tier {}); valid: 0..{}", m_c.root,
+                             d.name, engine.size(), tier_name(tier), engine.size() - 1);
+    agree_on_usage_error(MPI_COMM_WORLD, bad_root);
+  }
+
+  void note_once(SweepResult& result, std::string note) {
+    if (std::find(result.notes.begin(), result.notes.end(), note) == result.notes.end()) result.notes.push_back(note);
+  }
+
+  void measure_size(CollectiveEngine& engine, Tier tier, Collective c, std::int64_t size, SweepResult& result,
+                    std::vector<std::pair<double, double>>& fit_points) {
+    const auto& d = descriptor(c);
+    const int n = engine.size();
+    const std::int64_t e = element_type_size(m_c.type);
+    const CollectiveShape shape = d.shape(size / e, n);
+    if (shape.count == 0) {
+      note_once(result, fmt::format("{} {} B: less than one {} per rank on {} ranks; skipped", d.name, size,
+                                    element_type_name(m_c.type), n));
+      return;
+    }
+    if (shape.count * e != size)
+      note_once(result, fmt::format("{} {} B rounded to {} B: a whole number of {}-byte elements{}", d.name, size,
+                                    shape.count * e, e, shape.count != size / e ? fmt::format(" per rank ({} ranks)", n) : ""));
+    for (bool in_place : {false, true}) {
+      if ((in_place && m_c.in_place == InPlaceMode::no) || (!in_place && m_c.in_place == InPlaceMode::yes)) continue;
+      SweepRow row{.collective = std::string(d.name), .tier = std::string(tier_name(tier)), .size_bytes = shape.count * e,
+                   .count = shape.count, .dtype = std::string(element_type_name(m_c.type)),
+                   .redop = d.reduces ? std::string(reduce_op_name(m_c.op)) : "", .root = d.rooted ? m_c.root : -1,
+                   .inplace = in_place};
+      if (in_place && !(d.in_place && engine.supports_in_place(c))) {
+        row.available = false;
+        result.rows.push_back(row);
+        continue;
+      }
+      measure(engine, d, shape, row, fit_points);
+      result.rows.push_back(row);
+    }
+  }
+
+  void measure(CollectiveEngine& engine, const CollectiveDescriptor& d, const CollectiveShape& shape, SweepRow& row,
+               std::vector<std::pair<double, double>>& fit_points) {
+    const int n = engine.size(), rank = engine.rank();
+    const CollectiveCall call{.collective = d.kind, .shape = shape, .type = m_c.type, .op = m_c.op, .root = m_c.root,
+                              .in_place = row.inplace};
+    std::vector<double> input(static_cast<std::size_t>(shape.send_count));
+    d.input(input, shape, rank, n, m_c.op, m_c.root);
+    engine.load(call, input);
+    std::vector<OpSpan> spans(static_cast<std::size_t>(m_c.iters));
+    try {
+      engine.run(call, m_c.warmup, spans);
+    } catch (const OpTimeout& t) {
+      throw std::runtime_error(fmt::format("timed out after {:.1f} s waiting in {} {} B (tier {}, iteration {})",
+                                           t.waited_s(), d.name, row.size_bytes, row.tier, t.op_index()));
+    }
+    record(row, spans, d.busbw_factor(n));
+
+    const std::vector<double> seconds = combined_seconds(spans, m_c.combine, m_mpi.size());
+    const stats::Summary s = stats::summarize(seconds);
+    row.time_us = s.mean * 1e6;
+    row.p50_us = s.p50 * 1e6;
+    row.p99_us = s.p99 * 1e6;
+    row.max_us = s.max * 1e6;
+    row.algbw_gbs = static_cast<double>(row.size_bytes) / 1e9 / s.mean;
+    row.busbw_gbs = row.algbw_gbs * d.busbw_factor(n);
+    if (!row.inplace) fit_points.emplace_back(static_cast<double>(row.size_bytes), row.time_us);
+
+    row.wrong = -1;
+    if (m_c.check) {
+      // Fresh inputs (in-place iterations overwrote them), one more call, compare.
+      engine.load(call, input);
+      std::vector<OpSpan> once(1);
+      engine.run(call, 0, once);
+      std::vector<double> expected(static_cast<std::size_t>(shape.recv_count));
+      d.expected(expected, shape, rank, n, m_c.op, m_c.root, m_c.type);
+      row.wrong = world_sum(count_wrong(engine.result(call), expected, m_c.op, m_c.type));
+    }
+  }
+
+  // One event per iteration on this rank; the op names collective, size,
+  // tier and form, e.g. "allreduce.65536B.world.oop".
+  void record(const SweepRow& row, std::span<const OpSpan> spans, double busbw_factor) {
+    const auto op = static_cast<std::int32_t>(m_trace.ops.size());
+    m_trace.ops.push_back({.name = fmt::format("{}.{}B.{}.{}", row.collective, row.size_bytes, row.tier,
+                                               row.inplace ? "ip" : "oop"),
+                           .kind = "comm", .layer = -1, .group = row.tier});
+    const auto bytes = static_cast<std::uint64_t>(static_cast<double>(row.size_bytes) * busbw_factor);
+    for (std::size_t i = 0; i < spans.size(); ++i)
+      m_trace.events.push_back({.iter = static_cast<std::int32_t>(i), .op = op,
+                                .t_start_ns = spans[i].start_ns - m_shift_ns, .t_end_ns = spans[i].end_ns - m_shift_ns,
+                                .flops = 0, .bytes_mem = 0, .bytes_comm = bytes});
+  }
+
+  const SweepConfig& m_c;
+  const MpiEnvironment& m_mpi;
+  SweepTrace& m_trace;
+  std::int64_t m_shift_ns;
+};
+
+}  // namespace
+
+SweepResult run_sweep(const SweepConfig& config, const MpiEnvironment& mpi, const EngineFactory& make_engine,
+                      const ClockEstimate& clock, SweepTrace& trace) {
+  SweepResult result{.backend = config.backend, .world_size = mpi.size()};
+  NodeGroups groups = make_node_groups(MPI_COMM_WORLD, mpi);
+  MpiComm world = split_comm(MPI_COMM_WORLD, 0, mpi.rank());
+  SweepRunner runner(config, mpi, clock, trace);
+  FLOPWALL_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
+  std::int64_t origin_ns = steady_now_ns() - clock.offset_ns;
+  FLOPWALL_MPI_CHECK(MPI_Bcast(&origin_ns, 1, MPI_INT64_T, 0, MPI_COMM_WORLD));
+  runner.set_origin(origin_ns);
+  for (Tier tier : config.tiers) {
+    const MPI_Comm comm = tier == Tier::world ? world.get() : tier == Tier::intra ? groups.intra.get() : groups.inter.get();
+    runner.run_tier(tier, comm, make_engine, result);
+  }
+  return result;
+}
+
+}  // namespace flopwall

@@ -1,0 +1,26 @@
+#pragma once
+// Runs a collective sweep on every rank: per tier, per collective, per size,
+// out-of-place then in-place; times each iteration on each rank, combines
+// the ranks' times per iteration (-a), checks results, fits alpha/beta.
+#include <memory>
+#include <vector>
+
+#include "collectives/collective_engine.hpp"
+#include "runtime/clock_sync.hpp"
+#include "runtime/mpi_environment.hpp"
+#include "sweep/sweep_result.hpp"
+#include "trace/trace_data.hpp"
+
+namespace flopwall {
+
+struct SweepTrace {
+  std::vector<OpInfo> ops;
+  std::vector<TraceEvent> events;  // this rank's, on rank 0's timeline
+};
+
+// Collective over MPI_COMM_WORLD. Bad input found only now (root outside a
+// tier's communicator, a datatype the transport lacks) is an agreed UsageError.
+SweepResult run_sweep(const SweepConfig& config, const MpiEnvironment& mpi, const EngineFactory& make_engine,
+                      const ClockEstimate& clock, SweepTrace& trace);
+
+}  // namespace flopwall
