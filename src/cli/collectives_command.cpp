@@ -58,7 +58,7 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
 
   const ClockEstimate clock = estimate_clock_offset(world);
   SweepTrace trace;
-  const SweepResult result = run_sweep(cfg, mpi, engines, clock, trace);
+  const SweepResult result = run_sweep(cfg, mpi.hostname(), engines, clock, trace);
 
   if (root) {
     if (cfg.format == "json") std::cout << sweep_json(result).dump(2) << '\n';

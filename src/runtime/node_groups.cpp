@@ -8,10 +8,10 @@
 
 namespace flopwall {
 
-NodeGroups make_node_groups(MPI_Comm world, const MpiEnvironment& mpi) {
+NodeGroups make_node_groups(MPI_Comm world, const std::string& hostname) {
   NodeGroups g;
   const char* pretend = std::getenv("FLOPWALL_NODE");
-  g.node_name = pretend && *pretend ? pretend : mpi.hostname();
+  g.node_name = pretend && *pretend ? pretend : hostname;
 
   // Every rank learns every rank's node name; a node's index is the order in
   // which its first rank appears, so all ranks agree on it.

@@ -20,7 +20,8 @@ struct NodeGroups {
   std::string node_name;
 };
 
-// Collective over `world`.
-NodeGroups make_node_groups(MPI_Comm world, const MpiEnvironment& mpi);
+// Collective over `world`; `hostname` names this rank's node unless
+// FLOPWALL_NODE is set.
+NodeGroups make_node_groups(MPI_Comm world, const std::string& hostname);
 
 }  // namespace flopwall

@@ -55,8 +55,8 @@ int world_max(int v) {
 
 class SweepRunner {
  public:
-  SweepRunner(const SweepConfig& c, const MpiEnvironment& mpi, const ClockEstimate& clock, SweepTrace& trace)
-      : m_c(c), m_mpi(mpi), m_trace(trace), m_shift_ns(clock.offset_ns) {}
+  SweepRunner(const SweepConfig& c, int world_size, const ClockEstimate& clock, SweepTrace& trace)
+      : m_c(c), m_world_size(world_size), m_trace(trace), m_shift_ns(clock.offset_ns) {}
 
   void set_origin(std::int64_t origin_ns) { m_shift_ns += origin_ns; }
 
@@ -143,7 +143,7 @@ class SweepRunner {
     }
     record(row, spans, d.busbw_factor(n));
 
-    const std::vector<double> seconds = combined_seconds(spans, m_c.combine, m_mpi.size());
+    const std::vector<double> seconds = combined_seconds(spans, m_c.combine, m_world_size);
     const stats::Summary s = stats::summarize(seconds);
     row.time_us = s.mean * 1e6;
     row.p50_us = s.p50 * 1e6;
@@ -180,19 +180,22 @@ class SweepRunner {
   }
 
   const SweepConfig& m_c;
-  const MpiEnvironment& m_mpi;
+  int m_world_size;
   SweepTrace& m_trace;
   std::int64_t m_shift_ns;
 };
 
 }  // namespace
 
-SweepResult run_sweep(const SweepConfig& config, const MpiEnvironment& mpi, const EngineFactory& make_engine,
+SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, const EngineFactory& make_engine,
                       const ClockEstimate& clock, SweepTrace& trace) {
-  SweepResult result{.backend = config.backend, .world_size = mpi.size()};
-  NodeGroups groups = make_node_groups(MPI_COMM_WORLD, mpi);
-  MpiComm world = split_comm(MPI_COMM_WORLD, 0, mpi.rank());
-  SweepRunner runner(config, mpi, clock, trace);
+  int rank = 0, size = 1;
+  FLOPWALL_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+  FLOPWALL_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &size));
+  SweepResult result{.backend = config.backend, .world_size = size};
+  NodeGroups groups = make_node_groups(MPI_COMM_WORLD, hostname);
+  MpiComm world = split_comm(MPI_COMM_WORLD, 0, rank);
+  SweepRunner runner(config, size, clock, trace);
   FLOPWALL_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
   std::int64_t origin_ns = steady_now_ns() - clock.offset_ns;
   FLOPWALL_MPI_CHECK(MPI_Bcast(&origin_ns, 1, MPI_INT64_T, 0, MPI_COMM_WORLD));

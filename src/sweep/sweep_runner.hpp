@@ -20,7 +20,7 @@ struct SweepTrace {
 
 // Collective over MPI_COMM_WORLD. Bad input found only now (root outside a
 // tier's communicator, a datatype the transport lacks) is an agreed UsageError.
-SweepResult run_sweep(const SweepConfig& config, const MpiEnvironment& mpi, const EngineFactory& make_engine,
+SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, const EngineFactory& make_engine,
                       const ClockEstimate& clock, SweepTrace& trace);
 
 }  // namespace flopwall

@@ -131,6 +131,53 @@ rank_failure_aborts)
   [[ $elapsed -lt 60 ]] || fail "took ${elapsed}s to abort"
   [[ ! -e run.h5 && ! -e run.h5.tmp ]] || fail "a trace file was left behind"
   ;;
+coll_sweep_json)
+  mpi 2 "$flopwall" collectives --backend cpu -b 8 -e 64K -f 4 -n 5 -w 1 --format json >r.json
+  json_check r.json 'r["wrong_total"] == 0 and len(r["results"]) == 2 * 7'
+  json_check r.json 'set(r["results"][0]) >= {"collective", "tier", "size_bytes", "count", "dtype", "inplace", "time_us", "algbw_gbs", "busbw_gbs", "wrong", "p50_us", "p99_us", "max_us"}'
+  # allreduce on 2 ranks: busbw = algbw · 2(n−1)/n = algbw; algbw = size / time
+  json_check r.json 'all(abs(x["busbw_gbs"] - x["algbw_gbs"]) < 1e-9 and abs(x["algbw_gbs"] - x["size_bytes"] / 1e3 / x["time_us"]) < 1e-6 * x["algbw_gbs"] for x in r["results"])'
+  json_check r.json 'all(x["p50_us"] <= x["max_us"] and x["p99_us"] <= x["max_us"] for x in r["results"])'
+  json_check r.json 'len(r["fits"]) == 1 and r["fits"][0]["alpha_us"] is not None and "avg_busbw_gbs" in r'
+  ;;
+coll_all_trace_report)
+  mpi 3 "$flopwall" collectives --backend cpu --collective all -b 64 -e 4K -f 8 -n 3 -w 1 -r 2 --out sweep.h5 >out.txt
+  grep -q "# Out of bounds values : 0 OK" out.txt || fail "sweep text: $(tail -3 out.txt)"
+  [[ -f sweep.h5 && ! -e sweep.h5.tmp ]] || fail "no sweep trace"
+  "$flopwall" report sweep.h5 --format json >r.json
+  json_check r.json '{x["collective"] for x in r["results"]} == {"allreduce", "allgather", "reducescatter", "alltoall", "broadcast", "reduce", "sendrecv"}'
+  # alltoall on 3 ranks: busbw = algbw · 2/3; broadcast: busbw = algbw
+  json_check r.json 'all(abs(x["busbw_gbs"] - x["algbw_gbs"] * 2 / 3) < 1e-9 * x["algbw_gbs"] for x in r["results"] if x["collective"] == "alltoall")'
+  json_check r.json 'all(x["busbw_gbs"] == x["algbw_gbs"] for x in r["results"] if x["collective"] == "broadcast")'
+  "$flopwall" report sweep.h5 | grep -q "sendrecv on tier world" || fail "report text lacks the sweep table"
+  ;;
+coll_tiers_pretend)
+  # Four ranks posing as two nodes of two.
+  timeout 120 "$mpiexec" -q -np 4 --oversubscribe bash -c \
+    'FLOPWALL_NODE=n$((OMPI_COMM_WORLD_RANK / 2)) exec "$0" collectives --backend cpu --tier all -b 1K -e 64K -f 4 -n 3 -w 1 --format json' \
+    "$flopwall" >r.json
+  json_check r.json '{x["tier"] for x in r["results"]} == {"world", "intra", "inter"}'
+  json_check r.json '{f["tier"] for f in r["fits"]} == {"world", "intra", "inter"} and r["wrong_total"] == 0'
+  ;;
+coll_rounding_note)
+  mpi 2 "$flopwall" collectives --backend cpu --collective allgather -b 10 -e 10 -n 2 >out.txt
+  grep -q "note: allgather 10 B rounded to 8 B" out.txt || fail "no rounding note: $(cat out.txt)"
+  ;;
+coll_bad_range)     expect_usage_error "--minbytes 1048576 is above --maxbytes 1024" mpi 2 "$flopwall" collectives -b 1M -e 1K ;;
+coll_bad_step)      expect_usage_error "--stepfactor 1.5 is not valid without --stepbytes" mpi 2 "$flopwall" collectives -f 1.5 ;;
+coll_bad_names)
+  expect_usage_error "--collective 'gather' is not valid" mpi 2 "$flopwall" collectives --collective gather
+  expect_usage_error "--op 'xor' is not valid" mpi 2 "$flopwall" collectives -o xor
+  expect_usage_error "--datatype 'float128' is not valid" mpi 2 "$flopwall" collectives -d float128
+  ;;
+coll_bad_for_backend)
+  expect_usage_error "--datatype bfloat16 is not supported by the cpu backend" mpi 2 "$flopwall" collectives --backend cpu -d bfloat16
+  expect_usage_error "--op avg is not supported by the cpu backend" mpi 2 "$flopwall" collectives --backend cpu -o avg
+  ;;
+coll_bad_root)
+  expect_usage_error "--root 2 is outside the broadcast communicator of 2 ranks" \
+    mpi 2 "$flopwall" collectives --backend cpu --collective broadcast -r 2
+  ;;
 cuda_no_device)
   # CUDA_VISIBLE_DEVICES='' hides every GPU, so this path is the same on any machine.
   start=$(date +%s)
