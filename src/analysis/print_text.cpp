@@ -72,6 +72,10 @@ std::string render_text(const RunReport& r) {
     }
   for (const char* key : {"tool_version", "git_revision", "mpi_library", "hdf5", "openblas", "compiler"})
     fmt::format_to(out, "  {:<14} {}\n", key, meta_value(h.meta, key));
+  // The GPU stack, when the run used it.
+  if (h.backend == "cuda")
+    for (const char* key : {"cuda_runtime", "cuda_driver", "cublaslt", "nccl"})
+      fmt::format_to(out, "  {:<14} {}\n", key, meta_value(h.meta, key));
   return s;
 }
 

@@ -13,7 +13,9 @@
 #   run(command="bash tests/gpu/device-check.sh", carry=[".gpu-deps"], timeout_s=540)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-OUT=${OUT:-$PWD/results/gpu/latest}
+# The device tool sets $OUT; run by hand, figures go to a fresh folder in /tmp
+# (copy what is worth keeping into results/gpu/ with its hardware description).
+OUT=${OUT:-$(mktemp -d /tmp/flopwall-device-check.XXXXXX)}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/device-check.log") 2>&1
 step() { echo "== [$(date -u +%T)] $*"; }
