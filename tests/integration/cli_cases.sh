@@ -84,8 +84,10 @@ progress_plain)
 version_and_help)
   "$flopwall" --version >v.txt
   for k in backends mpi_library hdf5 boost openblas; do grep -q "$k" v.txt || fail "--version lacks $k"; done
-  "$flopwall" run --help | grep -q -- "--tp" || fail "run --help"
-  "$flopwall" report --help | grep -q -- "--format" || fail "report --help"
+  # Whole outputs to files first: `grep -q` closing a pipe early would fail the pipeline.
+  "$flopwall" run --help >h.txt && grep -q -- "--tp" h.txt || fail "run --help"
+  "$flopwall" report --help >h.txt && grep -q -- "--format" h.txt || fail "report --help"
+  "$flopwall" collectives --help >h.txt && grep -q -- "--stepfactor" h.txt || fail "collectives --help"
   ;;
 bad_tp_heads)    expect_usage_error "--heads 4 is not divisible by --tp 3" mpi 3 "$flopwall" run --out x.h5 ;;
 bad_tp_ffn)      expect_usage_error "--ffn 1022 is not divisible by --tp 4" mpi 4 "$flopwall" run --ffn 1022 --out x.h5 ;;
@@ -149,7 +151,8 @@ coll_all_trace_report)
   # alltoall on 3 ranks: busbw = algbw · 2/3; broadcast: busbw = algbw
   json_check r.json 'all(abs(x["busbw_gbs"] - x["algbw_gbs"] * 2 / 3) < 1e-9 * x["algbw_gbs"] for x in r["results"] if x["collective"] == "alltoall")'
   json_check r.json 'all(x["busbw_gbs"] == x["algbw_gbs"] for x in r["results"] if x["collective"] == "broadcast")'
-  "$flopwall" report sweep.h5 | grep -q "sendrecv on tier world" || fail "report text lacks the sweep table"
+  "$flopwall" report sweep.h5 >r.txt
+  grep -q "sendrecv on tier world" r.txt || fail "report text lacks the sweep table"
   ;;
 coll_tiers_pretend)
   # Four ranks posing as two nodes of two.

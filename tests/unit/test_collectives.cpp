@@ -203,10 +203,9 @@ TEST(AlphaBetaFit, RecoversExactLine) {
 TEST(AlphaBetaFit, NoisyDataGivesBetaWithinAFewPercent) {
   const SweepFit f = fit_alpha_beta(synthetic_points(3.5, 12.5, 0.01));
   EXPECT_NEAR(f.beta_gbs, 12.5, 12.5 * 0.03);
-  // NOTE: alpha is not tested here. With ±1% multiplicative noise on every
-  // point the unweighted least squares lets the large sizes (32 MiB: ~2.7 ms,
-  // noise ~27 us) set the intercept: alpha_us comes out ~2.52 us (28% off).
-  // Noise that is small against alpha itself does recover it:
+  // The fit weighs relative residuals, so ±1% noise on a 2.7 ms point does
+  // not swamp a 3.5 us intercept.
+  EXPECT_NEAR(f.alpha_us, 3.5, 3.5 * 0.03);
   auto pts = synthetic_points(3.5, 12.5, 0);
   for (std::size_t i = 0; i < pts.size(); ++i) pts[i].second += i % 2 ? 0.035 : -0.035;
   const SweepFit g = fit_alpha_beta(pts);
@@ -228,7 +227,8 @@ TEST(AlphaBetaFit, DegenerateInputs) {
   EXPECT_EQ(none.beta_gbs, 0);
   const SweepFit same_size = fit_alpha_beta({{64, 4}, {64, 6}});  // no spread in size: no slope
   EXPECT_EQ(same_size.beta_gbs, 0);
-  EXPECT_DOUBLE_EQ(same_size.alpha_us, 5);
+  // The 1/time² weights make alpha the weighted mean Σ(1/t) / Σ(1/t²).
+  EXPECT_DOUBLE_EQ(same_size.alpha_us, (1.0 / 4 + 1.0 / 6) / (1.0 / 16 + 1.0 / 36));
 }
 
 TEST(ParseSize, SuffixesArePowersOf1024) {
