@@ -2,6 +2,7 @@
 // collectives, per topology tier, with cross-rank tail percentiles.
 #include <fmt/format.h>
 
+#include <climits>
 #include <iostream>
 
 #include "backend/backend_factory.hpp"
@@ -52,7 +53,14 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   std::string note;
   cfg.backend = resolve_backend_everywhere(cfg.backend, note);
   if (!cfg.out.empty()) agree_on_usage_error(world, output_path_problem(cfg.out));
-  if (cfg.backend == "cpu") agree_on_usage_error(world, host_memory_problem(cfg, mpi));
+  if (cfg.backend == "cpu") {
+    agree_on_usage_error(world, host_memory_problem(cfg, mpi));
+    // MPI counts are int.
+    const std::int64_t most = std::int64_t{INT_MAX} * element_type_size(cfg.type);
+    if (cfg.max_bytes > most)
+      throw UsageError(fmt::format("--maxbytes {} is too large for MPI's int element counts with {}; at most {}",
+                                   cfg.max_bytes, element_type_name(cfg.type), most));
+  }
   const EngineFactory engines = make_engine_factory(cfg.backend, mpi, cfg.timeout_s);
   if (root && !note.empty()) fmt::print(stderr, "flopwall: {}\n", note);
 

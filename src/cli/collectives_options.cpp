@@ -139,7 +139,8 @@ std::string sweep_config_json(const SweepConfig& c, int world_size) {
                         {"check", c.check}, {"op", std::string(reduce_op_name(c.op))},
                         {"datatype", std::string(element_type_name(c.type))}, {"root", c.root},
                         {"average", static_cast<int>(c.combine)}, {"tiers", tiers}, {"world_size", world_size},
-                        {"out", c.out}}
+                        {"inplace", c.in_place == InPlaceMode::both ? "both" : c.in_place == InPlaceMode::yes ? "yes" : "no"},
+                        {"format", c.format}, {"timeout_s", c.timeout_s}, {"out", c.out}}
       .dump();
 }
 

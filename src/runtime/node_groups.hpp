@@ -17,7 +17,7 @@ struct NodeGroups {
   MpiComm inter;      // this rank's local index across nodes
   int nodes = 1;      // distinct nodes in the job
   int node_index = 0; // this rank's node, 0..nodes−1 in order of first world rank
-  std::string node_name;
+  std::string node_name;  // FLOPWALL_NODE, else the host name
 };
 
 // Collective over `world`; `hostname` names this rank's node unless

@@ -12,8 +12,10 @@ using json = nlohmann::json;
 std::string cell(double v, int precision) { return fmt::format("{:.{}f}", v, precision); }
 
 // The columns of one form (out-of-place or in-place) of a row.
+// A form the transport lacks prints n/a; one left out by --inplace prints -.
 std::string form_columns(const SweepRow* r) {
-  if (!r || !r->available)
+  if (!r) return fmt::format("{:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9}", "-", "-", "-", "-", "", "", "");
+  if (!r->available)
     return fmt::format("{:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9}", "n/a", "n/a", "n/a", "n/a", "", "", "");
   const std::string wrong = r->wrong < 0 ? "-" : std::to_string(r->wrong);
   return fmt::format("{:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9}", cell(r->time_us, 2), cell(r->algbw_gbs, 2),
@@ -35,7 +37,7 @@ std::string render_sweep_text(const SweepResult& r, const std::string& header_li
     if (this_section != section) {
       section = this_section;
       fmt::format_to(out, "#\n# {} on tier {}\n", row.collective, row.tier);
-      fmt::format_to(out, "# {:>10} {:>12} {:>8} {:>6} {:>5}  {:^61}  {:^61}\n", "", "", "", "", "", "out-of-place",
+      fmt::format_to(out, "# {:>10} {:>12} {:>8} {:>6} {:>5}  {:^62}  {:^62}\n", "", "", "", "", "", "out-of-place",
                      "in-place");
       const std::string cols = fmt::format("{:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9}", "time", "algbw", "busbw",
                                            "#wrong", "p50", "p99", "max");
@@ -56,8 +58,9 @@ std::string render_sweep_text(const SweepResult& r, const std::string& header_li
   }
   for (const std::string& note : r.notes) fmt::format_to(out, "# note: {}\n", note);
   for (const SweepFit& f : r.fits)
-    fmt::format_to(out, "# fit {} on {}: time = {:.2f} us + size / {} ({} sizes)\n", f.collective, f.tier, f.alpha_us,
-                   f.beta_gbs > 0 ? fmt::format("{:.2f} GB/s", f.beta_gbs) : "(no positive slope)", f.points);
+    fmt::format_to(out, "# fit {} on {}: time = {:.2f} us + size / {}, over {} size{}\n", f.collective, f.tier,
+                   f.alpha_us, f.beta_gbs > 0 ? fmt::format("{:.2f} GB/s", f.beta_gbs) : "(no positive slope)", f.points,
+                   f.points == 1 ? "" : "s");
   fmt::format_to(out, "# Out of bounds values : {} {}\n", r.wrong_total(), r.wrong_total() == 0 ? "OK" : "FAILED");
   fmt::format_to(out, "# Avg bus bandwidth    : {:.4f} GB/s\n", r.avg_busbw_gbs());
   return s;
@@ -68,7 +71,8 @@ json sweep_json(const SweepResult& r) {
   for (const SweepRow& row : r.rows) {
     if (!row.available) continue;
     results.push_back({{"collective", row.collective}, {"tier", row.tier}, {"size_bytes", row.size_bytes},
-                       {"count", row.count}, {"dtype", row.dtype}, {"inplace", row.inplace},
+                       {"count", row.count}, {"dtype", row.dtype}, {"redop", row.redop}, {"root", row.root},
+                       {"inplace", row.inplace},
                        {"time_us", number(row.time_us)}, {"algbw_gbs", number(row.algbw_gbs)},
                        {"busbw_gbs", number(row.busbw_gbs)}, {"wrong", row.wrong < 0 ? json(nullptr) : json(row.wrong)},
                        {"p50_us", number(row.p50_us)}, {"p99_us", number(row.p99_us)}, {"max_us", number(row.max_us)}});
@@ -76,18 +80,20 @@ json sweep_json(const SweepResult& r) {
   json fits = json::array();
   for (const SweepFit& f : r.fits)
     fits.push_back({{"collective", f.collective}, {"tier", f.tier}, {"alpha_us", number(f.alpha_us)},
-                    {"beta_gbs", f.beta_gbs > 0 ? json(f.beta_gbs) : json(nullptr)}});
+                    {"beta_gbs", f.beta_gbs > 0 ? json(f.beta_gbs) : json(nullptr)}, {"points", f.points}});
   return {{"results", results}, {"avg_busbw_gbs", number(r.avg_busbw_gbs())}, {"wrong_total", r.wrong_total()},
           {"fits", fits}, {"notes", r.notes}, {"backend", r.backend}, {"transport", r.transport},
           {"world_size", r.world_size}};
 }
 
 std::string render_sweep_csv(const SweepResult& r) {
-  std::string s = "collective,tier,size_bytes,count,dtype,inplace,time_us,algbw_gbs,busbw_gbs,wrong,p50_us,p99_us,max_us\n";
+  std::string s =
+      "collective,tier,size_bytes,count,dtype,redop,root,inplace,time_us,algbw_gbs,busbw_gbs,wrong,p50_us,p99_us,max_us\n";
   for (const SweepRow& row : r.rows)
     if (row.available)
-      s += fmt::format("{},{},{},{},{},{},{:.4f},{:.4f},{:.4f},{},{:.4f},{:.4f},{:.4f}\n", row.collective, row.tier,
-                       row.size_bytes, row.count, row.dtype, row.inplace ? 1 : 0, row.time_us, row.algbw_gbs,
+      s += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.4f},{:.4f},{},{:.4f},{:.4f},{:.4f}\n", row.collective, row.tier,
+                       row.size_bytes, row.count, row.dtype, row.redop, row.root, row.inplace ? 1 : 0, row.time_us,
+                       row.algbw_gbs,
                        row.busbw_gbs, row.wrong < 0 ? "" : std::to_string(row.wrong), row.p50_us, row.p99_us, row.max_us);
   return s;
 }

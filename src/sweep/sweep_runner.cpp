@@ -60,20 +60,19 @@ class SweepRunner {
 
   void set_origin(std::int64_t origin_ns) { m_shift_ns += origin_ns; }
 
-  void run_tier(Tier tier, MPI_Comm comm, const EngineFactory& make_engine, SweepResult& result) {
-    auto engine = make_engine(comm);
-    const int n = engine->size();
-    if (tier != Tier::world && world_max(n) == 1) {
-      result.notes.push_back(fmt::format("tier {}: every group has one rank; nothing to measure", tier_name(tier)));
-      return;
-    }
-    if (result.transport.empty()) result.transport = std::string(engine->transport());
-    for (Collective c : m_c.collectives) validate(*engine, c, tier);
-    engine->reserve(static_cast<std::size_t>(m_c.max_bytes + 8));
+  // Checks what only the tier's communicator can tell (datatype and op on the
+  // transport, the root's range); every tier is checked before any measures.
+  void validate(const CollectiveEngine& engine, Tier tier) const {
+    for (Collective c : m_c.collectives) validate(engine, c, tier);
+  }
+
+  void run_tier(Tier tier, CollectiveEngine& engine, SweepResult& result) {
+    if (result.transport.empty()) result.transport = std::string(engine.transport());
+    engine.reserve(static_cast<std::size_t>(m_c.max_bytes + 8));
     for (Collective c : m_c.collectives) {
       std::vector<std::pair<double, double>> fit_points;
       for (std::int64_t size : size_steps(m_c.min_bytes, m_c.max_bytes, m_c.step_factor, m_c.step_bytes))
-        measure_size(*engine, tier, c, size, result, fit_points);
+        measure_size(engine, tier, c, size, result, fit_points);
       SweepFit fit = fit_alpha_beta(fit_points);
       fit.collective = std::string(descriptor(c).name);
       fit.tier = std::string(tier_name(tier));
@@ -102,9 +101,12 @@ class SweepRunner {
     const int n = engine.size();
     const std::int64_t e = element_type_size(m_c.type);
     const CollectiveShape shape = d.shape(size / e, n);
-    if (shape.count == 0) {
-      note_once(result, fmt::format("{} {} B: less than one {} per rank on {} ranks; skipped", d.name, size,
-                                    element_type_name(m_c.type), n));
+    // Every rank takes part in the world-wide reductions of every measured
+    // size, so a size is skipped everywhere if any group rounds it to nothing.
+    if (world_max(shape.count == 0 ? 1 : 0) == 1) {
+      note_once(result, fmt::format("{} {} B on tier {}: less than one {}{} in some group; skipped", d.name, size,
+                                    tier_name(tier), element_type_name(m_c.type),
+                                    d.shape(n, n).param_count == n ? "" : " per rank"));
       return;
     }
     if (shape.count * e != size)
@@ -121,13 +123,16 @@ class SweepRunner {
         result.rows.push_back(row);
         continue;
       }
-      measure(engine, d, shape, row, fit_points);
+      measure(engine, d, shape, size, row);
+      // The fit uses the out-of-place rows, or the in-place ones when only they run.
+      if (!row.inplace || m_c.in_place == InPlaceMode::yes)
+        fit_points.emplace_back(static_cast<double>(row.size_bytes), row.time_us);
       result.rows.push_back(row);
     }
   }
 
-  void measure(CollectiveEngine& engine, const CollectiveDescriptor& d, const CollectiveShape& shape, SweepRow& row,
-               std::vector<std::pair<double, double>>& fit_points) {
+  void measure(CollectiveEngine& engine, const CollectiveDescriptor& d, const CollectiveShape& shape,
+               std::int64_t requested_bytes, SweepRow& row) {
     const int n = engine.size(), rank = engine.rank();
     const CollectiveCall call{.collective = d.kind, .shape = shape, .type = m_c.type, .op = m_c.op, .root = m_c.root,
                               .in_place = row.inplace};
@@ -141,7 +146,7 @@ class SweepRunner {
       throw std::runtime_error(fmt::format("timed out after {:.1f} s waiting in {} {} B (tier {}, iteration {})",
                                            t.waited_s(), d.name, row.size_bytes, row.tier, t.op_index()));
     }
-    record(row, spans, d.busbw_factor(n));
+    record(row, requested_bytes, spans, d.busbw_factor(n));
 
     const std::vector<double> seconds = combined_seconds(spans, m_c.combine, m_world_size);
     const stats::Summary s = stats::summarize(seconds);
@@ -151,7 +156,6 @@ class SweepRunner {
     row.max_us = s.max * 1e6;
     row.algbw_gbs = static_cast<double>(row.size_bytes) / 1e9 / s.mean;
     row.busbw_gbs = row.algbw_gbs * d.busbw_factor(n);
-    if (!row.inplace) fit_points.emplace_back(static_cast<double>(row.size_bytes), row.time_us);
 
     row.wrong = -1;
     if (m_c.check) {
@@ -165,11 +169,12 @@ class SweepRunner {
     }
   }
 
-  // One event per iteration on this rank; the op names collective, size,
-  // tier and form, e.g. "allreduce.65536B.world.oop".
-  void record(const SweepRow& row, std::span<const OpSpan> spans, double busbw_factor) {
+  // One event per iteration on this rank; the op names collective, requested
+  // size (the same on every rank, whatever its group rounds to), tier and
+  // form, e.g. "allreduce.65536B.world.oop".
+  void record(const SweepRow& row, std::int64_t requested_bytes, std::span<const OpSpan> spans, double busbw_factor) {
     const auto op = static_cast<std::int32_t>(m_trace.ops.size());
-    m_trace.ops.push_back({.name = fmt::format("{}.{}B.{}.{}", row.collective, row.size_bytes, row.tier,
+    m_trace.ops.push_back({.name = fmt::format("{}.{}B.{}.{}", row.collective, requested_bytes, row.tier,
                                                row.inplace ? "ip" : "oop"),
                            .kind = "comm", .layer = -1, .group = row.tier});
     const auto bytes = static_cast<std::uint64_t>(static_cast<double>(row.size_bytes) * busbw_factor);
@@ -200,10 +205,19 @@ SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, co
   std::int64_t origin_ns = steady_now_ns() - clock.offset_ns;
   FLOPWALL_MPI_CHECK(MPI_Bcast(&origin_ns, 1, MPI_INT64_T, 0, MPI_COMM_WORLD));
   runner.set_origin(origin_ns);
+  std::vector<std::pair<Tier, std::unique_ptr<CollectiveEngine>>> engines;
   for (Tier tier : config.tiers) {
     const MPI_Comm comm = tier == Tier::world ? world.get() : tier == Tier::intra ? groups.intra.get() : groups.inter.get();
-    runner.run_tier(tier, comm, make_engine, result);
+    int group_size = 1;
+    FLOPWALL_MPI_CHECK(MPI_Comm_size(comm, &group_size));
+    if (tier != Tier::world && world_max(group_size) == 1) {
+      result.notes.push_back(fmt::format("tier {}: every group has one rank; nothing to measure", tier_name(tier)));
+      continue;
+    }
+    engines.emplace_back(tier, make_engine(comm));
+    runner.validate(*engines.back().second, tier);
   }
+  for (auto& [tier, engine] : engines) runner.run_tier(tier, *engine, result);
   return result;
 }
 
