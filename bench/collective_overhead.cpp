@@ -18,9 +18,16 @@ namespace {
 
 using namespace flopwall;
 
-constexpr int k_iters = 20000;
-constexpr int k_warmup = 1000;
-constexpr int k_repeats = 5;  // alternate the two methods; keep each one's best
+constexpr int k_iters = 5000;
+constexpr int k_warmup = 500;
+// The methods run back to back, many times over; the medians of the paired
+// differences cancel the slow drifts of a shared machine.
+constexpr int k_repeats = 21;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
 
 // Mean µs per call of a bare timed loop; the slowest rank's figure.
 double bare_loop_us(std::int64_t bytes) {
@@ -58,18 +65,21 @@ int main(int argc, char** argv) {
   MpiEnvironment mpi(argc, argv);
   if (mpi.size() != 2 && mpi.rank() == 0) fmt::print(stderr, "note: the target is stated for 2 ranks; running on {}\n", mpi.size());
   for (std::int64_t bytes : {std::int64_t{8}, std::int64_t{64} << 10}) {
-    double bare = 1e30, slowest = 1e30, mean = 1e30;
+    std::vector<double> bare, mean_diff, slowest_diff;
     for (int r = 0; r < k_repeats; ++r) {
-      bare = std::min(bare, bare_loop_us(bytes));
-      slowest = std::min(slowest, flopwall_us(bytes, RankCombine::max));
-      mean = std::min(mean, flopwall_us(bytes, RankCombine::mean));
+      const double b = bare_loop_us(bytes);
+      bare.push_back(b);
+      mean_diff.push_back(flopwall_us(bytes, RankCombine::mean) - b);
+      slowest_diff.push_back(flopwall_us(bytes, RankCombine::max) - b);
     }
     if (mpi.rank() == 0) {
-      fmt::print("allreduce {:>6} B  bare loop {:9.3f} us\n", bytes, bare);
-      fmt::print("allreduce {:>6} B  flopwall -a 1 (mean over ranks) {:9.3f} us  ({:+.0f} ns, {:+.2f}%)\n", bytes, mean,
-                 (mean - bare) * 1e3, (mean / bare - 1) * 100);
-      fmt::print("allreduce {:>6} B  flopwall -a 3 (slowest rank)    {:9.3f} us  ({:+.0f} ns, {:+.2f}%)\n", bytes,
-                 slowest, (slowest - bare) * 1e3, (slowest / bare - 1) * 100);
+      const double b = median(bare), dm = median(mean_diff), ds = median(slowest_diff);
+      fmt::print("allreduce {:>6} B  bare loop (median of {})     {:9.3f} us  (range {:.3f} .. {:.3f})\n", bytes,
+                 k_repeats, b, *std::min_element(bare.begin(), bare.end()), *std::max_element(bare.begin(), bare.end()));
+      fmt::print("allreduce {:>6} B  flopwall -a 1 (mean over ranks)  median difference {:+8.0f} ns ({:+.2f}%)\n", bytes,
+                 dm * 1e3, dm / b * 100);
+      fmt::print("allreduce {:>6} B  flopwall -a 3 (slowest rank)     median difference {:+8.0f} ns ({:+.2f}%)\n", bytes,
+                 ds * 1e3, ds / b * 100);
     }
   }
   return 0;

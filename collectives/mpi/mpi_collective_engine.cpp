@@ -6,7 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "backend/steady_timer.hpp"
+#include "backend/host_ticks.hpp"
 #include "runtime/mpi_check.hpp"
 
 namespace flopwall {
@@ -128,11 +128,16 @@ void MpiCollectiveEngine::call_once(const CollectiveCall& call) {
 
 void MpiCollectiveEngine::run(const CollectiveCall& call, int warmup, std::span<OpSpan> spans) {
   for (int i = 0; i < warmup; ++i) call_once(call);
+  // Raw ticks in the loop, steady-clock ns afterwards (backend/host_ticks.hpp).
+  const host_ticks::Anchor before = host_ticks::anchor();
   for (OpSpan& span : spans) {
-    span.start_ns = steady_now_ns();
+    span.start_ns = host_ticks::now();
     call_once(call);
-    span.end_ns = steady_now_ns();
+    span.end_ns = host_ticks::now();
   }
+  const host_ticks::Anchor after = host_ticks::anchor();
+  for (OpSpan& span : spans)
+    span = {host_ticks::to_ns(span.start_ns, before, after), host_ticks::to_ns(span.end_ns, before, after)};
 }
 
 std::vector<double> MpiCollectiveEngine::result(const CollectiveCall& call) {

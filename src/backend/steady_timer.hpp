@@ -1,6 +1,8 @@
 #pragma once
-// OpTimer for host-executed ops: a steady-clock read before and after each
-// op into preallocated arrays, nothing else on the hot path.
+// OpTimer for host-executed ops: a tick read before and after each op into
+// preallocated arrays, nothing else on the hot path; resolve() turns the
+// ticks into steady-clock ns between anchors taken at the iteration's start
+// and end (backend/host_ticks.hpp).
 #include <chrono>
 #include <vector>
 
@@ -16,13 +18,14 @@ inline std::int64_t steady_now_ns() noexcept {
 
 class SteadyTimer final : public OpTimer {
  public:
-  explicit SteadyTimer(std::size_t ops) : m_spans(ops) {}
-  void begin(std::size_t op_index) noexcept override { m_spans[op_index].start_ns = steady_now_ns(); }
-  void end(std::size_t op_index) noexcept override { m_spans[op_index].end_ns = steady_now_ns(); }
+  explicit SteadyTimer(std::size_t ops);
+  void begin(std::size_t op_index) noexcept override;
+  void end(std::size_t op_index) noexcept override;
   void resolve(std::span<OpSpan> out) override;
 
  private:
-  std::vector<OpSpan> m_spans;
+  std::vector<OpSpan> m_ticks;
+  std::int64_t m_anchor_ticks = 0, m_anchor_ns = 0;
 };
 
 }  // namespace flopwall
