@@ -90,6 +90,7 @@ class CpuDevice final : public Device {
                    [&](const CastOp&) {
                      throw std::logic_error("fp8 casts do not exist on the cpu backend (fp32/fp64 only)");
                    },
+                   [&](const IdleOp&) { throw std::logic_error("idle ops are the runner's, not the device's"); },
                    [&](const AllReduceOp&) {
                      throw std::logic_error("allreduce reached the device; comm ops go to the communicator");
                    },

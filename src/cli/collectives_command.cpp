@@ -79,7 +79,9 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
                        .config_json = sweep_config_json(cfg, mpi.size()), .world_size = mpi.size(),
                        .backend = cfg.backend, .meta = library_versions(), .environment = captured_environment()};
     const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = result.transport,
-                      .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns};
+                      .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,
+                      .groups = trace.groups, .clock_samples = {{.iter = 0, .pad_ = 0, .offset_ns = clock.offset_ns,
+                                                                 .error_ns = clock.error_ns}}};
     write_trace(world, cfg.out, header, trace.ops, me, trace.events,
                 [&](hid_t file, bool writer) { write_sweep_tables(file, result, writer); });
     if (root) fmt::print(stderr, "flopwall: wrote {}\n", cfg.out);

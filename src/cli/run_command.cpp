@@ -53,7 +53,13 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   cfg.out = broadcast_string(world, cfg.out);
   agree_on_usage_error(world, output_path_problem(cfg.out));
 
-  const Plan plan = build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
+  agree_on_usage_error(world, cfg.injection.delay_rank < mpi.size()
+                                  ? std::nullopt
+                                  : std::optional<std::string>(fmt::format(
+                                        "--inject-delay rank {} is outside the job of {} ranks; valid: 0..{}",
+                                        cfg.injection.delay_rank, mpi.size(), mpi.size() - 1)));
+  Plan plan = build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
+  if (cfg.injection.active()) prepend_injected_delay(plan);
   Backend backend = make_backend(
       {.name = cfg.backend, .dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s}, plan, mpi,
       layout);
@@ -65,8 +71,12 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
     throw std::runtime_error("failure injected by --inject-failure; the job must end on every rank");
   const ClockEstimate clock = estimate_clock_offset(world);
   Recorder recorder(plan, cfg.iterations);
-  run_plan(plan, device, *backend.comm, recorder, clock,
-           {.iterations = cfg.iterations, .warmup = cfg.warmup, .progress = root && !cfg.quiet});
+  const RunLoopResult loop = run_plan(
+      plan, device, *backend.comm, recorder, clock,
+      {.iterations = cfg.iterations, .warmup = cfg.warmup, .progress = root && !cfg.quiet,
+       .resync_every = cfg.resync_every,
+       .injected_delay_ns = cfg.injection.active() ? injected_delays_ns(cfg.injection, mpi.rank(), cfg.iterations)
+                                                   : std::vector<std::int64_t>{}});
 
   TraceHeader header{.tool_version = build_info::k_version,
                      .created_utc = utc_timestamp_iso(),
@@ -88,7 +98,9 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
     if (const char* v = std::getenv(var)) header.meta.emplace_back(key, v);
 
   const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = device.description(),
-                    .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns};
+                    .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,
+                    .groups = {{"world", 0}, {"tp", plan.position.dp_rank}, {"dp", plan.position.tp_rank}},
+                    .clock_samples = loop.clock_samples};
   write_trace(world, cfg.out, header, op_vocabulary(plan), me, recorder.events());
   if (root)
     fmt::print(stderr, "flopwall: wrote {} ({} ranks, {} timed iterations); see 'flopwall report {}'\n", cfg.out,

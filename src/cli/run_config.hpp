@@ -6,6 +6,7 @@
 
 #include "core/dtype.hpp"
 #include "model/model_shape.hpp"
+#include "runtime/injection.hpp"
 
 namespace flopwall {
 
@@ -22,7 +23,9 @@ struct RunConfig {
   std::string out;  // empty: results/<UTC timestamp>-run.h5
   std::string config_file;
   bool quiet = false;
-  int inject_failure_rank = -1;  // a rank that throws before the timed loop (tests the abort path)
+  int inject_failure_rank = -1;
+  int resync_every = 100;  // iterations between clock-offset estimates; 0: once
+  InjectionConfig injection;  // a rank that throws before the timed loop (tests the abort path)
   bool help = false;
   std::string help_text;
 };

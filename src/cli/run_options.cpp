@@ -34,6 +34,11 @@ po::options_description run_settings() {
                                                            "every rank aborts, naming the op it waited in (cuda)")
       ("out", po::value<std::string>(), "trace file (default: results/<UTC timestamp>-run.h5)")
       ("quiet", po::bool_switch(), "no progress on stderr")
+      ("resync-every", po::value<int>()->default_value(100), "re-estimate clock offsets every N iterations (0: once)")
+      ("inject-delay", po::value<std::string>(), "RANK:MICROSECONDS[:EVERY]: that rank busy-waits before the first "
+                                                 "compute op of every EVERY-th iteration (default every one)")
+      ("inject-jitter", po::value<double>(), "MICROSECONDS: every rank busy-waits an exponentially distributed time "
+                                             "with this mean each iteration (seeded)")
       ("inject-failure", po::value<int>(), "RANK throws a run-time error before the timed loop, to check that "
                                            "one failing rank ends the whole job");
   return d;
@@ -111,6 +116,15 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
     if (cfg.out.empty()) throw UsageError("--out '' is not valid; give a file path such as results/run.h5");
   }
   cfg.quiet = vm["quiet"].as<bool>();
+  cfg.resync_every = vm["resync-every"].as<int>();
+  require_at_least(cfg.resync_every, 0, "resync-every");
+  if (vm.count("inject-delay")) parse_inject_delay(vm["inject-delay"].as<std::string>(), cfg.injection);
+  if (vm.count("inject-jitter")) {
+    cfg.injection.jitter_mean_us = vm["inject-jitter"].as<double>();
+    if (!(cfg.injection.jitter_mean_us >= 0))
+      throw UsageError(fmt::format("--inject-jitter {} is not valid; give a mean in microseconds >= 0",
+                                   cfg.injection.jitter_mean_us));
+  }
   if (vm.count("inject-failure")) {
     cfg.inject_failure_rank = vm["inject-failure"].as<int>();
     require_at_least(cfg.inject_failure_rank, 0, "inject-failure");
@@ -127,7 +141,9 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
       {"dp", layout.dp()},          {"world_size", layout.world_size},
       {"dtype", std::string(dtype_name(c.dtype))},
       {"iters", c.iterations},      {"warmup", c.warmup},         {"threads", c.threads},
-      {"timeout_s", c.timeout_s},
+      {"timeout_s", c.timeout_s},   {"resync_every", c.resync_every},
+      {"inject_delay_rank", c.injection.delay_rank}, {"inject_delay_us", c.injection.delay_us},
+      {"inject_delay_every", c.injection.delay_every}, {"inject_jitter_us", c.injection.jitter_mean_us},
       {"out", c.out},               {"config_file", c.config_file}};
   return j.dump();
 }

@@ -7,6 +7,7 @@ std::string_view op_kind_name(OpKind k) noexcept {
     case OpKind::compute: return "compute";
     case OpKind::comm: return "comm";
     case OpKind::memory: return "memory";
+    case OpKind::idle: return "idle";
   }
   return "?";
 }

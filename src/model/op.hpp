@@ -8,7 +8,7 @@
 
 namespace flopwall {
 
-enum class OpKind : std::uint8_t { compute = 0, comm = 1, memory = 2 };
+enum class OpKind : std::uint8_t { compute = 0, comm = 1, memory = 2, idle = 3 };
 enum class CommGroup : std::uint8_t { none = 0, tp = 1, dp = 2, world = 3 };
 
 std::string_view op_kind_name(OpKind k) noexcept;
@@ -57,6 +57,8 @@ struct CastOp {
   BufferId src, dst;
   std::int64_t count;
 };
+// A host busy-wait of a per-iteration length (--inject-delay, --inject-jitter).
+struct IdleOp {};
 // In-place sum over the op's communicator group.
 struct AllReduceOp {
   BufferId x;
@@ -64,7 +66,7 @@ struct AllReduceOp {
 };
 
 using OpParams = std::variant<GemmOp, AttentionScoreOp, CausalSoftmaxOp, AttentionContextOp, LayerNormOp,
-                              GeluOp, ResidualAddOp, CastOp, AllReduceOp>;
+                              GeluOp, ResidualAddOp, CastOp, IdleOp, AllReduceOp>;
 
 struct Op {
   std::string name;  // e.g. "qkv_proj"; (name, layer) identifies the op

@@ -24,4 +24,8 @@ std::uint64_t Plan::buffer_bytes() const noexcept {
   return total;
 }
 
+void prepend_injected_delay(Plan& plan) {
+  plan.ops.insert(plan.ops.begin(), Op{.name = "injected_delay", .kind = OpKind::idle, .params = IdleOp{}});
+}
+
 }  // namespace flopwall

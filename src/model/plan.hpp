@@ -31,6 +31,10 @@ struct Plan {
   std::uint64_t buffer_bytes() const noexcept;  // everything a device allocates
 };
 
+// Puts an "injected_delay" idle op first in the iteration: the injected
+// busy-wait then happens before the first compute op and is itself timed.
+void prepend_injected_delay(Plan& plan);
+
 // Megatron-LM style tensor-parallel forward pass (prefill) of shape.layers
 // dense transformer blocks; docs/metrics.md gives every op's accounting.
 Plan build_transformer_plan(const ModelShape& shape, const ParallelLayout& layout, int world_rank, DType dtype);

@@ -45,6 +45,7 @@ NodeGroups make_node_groups(MPI_Comm world, const std::string& hostname) {
   int local_index = 0;
   for (int r = 0; r < rank; ++r) local_index += names[static_cast<std::size_t>(r)] == identity ? 1 : 0;
 
+  g.local_index = local_index;
   g.intra = split_comm(world, g.node_index, rank);
   g.inter = split_comm(world, local_index, rank);
   return g;

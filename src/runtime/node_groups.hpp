@@ -17,6 +17,7 @@ struct NodeGroups {
   MpiComm inter;      // this rank's local index across nodes
   int nodes = 1;      // distinct nodes in the job
   int node_index = 0; // this rank's node, 0..nodes−1 in order of first world rank
+  int local_index = 0; // this rank's index within its node
   std::string node_name;  // FLOPWALL_NODE, else the host name
 };
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backend/steady_timer.hpp"
+#include "runtime/injection.hpp"
 #include "runtime/mpi_check.hpp"
 #include "runtime/progress.hpp"
 
@@ -16,10 +17,14 @@ namespace {
 // One iteration, then wait for it: a GPU's queue never runs ahead of the
 // host, and a hang surfaces here as a timeout naming the op.
 void run_iteration(const Plan& plan, Device& device, Communicator& comm, OpTimer& timer, int iteration,
-                   std::span<OpSpan> spans) {
+                   std::int64_t idle_ns, std::span<OpSpan> spans) {
   for (std::size_t i = 0; i < plan.ops.size(); ++i) {
+    const Op& op = plan.ops[i];
     timer.begin(i);
-    execute_op(plan.ops[i], device, comm, plan.dtype);
+    if (std::holds_alternative<IdleOp>(op.params))
+      busy_wait_ns(idle_ns);
+    else
+      execute_op(op, device, comm, plan.dtype);
     timer.end(i);
   }
   try {
@@ -31,6 +36,10 @@ void run_iteration(const Plan& plan, Device& device, Communicator& comm, OpTimer
   }
 }
 
+ClockSample sample(int iter, const ClockEstimate& c) {
+  return {.iter = iter, .pad_ = 0, .offset_ns = c.offset_ns, .error_ns = c.error_ns};
+}
+
 }  // namespace
 
 void execute_op(const Op& op, Device& device, Communicator& comm, DType dtype) {
@@ -40,26 +49,38 @@ void execute_op(const Op& op, Device& device, Communicator& comm, DType dtype) {
     device.execute(op);
 }
 
-std::int64_t run_plan(const Plan& plan, Device& device, Communicator& comm, Recorder& recorder,
-                      const ClockEstimate& clock, const RunLoopOptions& options) {
+RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Recorder& recorder,
+                       const ClockEstimate& clock, const RunLoopOptions& options) {
   OpTimer& timer = device.timer();
   std::vector<OpSpan> warmup_spans(plan.ops.size());
-  for (int i = 0; i < options.warmup; ++i) run_iteration(plan, device, comm, timer, i - options.warmup, warmup_spans);
+  for (int i = 0; i < options.warmup; ++i) run_iteration(plan, device, comm, timer, i - options.warmup, 0, warmup_spans);
 
+  RunLoopResult result;
+  result.clock_samples.reserve(static_cast<std::size_t>(
+      1 + (options.resync_every > 0 ? options.iterations / options.resync_every : 0)));
+  result.clock_samples.push_back(sample(0, clock));
   comm.barrier(CommGroup::world);
-  std::int64_t origin_ns = steady_now_ns() - clock.offset_ns;  // on rank 0's clock
-  FLOPWALL_MPI_CHECK(MPI_Bcast(&origin_ns, 1, MPI_INT64_T, 0, MPI_COMM_WORLD));
-  recorder.set_timeline(clock.offset_ns, origin_ns);
+  result.origin_ns = steady_now_ns() - clock.offset_ns;  // on rank 0's clock
+  FLOPWALL_MPI_CHECK(MPI_Bcast(&result.origin_ns, 1, MPI_INT64_T, 0, MPI_COMM_WORLD));
+  recorder.set_timeline(clock.offset_ns, result.origin_ns);
 
   Progress progress(options.iterations, options.progress);
   const std::int64_t loop_start_ns = steady_now_ns();
   for (int it = 0; it < options.iterations; ++it) {
-    run_iteration(plan, device, comm, timer, it, recorder.next_spans());
+    // Between iterations, outside every timed op: a fresh offset keeps the
+    // ranks' drift from accumulating into the skews.
+    if (options.resync_every > 0 && it > 0 && it % options.resync_every == 0) {
+      const ClockEstimate now = estimate_clock_offset(MPI_COMM_WORLD);
+      recorder.set_timeline(now.offset_ns, result.origin_ns);
+      result.clock_samples.push_back(sample(it, now));
+    }
+    const std::int64_t idle = options.injected_delay_ns.empty() ? 0 : options.injected_delay_ns[static_cast<std::size_t>(it)];
+    run_iteration(plan, device, comm, timer, it, idle, recorder.next_spans());
     recorder.commit(it);
     progress.update(it + 1, steady_now_ns() - loop_start_ns);
   }
   progress.finish();
-  return origin_ns;
+  return result;
 }
 
 }  // namespace flopwall

@@ -1,24 +1,36 @@
 #pragma once
-// Executes a plan: warm-up iterations, then timed ones into the Recorder.
+// Executes a plan: warm-up iterations, then timed ones into the Recorder,
+// re-estimating the clock offset to rank 0 every `resync_every` iterations.
+#include <vector>
+
 #include "backend/device.hpp"
 #include "collectives/communicator.hpp"
 #include "runtime/clock_sync.hpp"
 #include "trace/recorder.hpp"
+#include "trace/trace_data.hpp"
 
 namespace flopwall {
 
 struct RunLoopOptions {
   int iterations = 0;
   int warmup = 0;
-  bool progress = true;  // only rank 0 passes true
+  bool progress = true;   // only rank 0 passes true
+  int resync_every = 0;   // 0: estimate the clock offset once, at the start
+  std::vector<std::int64_t> injected_delay_ns;  // per timed iteration, for the plan's idle op
+};
+
+struct RunLoopResult {
+  std::int64_t origin_ns = 0;  // time zero, on rank 0's clock
+  std::vector<ClockSample> clock_samples;
 };
 
 // Runs one op: comm ops go to the communicator, the rest to the device.
 void execute_op(const Op& op, Device& device, Communicator& comm, DType dtype);
 
-// Collective. Warm-up, then a world barrier after which rank 0's clock
-// defines time zero, then the timed loop. Returns the origin on rank 0's clock.
-std::int64_t run_plan(const Plan& plan, Device& device, Communicator& comm, Recorder& recorder,
-                      const ClockEstimate& clock, const RunLoopOptions& options);
+// Collective over MPI_COMM_WORLD. Warm-up, then a world barrier after which
+// rank 0's clock defines time zero, then the timed loop. `clock` is the
+// estimate taken before; later estimates replace it between iterations.
+RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Recorder& recorder,
+                       const ClockEstimate& clock, const RunLoopOptions& options);
 
 }  // namespace flopwall

@@ -199,6 +199,7 @@ SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, co
   FLOPWALL_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &size));
   SweepResult result{.backend = config.backend, .world_size = size};
   NodeGroups groups = make_node_groups(MPI_COMM_WORLD, hostname);
+  trace.groups = {{"world", 0}, {"intra", groups.node_index}, {"inter", groups.local_index}};
   MpiComm world = split_comm(MPI_COMM_WORLD, 0, rank);
   SweepRunner runner(config, size, clock, trace);
   FLOPWALL_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));

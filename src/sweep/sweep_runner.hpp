@@ -14,6 +14,7 @@
 namespace flopwall {
 
 struct SweepTrace {
+  std::vector<std::pair<std::string, std::int64_t>> groups;  // this rank's group id per tier
   std::vector<OpInfo> ops;
   std::vector<TraceEvent> events;  // this rank's, on rank 0's timeline
 };

@@ -20,12 +20,27 @@ struct OpInfo {
   std::string group;  // none | tp | dp | world
 };
 
+// One clock-offset estimate, taken before timed iteration `iter` (0: at the
+// start; then every --resync-every iterations).
+struct ClockSample {
+  std::int32_t iter;
+  std::int32_t pad_;  // keeps the HDF5 row layout explicit
+  std::int64_t offset_ns;
+  std::int64_t error_ns;
+};
+static_assert(sizeof(ClockSample) == 24);
+
 struct RankInfo {
   std::string hostname;
   int local_rank = 0;
   std::string device;
-  std::int64_t clock_offset_ns = 0;
+  std::int64_t clock_offset_ns = 0;  // the first estimate
   std::int64_t clock_error_ns = 0;
+  // Which instance of each communicator kind this rank belongs to, stored as
+  // attributes group_<kind> (e.g. group_tp = 3): ranks with equal ids run a
+  // comm op of that group together. The sync analysis needs nothing else.
+  std::vector<std::pair<std::string, std::int64_t>> groups;
+  std::vector<ClockSample> clock_samples;
 };
 
 struct RankTrace {

@@ -94,6 +94,16 @@ RankTrace read_rank(hid_t file, int rank, hid_t event_type) {
   t.info.clock_offset_ns = h5::read_int_attribute(group, "clock_offset_ns");
   t.info.clock_error_ns = h5::read_int_attribute(group, "clock_error_ns");
   t.events = read_table<TraceEvent>(group, "events", event_type);
+  std::vector<std::string> names;
+  hsize_t idx = 0;
+  FLOPWALL_H5_CHECK(H5Aiterate2(group, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute_names, &names));
+  for (const std::string& n : names)
+    if (n.starts_with("group_")) t.info.groups.emplace_back(n.substr(6), h5::read_int_attribute(group, n.c_str()));
+  // Traces from before clock resynchronisation have no clock_sync table.
+  if (H5Lexists(group, "clock_sync", H5P_DEFAULT) > 0) {
+    h5::Handle type = trace_schema::clock_sample_type();
+    t.info.clock_samples = read_table<ClockSample>(group, "clock_sync", type);
+  }
   return t;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "trace/trace_data.hpp"
 #include "trace/trace_event.hpp"
 
 namespace flopwall::trace_schema {
@@ -40,6 +41,14 @@ h5::Handle op_row_type() {
   FLOPWALL_H5_CHECK(H5Tinsert(t, "kind", offsetof(OpRow, kind), kind));
   FLOPWALL_H5_CHECK(H5Tinsert(t, "layer", offsetof(OpRow, layer), H5T_NATIVE_INT32));
   FLOPWALL_H5_CHECK(H5Tinsert(t, "group", offsetof(OpRow, group), group));
+  return t;
+}
+
+h5::Handle clock_sample_type() {
+  h5::Handle t(FLOPWALL_H5_CHECK(H5Tcreate(H5T_COMPOUND, sizeof(ClockSample))), H5Tclose);
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "iter", offsetof(ClockSample, iter), H5T_NATIVE_INT32));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "offset_ns", offsetof(ClockSample, offset_ns), H5T_NATIVE_INT64));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "error_ns", offsetof(ClockSample, error_ns), H5T_NATIVE_INT64));
   return t;
 }
 

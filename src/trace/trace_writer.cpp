@@ -97,6 +97,20 @@ Handle create_events(hid_t group, hid_t type, std::uint64_t count) {
                 H5Dclose);
 }
 
+Handle create_clock_samples(hid_t group, std::uint64_t count) {
+  Handle type = trace_schema::clock_sample_type();
+  const hsize_t dims[1] = {count};
+  Handle space(FLOPWALL_H5_CHECK(H5Screate_simple(1, dims, nullptr)), H5Sclose);
+  return Handle(FLOPWALL_H5_CHECK(H5Dcreate2(group, "clock_sync", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)),
+                H5Dclose);
+}
+
+void write_clock_samples(hid_t dset, const std::vector<ClockSample>& samples) {
+  if (samples.empty()) return;
+  Handle type = trace_schema::clock_sample_type();
+  FLOPWALL_H5_CHECK(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, samples.data()));
+}
+
 // Parallel HDF5 writes filtered (compressed) datasets only collectively, so
 // every rank joins each rank's write, contributing an empty selection.
 void write_events_collectively(hid_t dset, hid_t type, bool mine, std::span<const TraceEvent> events) {
@@ -120,6 +134,8 @@ void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, c
                                    MPI_BYTE, comm));
   const auto hostnames = allgather_strings(comm, mine.hostname, size);
   const auto devices = allgather_strings(comm, mine.device, size);
+  const auto groups = allgather_strings(comm, json(mine.groups).dump(), size);
+  const auto sample_counts = allgather_strings(comm, std::to_string(mine.clock_samples.size()), size);
 
   Handle fapl(FLOPWALL_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS)), H5Pclose);
   FLOPWALL_H5_CHECK(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
@@ -139,7 +155,12 @@ void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, c
     h5::write_attribute(group, "device", devices[static_cast<std::size_t>(r)]);
     h5::write_attribute(group, "clock_offset_ns", s.clock_offset_ns);
     h5::write_attribute(group, "clock_error_ns", s.clock_error_ns);
+    for (const auto& [kind, id] : json::parse(groups[static_cast<std::size_t>(r)]).get<std::vector<std::pair<std::string, std::int64_t>>>())
+      h5::write_attribute(group, ("group_" + kind).c_str(), id);
     datasets.push_back(create_events(group, type, s.events));
+    Handle samples = create_clock_samples(group, std::stoull(sample_counts[static_cast<std::size_t>(r)]));
+    // Small and unfiltered: its rank writes it alone (independent I/O).
+    if (r == rank) write_clock_samples(samples, mine.clock_samples);
   }
   for (int r = 0; r < size; ++r) write_events_collectively(datasets[static_cast<std::size_t>(r)], type, r == rank, events);
   datasets.clear();

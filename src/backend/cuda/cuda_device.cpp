@@ -114,6 +114,7 @@ class CudaDeviceImpl final : public CudaDevice {
                    [&](const GeluOp& g) { k::gelu(m_act, at(g.x), g.count, s); },
                    [&](const ResidualAddOp& r) { k::residual_add(m_act, at(r.x), at(r.y), at(r.out), r.count, s); },
                    [&](const CastOp& c) { k::convert(m_act, at(c.src), Element::e4m3, at(c.dst), c.count, s); },
+                   [&](const IdleOp&) { throw std::logic_error("idle ops are the runner's, not the device's"); },
                    [&](const AllReduceOp&) {
                      throw std::logic_error("allreduce reached the device; comm ops go to the communicator");
                    },
