@@ -45,6 +45,7 @@ json report_json(const RunReport& r) {
           {"flops_per_s_total", number(r.flops_per_s_total)},
           {"ops", ops},
           {"ranks", ranks},
+          {"sync", sync_json(r.sync)},
           {"meta", meta}};
 }
 

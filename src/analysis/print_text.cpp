@@ -63,6 +63,8 @@ std::string render_text(const RunReport& r) {
                    units::seconds(k.comm_s), units::seconds(k.other_s),
                    units::seconds(static_cast<double>(k.clock_error_ns) / units::k_ns_per_s));
 
+  s += render_sync_text(r.sync);
+
   fmt::format_to(out, "\nhardware and software\n");
   std::string last_device;
   for (const RankReport& k : r.ranks)

@@ -11,5 +11,8 @@ std::string render_text(const RunReport& report);
 nlohmann::json report_json(const RunReport& report);
 // Tidy long format: table,key,metric,value (one row per figure).
 std::string render_csv(const RunReport& report);
+// The "synchronization" section, shared by run and sweep reports.
+std::string render_sync_text(const SyncReport& sync);
+nlohmann::json sync_json(const SyncReport& sync);
 
 }  // namespace flopwall

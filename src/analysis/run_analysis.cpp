@@ -84,6 +84,7 @@ RunReport analyze_run(const TraceData& trace, const std::string& path) {
     report.ranks.push_back(rank_report(rank, trace.ops, spans));
   }
   report.step_time_s = stats::summarize(step_s);
+  report.sync = analyze_sync(trace, step_s);
 
   // Ops are reported by name, over all layers, ranks and iterations.
   std::vector<std::string> order;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analysis/statistics.hpp"
+#include "analysis/sync_report.hpp"
 #include "trace/trace_data.hpp"
 
 namespace flopwall {
@@ -46,6 +47,7 @@ struct RunReport {
   double flops_per_s_total = 0;  // model_flops_per_iter / p50 step
   std::vector<OpReport> ops;     // in first-seen order of the op vocabulary
   std::vector<RankReport> ranks;
+  SyncReport sync;
 };
 
 RunReport analyze_run(const TraceData& trace, const std::string& path);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "analysis/report_printers.hpp"
+#include "analysis/sync_report.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "sweep/sweep_printers.hpp"
@@ -41,15 +42,20 @@ int report_command(const std::vector<std::string>& args) {
   const TraceData trace = read_trace(path);
   // A collective sweep's trace: its /collectives table is the report.
   if (const auto sweep = read_sweep_tables(path)) {
-    if (format == "json")
-      std::cout << sweep_json(*sweep).dump(2) << '\n';
+    const SyncReport sync = analyze_sync(trace, {});
+    if (format == "json") {
+      nlohmann::json j = sweep_json(*sweep);
+      j["sync"] = sync_json(sync);
+      std::cout << j.dump(2) << '\n';
+    }
     else if (format == "csv")
       std::cout << render_sweep_csv(*sweep);
     else
       std::cout << render_sweep_text(*sweep, fmt::format("flopwall report {}: collective sweep, backend {} ({}), {} "
                                                          "ranks, created {}",
                                                          path, sweep->backend, sweep->transport, sweep->world_size,
-                                                         trace.header.created_utc));
+                                                         trace.header.created_utc))
+                << render_sync_text(sync);
     return k_exit_ok;
   }
   const RunReport report = analyze_run(trace, path);

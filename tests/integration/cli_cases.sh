@@ -17,7 +17,7 @@ fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
 mpi() { local np=$1; shift; timeout 120 "$mpiexec" -q -np "$np" --oversubscribe "$@"; }
 
 # JSON field check: json_get FILE EXPR (a Python expression over `r`).
-json_check() { "$python" -c "import json,sys; r=json.load(open(sys.argv[1])); assert $2, r" "$1" || fail "json: $2"; }
+json_check() { "$python" -c "import json,sys; r=json.load(open(sys.argv[1])); assert $2" "$1" 2>/dev/null || fail "json: $2 ($(head -c 600 "$1"))"; }
 
 # Bad input: exit code 2, exactly one line on stderr containing $1, and no
 # file left behind in the working directory.
@@ -180,6 +180,38 @@ coll_bad_for_backend)
 coll_bad_root)
   expect_usage_error "--root 2 is outside the broadcast communicator of 2 ranks" \
     mpi 2 "$flopwall" collectives --backend cpu --collective broadcast -r 2
+  ;;
+sync_delay)
+  # A 50 ms busy-wait on one rank before every iteration's first compute op:
+  # that rank must top the stragglers and the largest skew must be the delay.
+  for layout in "2 1" "4 2"; do
+    set -- $layout
+    mpi "$1" "$flopwall" run --model tiny --iters 10 --warmup 1 --quiet --inject-delay "$2:50000" --out "d$1.h5" 2>/dev/null
+    "$flopwall" report "d$1.h5" --format json >r.json
+    json_check r.json "r['sync']['stragglers'][0]['rank'] == $2"
+    json_check r.json 'abs(r["sync"]["skew_us"]["max"] - 50000) <= 0.2 * 50000'
+    json_check r.json "max(k['wait_s'] for k in r['sync']['ranks'] if k['rank'] != $2) > 0.04"
+  done
+  ;;
+sync_quiet)
+  mpi 2 "$flopwall" run --model tiny --iters 30 --warmup 3 --quiet --out q.h5 2>/dev/null
+  "$flopwall" report q.h5 --format json >r.json
+  json_check r.json 'r["sync"]["stragglers"] == []'
+  json_check r.json 'all(k in r["sync"]["step_time_s"] for k in ("p50", "p90", "p99", "p999", "max"))'
+  json_check r.json 'all(set(k) >= {"rank", "compute_s", "comm_s", "wait_s"} for k in r["sync"]["ranks"])'
+  ;;
+sync_jitter)
+  # The tail grows with the jitter: p99 − p50 of the step time.
+  mpi 2 "$flopwall" run --model tiny --iters 60 --warmup 3 --quiet --inject-jitter 0 --out j0.h5 2>/dev/null
+  mpi 2 "$flopwall" run --model tiny --iters 60 --warmup 3 --quiet --inject-jitter 5000 --out j5.h5 2>/dev/null
+  "$flopwall" report j0.h5 --format json >r0.json
+  "$flopwall" report j5.h5 --format json >r5.json
+  "$python" - r0.json r5.json <<'PY' || fail "the step-time spread did not grow with the jitter"
+import json, sys
+spread = [(lambda s: s["p99"] - s["p50"])(json.load(open(p))["sync"]["step_time_s"]) for p in sys.argv[1:]]
+print("p99 - p50:", spread)
+assert spread[1] > spread[0] + 0.002, spread
+PY
   ;;
 cuda_no_device)
   # CUDA_VISIBLE_DEVICES='' hides every GPU, so this path is the same on any machine.

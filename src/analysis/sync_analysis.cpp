@@ -1,0 +1,173 @@
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "analysis/statistics.hpp"
+#include "analysis/sync_report.hpp"
+
+namespace flopwall {
+namespace {
+
+constexpr double k_z_straggler = 3.0;             // one-sided binomial test, p ≈ 0.13%
+constexpr double k_lateness_floor_us = 50.0;      // below this, lateness is scheduler noise
+constexpr double k_lateness_step_fraction = 0.1;  // ... or a tenth of the median step
+constexpr std::int64_t k_min_times_last = 3;      // lateness needs a few instances to mean anything
+
+struct Arrival {
+  int rank;
+  std::int64_t start_ns, end_ns;
+};
+
+// (op, iteration, group id) → the arrivals of the ranks in that group.
+using Instances = std::map<std::tuple<std::int32_t, std::int32_t, std::int64_t>, std::vector<Arrival>>;
+
+std::int64_t group_id(const RankTrace& r, const std::string& kind) {
+  for (const auto& [k, id] : r.info.groups)
+    if (k == kind) return id;
+  return 0;  // no ids stored: the whole job is one group
+}
+
+std::int64_t max_clock_error_ns(const RankTrace& r) {
+  std::int64_t e = r.info.clock_error_ns;
+  for (const ClockSample& s : r.info.clock_samples) e = std::max(e, s.error_ns);
+  return e;
+}
+
+struct RankTotals {
+  double compute_ns = 0, comm_ns = 0, wait_ns = 0, span_ns = 0;
+  double wait_per_instance_ns = 0, lateness_ns = 0;
+  std::int64_t iterations = 0;
+};
+
+}  // namespace
+
+SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_times_s) {
+  SyncReport rep;
+  if (!step_times_s.empty()) {
+    rep.step_p50_s = stats::percentile(step_times_s, 0.5);
+    rep.step_p90_s = stats::percentile(step_times_s, 0.9);
+    rep.step_p99_s = stats::percentile(step_times_s, 0.99);
+    rep.step_p999_s = stats::percentile(step_times_s, 0.999);
+    rep.step_max_s = stats::max(step_times_s);
+  }
+  const std::size_t n_ranks = trace.ranks.size();
+  std::vector<RankTotals> totals(n_ranks);
+  rep.ranks.resize(n_ranks);
+
+  Instances instances;
+  for (std::size_t r = 0; r < n_ranks; ++r) {
+    const RankTrace& rt = trace.ranks[r];
+    rep.ranks[r].rank = rt.rank;
+    std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> spans;  // iter → first start, last end
+    for (const TraceEvent& e : rt.events) {
+      const OpInfo& op = trace.ops[static_cast<std::size_t>(e.op)];
+      auto [it, fresh] = spans.try_emplace(e.iter, e.t_start_ns, e.t_end_ns);
+      if (!fresh) it->second = {std::min(it->second.first, e.t_start_ns), std::max(it->second.second, e.t_end_ns)};
+      if (op.kind == "comm")
+        instances[{e.op, e.iter, group_id(rt, op.group)}].push_back({rt.rank, e.t_start_ns, e.t_end_ns});
+      else if (op.kind == "compute" || op.kind == "memory")
+        totals[r].compute_ns += static_cast<double>(e.t_end_ns - e.t_start_ns);
+    }
+    for (const auto& [iter, s] : spans) totals[r].span_ns += static_cast<double>(s.second - s.first);
+    totals[r].iterations = static_cast<std::int64_t>(spans.size());
+  }
+
+  // By op name: the same collective of every layer together.
+  std::map<std::string, std::vector<double>> skews_by_op;
+  std::map<std::string, std::pair<double, std::int64_t>> error_by_op;  // largest error, unresolved count
+  std::vector<std::string> op_order;
+  std::vector<double> all_skews;
+  for (const auto& [key, arrivals] : instances) {
+    if (arrivals.size() < 2) continue;
+    rep.has_collectives = true;
+    const auto first = std::min_element(arrivals.begin(), arrivals.end(),
+                                        [](const Arrival& a, const Arrival& b) { return a.start_ns < b.start_ns; });
+    const auto last = std::max_element(arrivals.begin(), arrivals.end(),
+                                       [](const Arrival& a, const Arrival& b) { return a.start_ns < b.start_ns; });
+    std::int64_t second_latest = first->start_ns;
+    for (const Arrival& a : arrivals)
+      if (&a != &*last) second_latest = std::max(second_latest, a.start_ns);
+    const double skew_us = static_cast<double>(last->start_ns - first->start_ns) / 1e3;
+    // Two clocks are compared: the skew is only known to within both errors.
+    const double error_us = static_cast<double>(max_clock_error_ns(trace.ranks[static_cast<std::size_t>(first->rank)]) +
+                                                max_clock_error_ns(trace.ranks[static_cast<std::size_t>(last->rank)])) / 1e3;
+    const std::string& op = trace.ops[static_cast<std::size_t>(std::get<0>(key))].name;
+    if (!skews_by_op.contains(op)) op_order.push_back(op);
+    skews_by_op[op].push_back(skew_us);
+    auto& err = error_by_op[op];
+    err.first = std::max(err.first, error_us);
+    err.second += skew_us <= error_us ? 1 : 0;
+    all_skews.push_back(skew_us);
+    ++rep.instances;
+    rep.unresolved += skew_us <= error_us ? 1 : 0;
+
+    const double chance = 1.0 / static_cast<double>(arrivals.size());
+    for (const Arrival& a : arrivals) {
+      const auto r = static_cast<std::size_t>(a.rank);
+      const double duration = static_cast<double>(a.end_ns - a.start_ns);
+      const double wait = std::clamp(static_cast<double>(last->start_ns - a.start_ns), 0.0, duration);
+      totals[r].wait_ns += wait;
+      totals[r].comm_ns += duration - wait;
+      totals[r].wait_per_instance_ns += wait;
+      SyncRank& s = rep.ranks[r];
+      ++s.instances;
+      s.expected_last += chance;
+      if (&a == &*last) {
+        ++s.times_last;
+        totals[r].lateness_ns += static_cast<double>(a.start_ns - second_latest);
+      }
+      s.z_score += chance * (1 - chance);  // variance, turned into a z-score below
+    }
+  }
+
+  rep.skew_p50_us = stats::percentile(all_skews, 0.5);
+  rep.skew_p99_us = stats::percentile(all_skews, 0.99);
+  rep.skew_max_us = stats::max(all_skews);
+  for (const std::string& op : op_order) {
+    const auto& skews = skews_by_op[op];
+    rep.ops.push_back({.name = op, .instances = static_cast<std::int64_t>(skews.size()),
+                       .p50_us = stats::percentile(skews, 0.5), .p99_us = stats::percentile(skews, 0.99),
+                       .max_us = stats::max(skews), .clock_error_us = error_by_op[op].first,
+                       .unresolved = error_by_op[op].second});
+  }
+
+  rep.lateness_threshold_us = std::max(k_lateness_floor_us, k_lateness_step_fraction * rep.step_p50_s * 1e6);
+  for (std::size_t r = 0; r < n_ranks; ++r) {
+    SyncRank& s = rep.ranks[r];
+    const RankTotals& t = totals[r];
+    const double iters = std::max<std::int64_t>(1, t.iterations);
+    s.compute_s = t.compute_ns / iters / 1e9;
+    s.comm_s = t.comm_ns / iters / 1e9;
+    s.wait_s = t.wait_ns / iters / 1e9;
+    s.other_s = (t.span_ns - t.compute_ns - t.comm_ns - t.wait_ns) / iters / 1e9;
+    if (s.instances > 0) {
+      s.mean_wait_us = t.wait_per_instance_ns / static_cast<double>(s.instances) / 1e3;
+      s.last_arrival_fraction = static_cast<double>(s.times_last) / static_cast<double>(s.instances);
+    }
+    if (s.times_last > 0) s.mean_lateness_us = t.lateness_ns / static_cast<double>(s.times_last) / 1e3;
+    const double variance = s.z_score;
+    s.z_score = variance > 0 ? (static_cast<double>(s.times_last) - s.expected_last) / std::sqrt(variance) : 0;
+    // Either way the rank must cost something: later, when last, than the
+    // threshold (a tenth of the median step, at least 50 us). Then it counts
+    // if it is last more often than chance, or often enough to be no fluke:
+    // a rank that holds everyone up at one collective of each step is last
+    // less often than chance overall, but by far.
+    const bool late = s.mean_lateness_us > rep.lateness_threshold_us;
+    const bool too_often = s.z_score > k_z_straggler;
+    const bool repeatedly = s.times_last >= k_min_times_last;
+    if (late && (too_often || repeatedly))
+      rep.stragglers.push_back({.rank = s.rank, .last_arrival_fraction = s.last_arrival_fraction,
+                                .mean_lateness_us = s.mean_lateness_us});
+  }
+  // Worst first: the most time others spent waiting on this rank while it was last.
+  std::sort(rep.stragglers.begin(), rep.stragglers.end(), [&](const Straggler& a, const Straggler& b) {
+    const auto cost = [&](const Straggler& s) {
+      return s.mean_lateness_us * static_cast<double>(rep.ranks[static_cast<std::size_t>(s.rank)].times_last);
+    };
+    return cost(a) > cost(b);
+  });
+  return rep;
+}
+
+}  // namespace flopwall
