@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "core/version.hpp"
+#include "runtime/hang_locator.hpp"
 #include "runtime/host_info.hpp"
 #include "runtime/mpi_check.hpp"
 #include "runtime/mpi_environment.hpp"
@@ -33,6 +34,7 @@ std::vector<OpInfo> op_vocabulary(const Plan& plan) {
 
 int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector<std::string>& args) {
   const MPI_Comm world = MPI_COMM_WORLD;
+  install_status_signal();  // early: a SIGUSR1 before the loop must not kill the rank
   const bool root = mpi.rank() == 0;
 
   RunConfig cfg;
@@ -71,12 +73,23 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
     throw std::runtime_error("failure injected by --inject-failure; the job must end on every rank");
   const ClockEstimate clock = estimate_clock_offset(world);
   Recorder recorder(plan, cfg.iterations);
-  const RunLoopResult loop = run_plan(
-      plan, device, *backend.comm, recorder, clock,
-      {.iterations = cfg.iterations, .warmup = cfg.warmup, .progress = root && !cfg.quiet,
-       .resync_every = cfg.resync_every,
-       .injected_delay_ns = cfg.injection.active() ? injected_delays_ns(cfg.injection, mpi.rank(), cfg.iterations)
-                                                   : std::vector<std::int64_t>{}});
+  std::vector<std::pair<std::string, int>> labels;
+  for (const Op& op : plan.ops) labels.emplace_back(op.name, op.layer);
+  HangLocator locator(std::move(labels), world, mpi.node_comm(), cfg.timeout_s);
+  locator.start_watchdog();
+  RunLoopResult loop;
+  try {
+    loop = run_plan(plan, device, *backend.comm, recorder, clock,
+                    {.iterations = cfg.iterations, .warmup = cfg.warmup, .progress = root && !cfg.quiet,
+                     .resync_every = cfg.resync_every,
+                     .injected_delay_ns = cfg.injection.active()
+                                              ? injected_delays_ns(cfg.injection, mpi.rank(), cfg.iterations)
+                                              : std::vector<std::int64_t>{},
+                     .locator = &locator});
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("{}; {}", e.what(), locator.status_line()));
+  }
+  locator.stop_watchdog();
 
   TraceHeader header{.tool_version = build_info::k_version,
                      .created_utc = utc_timestamp_iso(),
@@ -100,7 +113,8 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = device.description(),
                     .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,
                     .groups = {{"world", 0}, {"tp", plan.position.dp_rank}, {"dp", plan.position.tp_rank}},
-                    .clock_samples = loop.clock_samples};
+                    .clock_samples = loop.clock_samples,
+                    .recent_ops = locator.recent()};
   write_trace(world, cfg.out, header, op_vocabulary(plan), me, recorder.events());
   if (root)
     fmt::print(stderr, "flopwall: wrote {} ({} ranks, {} timed iterations); see 'flopwall report {}'\n", cfg.out,

@@ -30,8 +30,8 @@ po::options_description run_settings() {
       ("iters", po::value<int>()->default_value(20), "timed iterations")
       ("warmup", po::value<int>()->default_value(3), "untimed warm-up iterations")
       ("threads", po::value<int>()->default_value(1), "OpenBLAS threads per rank (cpu)")
-      ("timeout", po::value<double>()->default_value(300), "seconds an iteration or a communicator may take before "
-                                                           "every rank aborts, naming the op it waited in (cuda)")
+      ("timeout", po::value<double>()->default_value(300), "seconds without progress (an op, an iteration, a communicator) before "
+                                                           "the job ends, naming the op it waited in")
       ("out", po::value<std::string>(), "trace file (default: results/<UTC timestamp>-run.h5)")
       ("quiet", po::bool_switch(), "no progress on stderr")
       ("resync-every", po::value<int>()->default_value(100), "re-estimate clock offsets every N iterations (0: once)")

@@ -17,15 +17,17 @@ namespace {
 // One iteration, then wait for it: a GPU's queue never runs ahead of the
 // host, and a hang surfaces here as a timeout naming the op.
 void run_iteration(const Plan& plan, Device& device, Communicator& comm, OpTimer& timer, int iteration,
-                   std::int64_t idle_ns, std::span<OpSpan> spans) {
+                   std::int64_t idle_ns, std::span<OpSpan> spans, HangLocator* locator) {
   for (std::size_t i = 0; i < plan.ops.size(); ++i) {
     const Op& op = plan.ops[i];
+    if (locator) locator->issued(static_cast<int>(i), iteration);
     timer.begin(i);
     if (std::holds_alternative<IdleOp>(op.params))
       busy_wait_ns(idle_ns);
     else
       execute_op(op, device, comm, plan.dtype);
     timer.end(i);
+    if (locator) locator->completed();
   }
   try {
     timer.resolve(spans);
@@ -53,7 +55,7 @@ RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Rec
                        const ClockEstimate& clock, const RunLoopOptions& options) {
   OpTimer& timer = device.timer();
   std::vector<OpSpan> warmup_spans(plan.ops.size());
-  for (int i = 0; i < options.warmup; ++i) run_iteration(plan, device, comm, timer, i - options.warmup, 0, warmup_spans);
+  for (int i = 0; i < options.warmup; ++i) run_iteration(plan, device, comm, timer, i - options.warmup, 0, warmup_spans, options.locator);
 
   RunLoopResult result;
   result.clock_samples.reserve(static_cast<std::size_t>(
@@ -75,7 +77,7 @@ RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Rec
       result.clock_samples.push_back(sample(it, now));
     }
     const std::int64_t idle = options.injected_delay_ns.empty() ? 0 : options.injected_delay_ns[static_cast<std::size_t>(it)];
-    run_iteration(plan, device, comm, timer, it, idle, recorder.next_spans());
+    run_iteration(plan, device, comm, timer, it, idle, recorder.next_spans(), options.locator);
     recorder.commit(it);
     progress.update(it + 1, steady_now_ns() - loop_start_ns);
   }

@@ -6,6 +6,7 @@
 #include "backend/device.hpp"
 #include "collectives/communicator.hpp"
 #include "runtime/clock_sync.hpp"
+#include "runtime/hang_locator.hpp"
 #include "trace/recorder.hpp"
 #include "trace/trace_data.hpp"
 
@@ -17,6 +18,7 @@ struct RunLoopOptions {
   bool progress = true;   // only rank 0 passes true
   int resync_every = 0;   // 0: estimate the clock offset once, at the start
   std::vector<std::int64_t> injected_delay_ns;  // per timed iteration, for the plan's idle op
+  HangLocator* locator = nullptr;               // told of every op, outside its timed span
 };
 
 struct RunLoopResult {

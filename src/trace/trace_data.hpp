@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/hang_locator.hpp"
 #include "trace/trace_event.hpp"
 
 namespace flopwall {
@@ -41,6 +42,7 @@ struct RankInfo {
   // comm op of that group together. The sync analysis needs nothing else.
   std::vector<std::pair<std::string, std::int64_t>> groups;
   std::vector<ClockSample> clock_samples;
+  std::vector<RecentOp> recent_ops;  // the hang locator's ring at the end, oldest first
 };
 
 struct RankTrace {

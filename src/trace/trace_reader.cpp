@@ -104,6 +104,10 @@ RankTrace read_rank(hid_t file, int rank, hid_t event_type) {
     h5::Handle type = trace_schema::clock_sample_type();
     t.info.clock_samples = read_table<ClockSample>(group, "clock_sync", type);
   }
+  if (H5Lexists(group, "recent_ops", H5P_DEFAULT) > 0) {
+    h5::Handle type = trace_schema::recent_op_type();
+    t.info.recent_ops = read_table<RecentOp>(group, "recent_ops", type);
+  }
   return t;
 }
 

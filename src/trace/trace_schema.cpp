@@ -52,6 +52,15 @@ h5::Handle clock_sample_type() {
   return t;
 }
 
+h5::Handle recent_op_type() {
+  h5::Handle t(FLOPWALL_H5_CHECK(H5Tcreate(H5T_COMPOUND, sizeof(RecentOp))), H5Tclose);
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "op", offsetof(RecentOp, op), H5T_NATIVE_INT32));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "iter", offsetof(RecentOp, iter), H5T_NATIVE_INT32));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "issued_ns", offsetof(RecentOp, issued_ns), H5T_NATIVE_INT64));
+  FLOPWALL_H5_CHECK(H5Tinsert(t, "completed_ns", offsetof(RecentOp, completed_ns), H5T_NATIVE_INT64));
+  return t;
+}
+
 std::string rank_group_name(int rank) { return fmt::format("/ranks/{:05d}", rank); }
 
 }  // namespace flopwall::trace_schema

@@ -20,6 +20,7 @@ struct OpRow {
 h5::Handle event_type();  // memory and file type of /ranks/NNNNN/events
 h5::Handle op_row_type();
 h5::Handle clock_sample_type();  // /ranks/NNNNN/clock_sync: iter, offset_ns, error_ns
+h5::Handle recent_op_type();     // /ranks/NNNNN/recent_ops: op, iter, issued_ns, completed_ns
 std::string rank_group_name(int rank);  // "/ranks/00003"
 
 inline constexpr int k_deflate_level = 4;

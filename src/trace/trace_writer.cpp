@@ -97,18 +97,15 @@ Handle create_events(hid_t group, hid_t type, std::uint64_t count) {
                 H5Dclose);
 }
 
-Handle create_clock_samples(hid_t group, std::uint64_t count) {
-  Handle type = trace_schema::clock_sample_type();
+// A small per-rank table (clock samples, recent ops): created by every rank,
+// written by its own rank alone (unfiltered, so independent I/O is allowed).
+template <class Row>
+void write_rank_table(hid_t group, const char* name, hid_t type, std::uint64_t count, bool mine,
+                      const std::vector<Row>& rows) {
   const hsize_t dims[1] = {count};
   Handle space(FLOPWALL_H5_CHECK(H5Screate_simple(1, dims, nullptr)), H5Sclose);
-  return Handle(FLOPWALL_H5_CHECK(H5Dcreate2(group, "clock_sync", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)),
-                H5Dclose);
-}
-
-void write_clock_samples(hid_t dset, const std::vector<ClockSample>& samples) {
-  if (samples.empty()) return;
-  Handle type = trace_schema::clock_sample_type();
-  FLOPWALL_H5_CHECK(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, samples.data()));
+  Handle dset(FLOPWALL_H5_CHECK(H5Dcreate2(group, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)), H5Dclose);
+  if (mine && !rows.empty()) FLOPWALL_H5_CHECK(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()));
 }
 
 // Parallel HDF5 writes filtered (compressed) datasets only collectively, so
@@ -136,6 +133,8 @@ void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, c
   const auto devices = allgather_strings(comm, mine.device, size);
   const auto groups = allgather_strings(comm, json(mine.groups).dump(), size);
   const auto sample_counts = allgather_strings(comm, std::to_string(mine.clock_samples.size()), size);
+  const auto recent_counts = allgather_strings(comm, std::to_string(mine.recent_ops.size()), size);
+  Handle sample_type = trace_schema::clock_sample_type(), recent_type = trace_schema::recent_op_type();
 
   Handle fapl(FLOPWALL_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS)), H5Pclose);
   FLOPWALL_H5_CHECK(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
@@ -158,9 +157,10 @@ void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, c
     for (const auto& [kind, id] : json::parse(groups[static_cast<std::size_t>(r)]).get<std::vector<std::pair<std::string, std::int64_t>>>())
       h5::write_attribute(group, ("group_" + kind).c_str(), id);
     datasets.push_back(create_events(group, type, s.events));
-    Handle samples = create_clock_samples(group, std::stoull(sample_counts[static_cast<std::size_t>(r)]));
-    // Small and unfiltered: its rank writes it alone (independent I/O).
-    if (r == rank) write_clock_samples(samples, mine.clock_samples);
+    write_rank_table(group, "clock_sync", sample_type, std::stoull(sample_counts[static_cast<std::size_t>(r)]), r == rank,
+                     mine.clock_samples);
+    write_rank_table(group, "recent_ops", recent_type, std::stoull(recent_counts[static_cast<std::size_t>(r)]), r == rank,
+                     mine.recent_ops);
   }
   for (int r = 0; r < size; ++r) write_events_collectively(datasets[static_cast<std::size_t>(r)], type, r == rank, events);
   datasets.clear();

@@ -213,6 +213,31 @@ print("p99 - p50:", spread)
 assert spread[1] > spread[0] + 0.002, spread
 PY
   ;;
+hang_sigstop)
+  # Stop one rank of four in the middle of a run: the others must name it and
+  # the job must end within --timeout plus a few seconds, leaving no trace file.
+  out=$work/hang.h5
+  ("$mpiexec" -q -np 4 --oversubscribe "$flopwall" run --iters 1000000 --quiet --timeout 3 --out "$out" \
+     >hang.out 2>&1; echo "rc=$?" >>hang.out) &
+  sleep 3
+  victim_pid="" victim_rank=2
+  for pid in $(pgrep -f -- "--out $out"); do
+    if tr '\0' '\n' </proc/"$pid"/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$victim_rank"; then victim_pid=$pid; fi
+  done
+  [[ -n $victim_pid ]] || fail "could not find rank $victim_rank"
+  kill -USR1 "$victim_pid"
+  sleep 0.5
+  kill -STOP "$victim_pid"
+  stopped=$(date +%s)
+  wait
+  elapsed=$(( $(date +%s) - stopped ))
+  cat hang.out
+  grep -q "^rank $victim_rank: status: " hang.out || fail "SIGUSR1 printed no status line"
+  grep -E "^rank [013]: timed out .*waiting for rank $victim_rank " hang.out >/dev/null || fail "no survivor named rank $victim_rank"
+  grep -q "^rc=0" hang.out && fail "the job reported success"
+  (( elapsed <= 3 + 8 )) || fail "took ${elapsed}s after the stop to end"
+  [[ ! -e $out && ! -e $out.tmp ]] || fail "a trace file was left behind"
+  ;;
 cuda_no_device)
   # CUDA_VISIBLE_DEVICES='' hides every GPU, so this path is the same on any machine.
   start=$(date +%s)

@@ -1,0 +1,184 @@
+#include "runtime/hang_locator.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include "backend/steady_timer.hpp"
+#include "runtime/mpi_check.hpp"
+
+namespace flopwall {
+namespace {
+
+std::atomic<HangLocator*> g_active{nullptr};
+volatile std::sig_atomic_t g_status_requested = 0;
+
+void on_sigusr1(int) { g_status_requested = 1; }
+
+constexpr auto k_poll = std::chrono::milliseconds(50);
+constexpr std::int64_t k_unresponsive_ns = 1'000'000'000;  // 20 missed heartbeats
+
+}  // namespace
+
+// What the other ranks of the node can read without this rank's help: plain
+// atomics in shared memory, so even a stopped process's last position shows.
+struct HangLocator::Slot {
+  std::atomic<std::int64_t> progress_ns;  // when the position last changed
+  std::atomic<std::int32_t> iter;
+  std::atomic<std::int32_t> op;
+  std::atomic<std::int32_t> pending;  // 1 while op is issued and not completed
+  std::atomic<std::int32_t> done_iter;
+  std::atomic<std::int32_t> done_op;  // the last completed op
+  // Beaten by the watchdog thread: a stopped or dead process stops beating,
+  // while a rank merely blocked in a collective keeps beating.
+  std::atomic<std::int64_t> heartbeat_ns;
+};
+
+HangLocator::HangLocator(std::vector<std::pair<std::string, int>> labels, MPI_Comm world, MPI_Comm node,
+                         double timeout_s)
+    : m_labels(std::move(labels)), m_timeout_s(timeout_s) {
+  FLOPWALL_MPI_CHECK(MPI_Comm_rank(world, &m_world_rank));
+  int node_size = 1;
+  FLOPWALL_MPI_CHECK(MPI_Comm_rank(node, &m_local));
+  FLOPWALL_MPI_CHECK(MPI_Comm_size(node, &node_size));
+  m_node_ranks.resize(static_cast<std::size_t>(node_size));
+  FLOPWALL_MPI_CHECK(MPI_Allgather(&m_world_rank, 1, MPI_INT, m_node_ranks.data(), 1, MPI_INT, node));
+  // Local rank 0 allocates the whole board; the others attach to it.
+  void* base = nullptr;
+  const MPI_Aint bytes = m_local == 0 ? static_cast<MPI_Aint>(sizeof(Slot)) * node_size : 0;
+  FLOPWALL_MPI_CHECK(MPI_Win_allocate_shared(bytes, sizeof(Slot), MPI_INFO_NULL, node, &base, &m_win));
+  MPI_Aint size = 0;
+  int disp = 0;
+  FLOPWALL_MPI_CHECK(MPI_Win_shared_query(m_win, 0, &size, &disp, &base));
+  m_board = static_cast<Slot*>(base);
+  Slot& mine = m_board[m_local];
+  mine.progress_ns.store(steady_now_ns());
+  mine.iter.store(-1);
+  mine.op.store(-1);
+  mine.pending.store(0);
+  mine.done_iter.store(-1);
+  mine.done_op.store(-1);
+  mine.heartbeat_ns.store(steady_now_ns());
+  FLOPWALL_MPI_CHECK(MPI_Barrier(node));
+  g_active.store(this);
+}
+
+HangLocator::~HangLocator() {
+  stop_watchdog();
+  g_active.store(nullptr);
+  // Freeing the window is collective: only on the normal path.
+  if (m_win != MPI_WIN_NULL && std::uncaught_exceptions() == 0) static_cast<void>(MPI_Win_free(&m_win));
+}
+
+HangLocator* HangLocator::active() noexcept { return g_active.load(); }
+
+void HangLocator::issued(int op, int iter) noexcept {
+  const std::int64_t now = steady_now_ns();
+  m_ring[m_count.load(std::memory_order_relaxed) % k_ring] = {op, iter, now, -1};
+  Slot& s = m_board[m_local];
+  s.op.store(op, std::memory_order_relaxed);
+  s.iter.store(iter, std::memory_order_relaxed);
+  s.pending.store(1, std::memory_order_relaxed);
+  s.progress_ns.store(now, std::memory_order_release);
+}
+
+void HangLocator::completed() noexcept {
+  const std::int64_t now = steady_now_ns();
+  const std::uint64_t n = m_count.load(std::memory_order_relaxed);
+  m_ring[n % k_ring].completed_ns = now;
+  m_count.store(n + 1, std::memory_order_release);
+  Slot& s = m_board[m_local];
+  s.done_op.store(s.op.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  s.done_iter.store(s.iter.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  s.pending.store(0, std::memory_order_relaxed);
+  s.progress_ns.store(now, std::memory_order_release);
+}
+
+std::string HangLocator::op_label(std::int32_t op, std::int32_t iter) const {
+  if (op < 0 || static_cast<std::size_t>(op) >= m_labels.size()) return "no op yet";
+  const auto& [name, layer] = m_labels[static_cast<std::size_t>(op)];
+  return fmt::format("{} (layer {}, iteration {})", name, layer, iter);
+}
+
+std::vector<RecentOp> HangLocator::recent() const {
+  const std::uint64_t n = m_count.load(std::memory_order_acquire);
+  std::vector<RecentOp> out;
+  for (std::uint64_t i = n > k_ring ? n - k_ring : 0; i < n; ++i) out.push_back(m_ring[i % k_ring]);
+  return out;
+}
+
+std::string HangLocator::status_line() const {
+  const std::int64_t now = steady_now_ns();
+  const Slot& me = m_board[m_local];
+  // Only the board's atomics: this runs on the watchdog thread.
+  std::string line = me.done_op.load() >= 0 ? "last completed " + op_label(me.done_op.load(), me.done_iter.load())
+                                            : std::string("nothing completed yet");
+  if (me.pending.load()) {
+    const std::int32_t op = me.op.load(), iter = me.iter.load();
+    line += fmt::format("; pending {} for {:.1f} s", op_label(op, iter),
+                        static_cast<double>(now - me.progress_ns.load()) / 1e9);
+    // Ranks of this node it waits for: those that stopped responding (a
+    // stopped or dead process), and those that have not reached the pending op.
+    std::string behind;
+    for (std::size_t l = 0; l < m_node_ranks.size(); ++l) {
+      if (static_cast<int>(l) == m_local) continue;
+      const Slot& s = m_board[l];
+      const std::int32_t it = s.iter.load(), o = s.op.load();
+      const std::int64_t silent_ns = now - s.heartbeat_ns.load();
+      const bool unresponsive = silent_ns > k_unresponsive_ns;
+      if (unresponsive || it < iter || (it == iter && o < op))
+        behind += fmt::format("{}rank {} ({}at {}, no progress for {:.1f} s)", behind.empty() ? "" : ", ",
+                              m_node_ranks[l],
+                              unresponsive ? fmt::format("not responding for {:.1f} s, ", static_cast<double>(silent_ns) / 1e9) : "",
+                              op_label(o, it), static_cast<double>(now - s.progress_ns.load()) / 1e9);
+    }
+    line += behind.empty() ? "; every rank of this node is alive and as far (the missing peer is on another node)"
+                           : "; waiting for " + behind;
+  }
+  return line;
+}
+
+void HangLocator::start_watchdog() {
+  m_stop = false;
+  m_watchdog = std::thread([this] { watch(); });
+}
+
+void HangLocator::stop_watchdog() {
+  m_stop = true;
+  if (m_watchdog.joinable()) m_watchdog.join();
+}
+
+void HangLocator::watch() {
+  while (!m_stop.load()) {
+    std::this_thread::sleep_for(k_poll);
+    m_board[m_local].heartbeat_ns.store(steady_now_ns(), std::memory_order_release);
+    if (g_status_requested) {  // SIGUSR1
+      g_status_requested = 0;
+      fmt::print(stderr, "rank {}: status: {}\n", m_world_rank, status_line());
+    }
+    const Slot& me = m_board[m_local];
+    const double idle_s = static_cast<double>(steady_now_ns() - me.progress_ns.load(std::memory_order_acquire)) / 1e9;
+    if (me.pending.load() && idle_s > m_timeout_s) {
+      // No MPI from this thread: say where we are and leave; mpirun then
+      // ends every other rank, the stopped or hung one included.
+      fmt::print(stderr, "rank {}: timed out after {:.1f} s (--timeout {}): {}\n", m_world_rank, idle_s, m_timeout_s,
+                 status_line());
+      std::fflush(stderr);
+      std::_Exit(1);
+    }
+  }
+}
+
+void install_status_signal() {
+  struct sigaction sa{};
+  sa.sa_handler = on_sigusr1;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &sa, nullptr);
+}
+
+}  // namespace flopwall

@@ -1,0 +1,76 @@
+#pragma once
+// Where is everyone? Each rank keeps a ring of its last 64 ops (which op,
+// layer, iteration, when issued, whether completed) and publishes its
+// current position on a progress board in node-shared memory. A watchdog
+// thread turns "no progress for --timeout seconds" into one line naming the
+// pending op and the ranks of this node that never reached it, then ends
+// the process so mpirun ends the job; SIGUSR1 prints the same line and goes
+// on. The ring also goes into the trace (/ranks/NNNNN/recent_ops).
+#include <mpi.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace flopwall {
+
+struct RecentOp {
+  std::int32_t op;
+  std::int32_t iter;
+  std::int64_t issued_ns;     // steady clock, when the host issued it
+  std::int64_t completed_ns;  // when it returned to the host; -1 while pending
+};
+static_assert(sizeof(RecentOp) == 24);
+
+class HangLocator {
+ public:
+  static constexpr std::size_t k_ring = 64;
+
+  // Collective over `node` (the ranks sharing memory). `labels`: per op
+  // index, its name and layer.
+  HangLocator(std::vector<std::pair<std::string, int>> labels, MPI_Comm world, MPI_Comm node, double timeout_s);
+  HangLocator(const HangLocator&) = delete;
+  HangLocator& operator=(const HangLocator&) = delete;
+  ~HangLocator();
+
+  // The hot path: a store into the ring and two into the board.
+  void issued(int op, int iter) noexcept;
+  void completed() noexcept;
+
+  // "last completed ...; pending ... for N s; ranks behind on this node: ..."
+  std::string status_line() const;
+  // The ring, oldest first.
+  std::vector<RecentOp> recent() const;
+
+  void start_watchdog();
+  void stop_watchdog();
+
+  // The locator of the running job, for SIGUSR1 and for error messages.
+  static HangLocator* active() noexcept;
+
+ private:
+  struct Slot;
+  void watch();
+  std::string op_label(std::int32_t op, std::int32_t iter) const;
+
+  std::vector<std::pair<std::string, int>> m_labels;
+  double m_timeout_s;
+  int m_world_rank = 0;
+  std::array<RecentOp, k_ring> m_ring{};
+  std::atomic<std::uint64_t> m_count{0};
+  MPI_Win m_win = MPI_WIN_NULL;
+  Slot* m_board = nullptr;         // one slot per local rank
+  std::vector<int> m_node_ranks;   // world rank of each local rank
+  int m_local = 0;
+  std::atomic<bool> m_stop{false};
+  std::thread m_watchdog;
+};
+
+// Installs the SIGUSR1 handler (idempotent).
+void install_status_signal();
+
+}  // namespace flopwall
