@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "backend/steady_timer.hpp"
+#include "backend/host_ticks.hpp"
 #include "runtime/mpi_check.hpp"
 
 namespace flopwall {
@@ -20,7 +20,7 @@ volatile std::sig_atomic_t g_status_requested = 0;
 void on_sigusr1(int) { g_status_requested = 1; }
 
 constexpr auto k_poll = std::chrono::milliseconds(50);
-constexpr std::int64_t k_unresponsive_ns = 1'000'000'000;  // 20 missed heartbeats
+constexpr double k_unresponsive_s = 1.0;  // 20 missed heartbeats
 
 }  // namespace
 
@@ -55,14 +55,21 @@ HangLocator::HangLocator(std::vector<std::pair<std::string, int>> labels, MPI_Co
   int disp = 0;
   FLOPWALL_MPI_CHECK(MPI_Win_shared_query(m_win, 0, &size, &disp, &base));
   m_board = static_cast<Slot*>(base);
+  // Ticks per ns from two anchors 20 ms apart: plenty for seconds in messages.
+  const host_ticks::Anchor a = host_ticks::anchor();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const host_ticks::Anchor b = host_ticks::anchor();
+  m_anchor_ticks = a.ticks;
+  m_anchor_ns = a.ns;
+  if (b.ticks != a.ticks) m_ns_per_tick = static_cast<double>(b.ns - a.ns) / static_cast<double>(b.ticks - a.ticks);
   Slot& mine = m_board[m_local];
-  mine.progress_ns.store(steady_now_ns());
+  mine.progress_ns.store(host_ticks::now());
   mine.iter.store(-1);
   mine.op.store(-1);
   mine.pending.store(0);
   mine.done_iter.store(-1);
   mine.done_op.store(-1);
-  mine.heartbeat_ns.store(steady_now_ns());
+  mine.heartbeat_ns.store(host_ticks::now());
   FLOPWALL_MPI_CHECK(MPI_Barrier(node));
   g_active.store(this);
 }
@@ -77,7 +84,7 @@ HangLocator::~HangLocator() {
 HangLocator* HangLocator::active() noexcept { return g_active.load(); }
 
 void HangLocator::issued(int op, int iter) noexcept {
-  const std::int64_t now = steady_now_ns();
+  const std::int64_t now = host_ticks::now();
   m_ring[m_count.load(std::memory_order_relaxed) % k_ring] = {op, iter, now, -1};
   Slot& s = m_board[m_local];
   s.op.store(op, std::memory_order_relaxed);
@@ -87,7 +94,7 @@ void HangLocator::issued(int op, int iter) noexcept {
 }
 
 void HangLocator::completed() noexcept {
-  const std::int64_t now = steady_now_ns();
+  const std::int64_t now = host_ticks::now();
   const std::uint64_t n = m_count.load(std::memory_order_relaxed);
   m_ring[n % k_ring].completed_ns = now;
   m_count.store(n + 1, std::memory_order_release);
@@ -104,15 +111,26 @@ std::string HangLocator::op_label(std::int32_t op, std::int32_t iter) const {
   return fmt::format("{} (layer {}, iteration {})", name, layer, iter);
 }
 
+double HangLocator::seconds_since(std::int64_t ticks) const noexcept {
+  return static_cast<double>(host_ticks::now() - ticks) * m_ns_per_tick / 1e9;
+}
+
 std::vector<RecentOp> HangLocator::recent() const {
   const std::uint64_t n = m_count.load(std::memory_order_acquire);
+  const auto to_ns = [&](std::int64_t ticks) {
+    return m_anchor_ns + static_cast<std::int64_t>(static_cast<double>(ticks - m_anchor_ticks) * m_ns_per_tick);
+  };
   std::vector<RecentOp> out;
-  for (std::uint64_t i = n > k_ring ? n - k_ring : 0; i < n; ++i) out.push_back(m_ring[i % k_ring]);
+  for (std::uint64_t i = n > k_ring ? n - k_ring : 0; i < n; ++i) {
+    RecentOp r = m_ring[i % k_ring];
+    r.issued_ns = to_ns(r.issued_ns);
+    r.completed_ns = r.completed_ns < 0 ? -1 : to_ns(r.completed_ns);
+    out.push_back(r);
+  }
   return out;
 }
 
 std::string HangLocator::status_line() const {
-  const std::int64_t now = steady_now_ns();
   const Slot& me = m_board[m_local];
   // Only the board's atomics: this runs on the watchdog thread.
   std::string line = me.done_op.load() >= 0 ? "last completed " + op_label(me.done_op.load(), me.done_iter.load())
@@ -120,7 +138,7 @@ std::string HangLocator::status_line() const {
   if (me.pending.load()) {
     const std::int32_t op = me.op.load(), iter = me.iter.load();
     line += fmt::format("; pending {} for {:.1f} s", op_label(op, iter),
-                        static_cast<double>(now - me.progress_ns.load()) / 1e9);
+                        seconds_since(me.progress_ns.load()));
     // Ranks of this node it waits for: those that stopped responding (a
     // stopped or dead process), and those that have not reached the pending op.
     std::string behind;
@@ -128,13 +146,13 @@ std::string HangLocator::status_line() const {
       if (static_cast<int>(l) == m_local) continue;
       const Slot& s = m_board[l];
       const std::int32_t it = s.iter.load(), o = s.op.load();
-      const std::int64_t silent_ns = now - s.heartbeat_ns.load();
-      const bool unresponsive = silent_ns > k_unresponsive_ns;
+      const double silent_s = seconds_since(s.heartbeat_ns.load());
+      const bool unresponsive = silent_s > k_unresponsive_s;
       if (unresponsive || it < iter || (it == iter && o < op))
         behind += fmt::format("{}rank {} ({}at {}, no progress for {:.1f} s)", behind.empty() ? "" : ", ",
                               m_node_ranks[l],
-                              unresponsive ? fmt::format("not responding for {:.1f} s, ", static_cast<double>(silent_ns) / 1e9) : "",
-                              op_label(o, it), static_cast<double>(now - s.progress_ns.load()) / 1e9);
+                              unresponsive ? fmt::format("not responding for {:.1f} s, ", silent_s) : "",
+                              op_label(o, it), seconds_since(s.progress_ns.load()));
     }
     line += behind.empty() ? "; every rank of this node is alive and as far (the missing peer is on another node)"
                            : "; waiting for " + behind;
@@ -155,13 +173,13 @@ void HangLocator::stop_watchdog() {
 void HangLocator::watch() {
   while (!m_stop.load()) {
     std::this_thread::sleep_for(k_poll);
-    m_board[m_local].heartbeat_ns.store(steady_now_ns(), std::memory_order_release);
+    m_board[m_local].heartbeat_ns.store(host_ticks::now(), std::memory_order_release);
     if (g_status_requested) {  // SIGUSR1
       g_status_requested = 0;
       fmt::print(stderr, "rank {}: status: {}\n", m_world_rank, status_line());
     }
     const Slot& me = m_board[m_local];
-    const double idle_s = static_cast<double>(steady_now_ns() - me.progress_ns.load(std::memory_order_acquire)) / 1e9;
+    const double idle_s = seconds_since(me.progress_ns.load(std::memory_order_acquire));
     if (me.pending.load() && idle_s > m_timeout_s) {
       // No MPI from this thread: say where we are and leave; mpirun then
       // ends every other rank, the stopped or hung one included.

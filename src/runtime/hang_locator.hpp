@@ -24,6 +24,7 @@ struct RecentOp {
   std::int64_t issued_ns;     // steady clock, when the host issued it
   std::int64_t completed_ns;  // when it returned to the host; -1 while pending
 };
+// (In the ring, the two stamps are host ticks; recent() converts them.)
 static_assert(sizeof(RecentOp) == 24);
 
 class HangLocator {
@@ -56,9 +57,14 @@ class HangLocator {
   struct Slot;
   void watch();
   std::string op_label(std::int32_t op, std::int32_t iter) const;
+  double seconds_since(std::int64_t ticks) const noexcept;
 
   std::vector<std::pair<std::string, int>> m_labels;
   double m_timeout_s;
+  // Host ticks (backend/host_ticks.hpp) keep the hot path at two tick reads;
+  // this anchor pair converts them for messages and the trace.
+  std::int64_t m_anchor_ticks = 0, m_anchor_ns = 0;
+  double m_ns_per_tick = 1;
   int m_world_rank = 0;
   std::array<RecentOp, k_ring> m_ring{};
   std::atomic<std::uint64_t> m_count{0};
