@@ -23,13 +23,16 @@
 namespace flopwall {
 namespace {
 
-// Two buffers of --maxbytes per rank must fit in the node's free memory.
+// Per rank: the two --maxbytes buffers, plus the check's host vectors of
+// doubles (the input, and with -c 1 the expected and received values).
 std::optional<std::string> host_memory_problem(const SweepConfig& c, const MpiEnvironment& mpi) {
-  const double need = 2.0 * static_cast<double>(c.max_bytes) * mpi.local_size();
+  const double elements = static_cast<double>(c.max_bytes) / static_cast<double>(element_type_size(c.type));
+  const double per_rank = 2.0 * static_cast<double>(c.max_bytes) + (c.check ? 3.0 : 1.0) * 8.0 * elements;
+  const double need = per_rank * mpi.local_size();
   const double available = static_cast<double>(host_available_memory_bytes());
   if (available == 0 || need <= 0.9 * available) return std::nullopt;
-  return fmt::format("--maxbytes {} needs {:.1f} GiB on this node ({} ranks x 2 buffers) but {:.1f} GiB are free; "
-                     "lower --maxbytes",
+  return fmt::format("--maxbytes {} needs {:.1f} GiB on this node ({} ranks: buffers and check values) but {:.1f} GiB "
+                     "are free; lower --maxbytes",
                      c.max_bytes, need / (1 << 30), mpi.local_size(), available / (1 << 30));
 }
 
