@@ -32,15 +32,10 @@ struct FitRecord {
   std::int32_t points;
 };
 
-Handle text(std::size_t n) {
-  Handle t(FLOPWALL_H5_CHECK(H5Tcopy(H5T_C_S1)), H5Tclose);
-  FLOPWALL_H5_CHECK(H5Tset_size(t, n));
-  return t;
-}
 
 Handle row_type() {
   Handle t(FLOPWALL_H5_CHECK(H5Tcreate(H5T_COMPOUND, sizeof(RowRecord))), H5Tclose);
-  Handle s16 = text(16), s8 = text(8), s12 = text(12);
+  Handle s16 = h5::fixed_string_type(16), s8 = h5::fixed_string_type(8), s12 = h5::fixed_string_type(12);
   FLOPWALL_H5_CHECK(H5Tinsert(t, "collective", offsetof(RowRecord, collective), s16));
   FLOPWALL_H5_CHECK(H5Tinsert(t, "tier", offsetof(RowRecord, tier), s8));
   FLOPWALL_H5_CHECK(H5Tinsert(t, "size_bytes", offsetof(RowRecord, size_bytes), H5T_NATIVE_INT64));
@@ -61,7 +56,7 @@ Handle row_type() {
 
 Handle fit_type() {
   Handle t(FLOPWALL_H5_CHECK(H5Tcreate(H5T_COMPOUND, sizeof(FitRecord))), H5Tclose);
-  Handle s16 = text(16), s8 = text(8);
+  Handle s16 = h5::fixed_string_type(16), s8 = h5::fixed_string_type(8);
   FLOPWALL_H5_CHECK(H5Tinsert(t, "collective", offsetof(FitRecord, collective), s16));
   FLOPWALL_H5_CHECK(H5Tinsert(t, "tier", offsetof(FitRecord, tier), s8));
   FLOPWALL_H5_CHECK(H5Tinsert(t, "alpha_us", offsetof(FitRecord, alpha_us), H5T_NATIVE_DOUBLE));

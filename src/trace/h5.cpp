@@ -35,6 +35,13 @@ void throw_failure(const char* file, int line, const char* call) {
   throw std::runtime_error(failure_message(file, line, call, last_error()));
 }
 
+Handle fixed_string_type(std::size_t size) {
+  Handle t(FLOPWALL_H5_CHECK(H5Tcopy(H5T_C_S1)), H5Tclose);
+  FLOPWALL_H5_CHECK(H5Tset_size(t, size));
+  FLOPWALL_H5_CHECK(H5Tset_strpad(t, H5T_STR_NULLTERM));
+  return t;
+}
+
 void write_attribute(hid_t obj, const char* name, std::string_view value) {
   Handle type = string_type(value.size());
   Handle space = scalar_space();

@@ -47,6 +47,9 @@ class Handle {
   Closer m_closer = nullptr;
 };
 
+// A NUL-terminated fixed-length string type of `size` bytes, for table fields.
+Handle fixed_string_type(std::size_t size);
+
 [[noreturn]] void throw_failure(const char* file, int line, const char* call);
 
 void write_attribute(hid_t obj, const char* name, std::string_view value);

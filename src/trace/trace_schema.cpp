@@ -8,16 +8,6 @@
 #include "trace/trace_event.hpp"
 
 namespace flopwall::trace_schema {
-namespace {
-
-h5::Handle fixed_string(std::size_t size) {
-  h5::Handle t(FLOPWALL_H5_CHECK(H5Tcopy(H5T_C_S1)), H5Tclose);
-  FLOPWALL_H5_CHECK(H5Tset_size(t, size));
-  FLOPWALL_H5_CHECK(H5Tset_strpad(t, H5T_STR_NULLTERM));
-  return t;
-}
-
-}  // namespace
 
 h5::Handle event_type() {
   h5::Handle t(FLOPWALL_H5_CHECK(H5Tcreate(H5T_COMPOUND, sizeof(TraceEvent))), H5Tclose);
@@ -33,9 +23,9 @@ h5::Handle event_type() {
 
 h5::Handle op_row_type() {
   h5::Handle t(FLOPWALL_H5_CHECK(H5Tcreate(H5T_COMPOUND, sizeof(OpRow))), H5Tclose);
-  h5::Handle name = fixed_string(sizeof(OpRow::name));
-  h5::Handle kind = fixed_string(sizeof(OpRow::kind));
-  h5::Handle group = fixed_string(sizeof(OpRow::group));
+  h5::Handle name = h5::fixed_string_type(sizeof(OpRow::name));
+  h5::Handle kind = h5::fixed_string_type(sizeof(OpRow::kind));
+  h5::Handle group = h5::fixed_string_type(sizeof(OpRow::group));
   FLOPWALL_H5_CHECK(H5Tinsert(t, "id", offsetof(OpRow, id), H5T_NATIVE_INT32));
   FLOPWALL_H5_CHECK(H5Tinsert(t, "name", offsetof(OpRow, name), name));
   FLOPWALL_H5_CHECK(H5Tinsert(t, "kind", offsetof(OpRow, kind), kind));
