@@ -49,7 +49,10 @@ RankReport rank_report(const RankTrace& rank, const std::vector<OpInfo>& ops,
   for (const TraceEvent& e : rank.events) {
     const std::string& kind = ops[static_cast<std::size_t>(e.op)].kind;
     const std::int64_t d = e.t_end_ns - e.t_start_ns;
-    (kind == "comm" ? comm_ns : kind == "memory" ? memory_ns : compute_ns) += d;
+    if (kind == "comm") comm_ns += d;
+    else if (kind == "memory") memory_ns += d;
+    else if (kind == "compute") compute_ns += d;
+    // idle ops (injected delays) stay in "other".
   }
   if (counted == 0) return r;
   const double n = counted;

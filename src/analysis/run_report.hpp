@@ -31,7 +31,7 @@ struct RankReport {
   double compute_s = 0;  // ops of kind compute
   double memory_s = 0;   // ops of kind memory
   double comm_s = 0;     // ops of kind comm
-  double other_s = 0;    // span − the three above: gaps between ops
+  double other_s = 0;    // span − the three above: gaps between ops, injected idle time
   std::int64_t clock_offset_ns = 0;
   std::int64_t clock_error_ns = 0;
 };

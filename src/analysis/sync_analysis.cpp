@@ -13,6 +13,7 @@ constexpr double k_z_straggler = 3.0;             // one-sided binomial test, p 
 constexpr double k_lateness_floor_us = 50.0;      // below this, lateness is scheduler noise
 constexpr double k_lateness_step_fraction = 0.1;  // ... or a tenth of the median step
 constexpr std::int64_t k_min_times_last = 3;      // lateness needs a few instances to mean anything
+constexpr double k_lateness_ratio = 3.0;          // "by far": against the other ranks' lateness
 
 struct Arrival {
   int rank;
@@ -79,7 +80,12 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
   std::vector<std::string> op_order;
   std::vector<double> all_skews;
   for (const auto& [key, arrivals] : instances) {
-    if (arrivals.size() < 2) continue;
+    if (arrivals.size() < 2) {
+      // A group of one waits for nobody: its comm time is all transfer.
+      for (const Arrival& a : arrivals)
+        totals[static_cast<std::size_t>(a.rank)].comm_ns += static_cast<double>(a.end_ns - a.start_ns);
+      continue;
+    }
     rep.has_collectives = true;
     const auto first = std::min_element(arrivals.begin(), arrivals.end(),
                                         [](const Arrival& a, const Arrival& b) { return a.start_ns < b.start_ns; });
@@ -133,6 +139,12 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
   }
 
   rep.lateness_threshold_us = std::max(k_lateness_floor_us, k_lateness_step_fraction * rep.step_p50_s * 1e6);
+  double lateness_total_ns = 0;
+  std::int64_t last_total = 0;
+  for (std::size_t r = 0; r < n_ranks; ++r) {
+    lateness_total_ns += totals[r].lateness_ns;
+    last_total += rep.ranks[r].times_last;
+  }
   for (std::size_t r = 0; r < n_ranks; ++r) {
     SyncRank& s = rep.ranks[r];
     const RankTotals& t = totals[r];
@@ -148,15 +160,21 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
     if (s.times_last > 0) s.mean_lateness_us = t.lateness_ns / static_cast<double>(s.times_last) / 1e3;
     const double variance = s.z_score;
     s.z_score = variance > 0 ? (static_cast<double>(s.times_last) - s.expected_last) / std::sqrt(variance) : 0;
-    // Either way the rank must cost something: later, when last, than the
-    // threshold (a tenth of the median step, at least 50 us). Then it counts
-    // if it is last more often than chance, or often enough to be no fluke:
-    // a rank that holds everyone up at one collective of each step is last
-    // less often than chance overall, but by far.
+    // The other ranks' mean lateness when they were last: the noise level.
+    const std::int64_t others_last = last_total - s.times_last;
+    const double others_lateness_us =
+        others_last > 0 ? (lateness_total_ns - t.lateness_ns) / static_cast<double>(others_last) / 1e3 : 0;
+    // A straggler must cost something: later, when last, than the threshold
+    // (a tenth of the median step, at least 50 us). Then either it is last
+    // significantly more often than chance, or it is last repeatedly and far
+    // later than the others are when they are last: a rank that holds
+    // everyone up at one collective of each step is last less often than
+    // chance overall, but by far.
     const bool late = s.mean_lateness_us > rep.lateness_threshold_us;
     const bool too_often = s.z_score > k_z_straggler;
-    const bool repeatedly = s.times_last >= k_min_times_last;
-    if (late && (too_often || repeatedly))
+    const bool by_far =
+        s.times_last >= k_min_times_last && s.mean_lateness_us > k_lateness_ratio * others_lateness_us;
+    if (late && (too_often || by_far))
       rep.stragglers.push_back({.rank = s.rank, .last_arrival_fraction = s.last_arrival_fraction,
                                 .mean_lateness_us = s.mean_lateness_us});
   }

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "runtime/hang_locator.hpp"
 #include "runtime/run_metadata.hpp"
 
 namespace flopwall {
@@ -15,6 +16,8 @@ namespace fs = std::filesystem;
 int run_mpi_job(int argc, char** argv, const std::function<int(const MpiEnvironment&, const std::string&)>& job) {
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  // Before anything slow: a SIGUSR1 (status request) must never kill a rank.
+  install_status_signal();
   MpiEnvironment mpi(argc, argv);
   try {
     return job(mpi, command_line);

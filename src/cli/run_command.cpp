@@ -34,7 +34,6 @@ std::vector<OpInfo> op_vocabulary(const Plan& plan) {
 
 int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector<std::string>& args) {
   const MPI_Comm world = MPI_COMM_WORLD;
-  install_status_signal();  // early: a SIGUSR1 before the loop must not kill the rank
   const bool root = mpi.rank() == 0;
 
   RunConfig cfg;

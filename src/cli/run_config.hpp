@@ -19,7 +19,7 @@ struct RunConfig {
   int iterations = 20;
   int warmup = 3;
   int threads = 1;  // OpenBLAS threads per rank
-  double timeout_s = 300;  // cuda: longest wait for one iteration or communicator
+  double timeout_s = 300;  // seconds without progress before the job ends (hang locator, GPU waits)
   std::string out;  // empty: results/<UTC timestamp>-run.h5
   std::string config_file;
   bool quiet = false;

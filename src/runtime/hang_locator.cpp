@@ -27,7 +27,7 @@ constexpr double k_unresponsive_s = 1.0;  // 20 missed heartbeats
 // What the other ranks of the node can read without this rank's help: plain
 // atomics in shared memory, so even a stopped process's last position shows.
 struct HangLocator::Slot {
-  std::atomic<std::int64_t> progress_ns;  // when the position last changed
+  std::atomic<std::int64_t> progress_ticks;  // when the position last changed
   std::atomic<std::int32_t> iter;
   std::atomic<std::int32_t> op;
   std::atomic<std::int32_t> pending;  // 1 while op is issued and not completed
@@ -35,7 +35,7 @@ struct HangLocator::Slot {
   std::atomic<std::int32_t> done_op;  // the last completed op
   // Beaten by the watchdog thread: a stopped or dead process stops beating,
   // while a rank merely blocked in a collective keeps beating.
-  std::atomic<std::int64_t> heartbeat_ns;
+  std::atomic<std::int64_t> heartbeat_ticks;
 };
 
 HangLocator::HangLocator(std::vector<std::pair<std::string, int>> labels, MPI_Comm world, MPI_Comm node,
@@ -63,13 +63,13 @@ HangLocator::HangLocator(std::vector<std::pair<std::string, int>> labels, MPI_Co
   m_anchor_ns = a.ns;
   if (b.ticks != a.ticks) m_ns_per_tick = static_cast<double>(b.ns - a.ns) / static_cast<double>(b.ticks - a.ticks);
   Slot& mine = m_board[m_local];
-  mine.progress_ns.store(host_ticks::now());
+  mine.progress_ticks.store(host_ticks::now());
   mine.iter.store(-1);
   mine.op.store(-1);
   mine.pending.store(0);
   mine.done_iter.store(-1);
   mine.done_op.store(-1);
-  mine.heartbeat_ns.store(host_ticks::now());
+  mine.heartbeat_ticks.store(host_ticks::now());
   FLOPWALL_MPI_CHECK(MPI_Barrier(node));
   g_active.store(this);
 }
@@ -90,7 +90,7 @@ void HangLocator::issued(int op, int iter) noexcept {
   s.op.store(op, std::memory_order_relaxed);
   s.iter.store(iter, std::memory_order_relaxed);
   s.pending.store(1, std::memory_order_relaxed);
-  s.progress_ns.store(now, std::memory_order_release);
+  s.progress_ticks.store(now, std::memory_order_release);
 }
 
 void HangLocator::completed() noexcept {
@@ -102,7 +102,7 @@ void HangLocator::completed() noexcept {
   s.done_op.store(s.op.load(std::memory_order_relaxed), std::memory_order_relaxed);
   s.done_iter.store(s.iter.load(std::memory_order_relaxed), std::memory_order_relaxed);
   s.pending.store(0, std::memory_order_relaxed);
-  s.progress_ns.store(now, std::memory_order_release);
+  s.progress_ticks.store(now, std::memory_order_release);
 }
 
 std::string HangLocator::op_label(std::int32_t op, std::int32_t iter) const {
@@ -138,7 +138,7 @@ std::string HangLocator::status_line() const {
   if (me.pending.load()) {
     const std::int32_t op = me.op.load(), iter = me.iter.load();
     line += fmt::format("; pending {} for {:.1f} s", op_label(op, iter),
-                        seconds_since(me.progress_ns.load()));
+                        seconds_since(me.progress_ticks.load()));
     // Ranks of this node it waits for: those that stopped responding (a
     // stopped or dead process), and those that have not reached the pending op.
     std::string behind;
@@ -146,13 +146,13 @@ std::string HangLocator::status_line() const {
       if (static_cast<int>(l) == m_local) continue;
       const Slot& s = m_board[l];
       const std::int32_t it = s.iter.load(), o = s.op.load();
-      const double silent_s = seconds_since(s.heartbeat_ns.load());
+      const double silent_s = seconds_since(s.heartbeat_ticks.load());
       const bool unresponsive = silent_s > k_unresponsive_s;
       if (unresponsive || it < iter || (it == iter && o < op))
         behind += fmt::format("{}rank {} ({}at {}, no progress for {:.1f} s)", behind.empty() ? "" : ", ",
                               m_node_ranks[l],
                               unresponsive ? fmt::format("not responding for {:.1f} s, ", silent_s) : "",
-                              op_label(o, it), seconds_since(s.progress_ns.load()));
+                              op_label(o, it), seconds_since(s.progress_ticks.load()));
     }
     line += behind.empty() ? "; every rank of this node is alive and as far (the missing peer is on another node)"
                            : "; waiting for " + behind;
@@ -173,13 +173,13 @@ void HangLocator::stop_watchdog() {
 void HangLocator::watch() {
   while (!m_stop.load()) {
     std::this_thread::sleep_for(k_poll);
-    m_board[m_local].heartbeat_ns.store(host_ticks::now(), std::memory_order_release);
+    m_board[m_local].heartbeat_ticks.store(host_ticks::now(), std::memory_order_release);
     if (g_status_requested) {  // SIGUSR1
       g_status_requested = 0;
       fmt::print(stderr, "rank {}: status: {}\n", m_world_rank, status_line());
     }
     const Slot& me = m_board[m_local];
-    const double idle_s = seconds_since(me.progress_ns.load(std::memory_order_acquire));
+    const double idle_s = seconds_since(me.progress_ticks.load(std::memory_order_acquire));
     if (me.pending.load() && idle_s > m_timeout_s) {
       // No MPI from this thread: say where we are and leave; mpirun then
       // ends every other rank, the stopped or hung one included.

@@ -75,6 +75,8 @@ RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Rec
       const ClockEstimate now = estimate_clock_offset(MPI_COMM_WORLD);
       recorder.set_timeline(now.offset_ns, result.origin_ns);
       result.clock_samples.push_back(sample(it, now));
+      // Rank 0 served the peers one after another: start the next iteration together.
+      comm.barrier(CommGroup::world);
     }
     const std::int64_t idle = options.injected_delay_ns.empty() ? 0 : options.injected_delay_ns[static_cast<std::size_t>(it)];
     run_iteration(plan, device, comm, timer, it, idle, recorder.next_spans(), options.locator);

@@ -16,7 +16,7 @@ inline constexpr std::int64_t k_trace_schema_version = 1;
 
 struct OpInfo {
   std::string name;
-  std::string kind;   // compute | comm | memory
+  std::string kind;   // compute | comm | memory | idle
   int layer = -1;
   std::string group;  // none | tp | dp | world
 };

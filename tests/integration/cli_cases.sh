@@ -184,21 +184,36 @@ coll_bad_root)
 sync_delay)
   # A 50 ms busy-wait on one rank before every iteration's first compute op:
   # that rank must top the stragglers and the largest skew must be the delay.
+  sync_delay_once() {
+    local np=$1 victim=$2
+    mpi "$np" "$flopwall" run --model tiny --iters 10 --warmup 1 --quiet --inject-delay "$victim:50000" --out "d$np.h5" 2>/dev/null
+    "$flopwall" report "d$np.h5" --format json >r.json
+    "$python" - r.json "$victim" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["sync"]; victim = int(sys.argv[2])
+assert s["stragglers"] and s["stragglers"][0]["rank"] == victim, s["stragglers"]
+assert abs(s["skew_us"]["max"] - 50000) <= 0.2 * 50000, s["skew_us"]
+assert max(k["wait_s"] for k in s["ranks"] if k["rank"] != victim) > 0.04, s["ranks"]
+PY
+  }
+  # Arrival statistics on a shared 2-core machine: one retry before failing.
   for layout in "2 1" "4 2"; do
-    set -- $layout
-    mpi "$1" "$flopwall" run --model tiny --iters 10 --warmup 1 --quiet --inject-delay "$2:50000" --out "d$1.h5" 2>/dev/null
-    "$flopwall" report "d$1.h5" --format json >r.json
-    json_check r.json "r['sync']['stragglers'][0]['rank'] == $2"
-    json_check r.json 'abs(r["sync"]["skew_us"]["max"] - 50000) <= 0.2 * 50000'
-    json_check r.json "max(k['wait_s'] for k in r['sync']['ranks'] if k['rank'] != $2) > 0.04"
+    sync_delay_once $layout || sync_delay_once $layout || fail "injected delay not found ($layout)"
   done
   ;;
 sync_quiet)
-  mpi 2 "$flopwall" run --model tiny --iters 30 --warmup 3 --quiet --out q.h5 2>/dev/null
-  "$flopwall" report q.h5 --format json >r.json
-  json_check r.json 'r["sync"]["stragglers"] == []'
-  json_check r.json 'all(k in r["sync"]["step_time_s"] for k in ("p50", "p90", "p99", "p999", "max"))'
-  json_check r.json 'all(set(k) >= {"rank", "compute_s", "comm_s", "wait_s"} for k in r["sync"]["ranks"])'
+  sync_quiet_once() {
+    mpi 2 "$flopwall" run --model tiny --iters 40 --warmup 3 --quiet --out q.h5 2>/dev/null
+    "$flopwall" report q.h5 --format json >r.json
+    "$python" - r.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["sync"]
+assert s["stragglers"] == [], s["stragglers"]
+assert all(k in s["step_time_s"] for k in ("p50", "p90", "p99", "p999", "max"))
+assert all(set(k) >= {"rank", "compute_s", "comm_s", "wait_s"} for k in s["ranks"])
+PY
+  }
+  sync_quiet_once || sync_quiet_once || fail "a quiet run flagged a straggler"
   ;;
 sync_jitter)
   # The tail grows with the jitter: p99 − p50 of the step time.
@@ -217,16 +232,24 @@ hang_sigstop)
   # Stop one rank of four in the middle of a run: the others must name it and
   # the job must end within --timeout plus a few seconds, leaving no trace file.
   out=$work/hang.h5
-  ("$mpiexec" -q -np 4 --oversubscribe "$flopwall" run --iters 1000000 --quiet --timeout 3 --out "$out" \
+  (timeout 150 "$mpiexec" -q -np 4 --oversubscribe "$flopwall" run --iters 1000000 --quiet --timeout 3 --out "$out" \
      >hang.out 2>&1; echo "rc=$?" >>hang.out) &
-  sleep 3
   victim_pid="" victim_rank=2
-  for pid in $(pgrep -f -- "--out $out"); do
-    if tr '\0' '\n' </proc/"$pid"/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$victim_rank"; then victim_pid=$pid; fi
+  for _ in $(seq 100); do
+    sleep 0.2
+    for pid in $(pgrep -f -- "--out $out"); do
+      if tr '\0' '\n' </proc/"$pid"/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$victim_rank"; then victim_pid=$pid; fi
+    done
+    [[ -n $victim_pid ]] && break
   done
   [[ -n $victim_pid ]] || fail "could not find rank $victim_rank"
-  kill -USR1 "$victim_pid"
-  sleep 0.5
+  # Ask for status until the watchdog answers: then the timed loop is running.
+  for _ in $(seq 60); do
+    sleep 1
+    kill -USR1 "$victim_pid" 2>/dev/null
+    sleep 0.2
+    grep -q "^rank $victim_rank: status: " hang.out && break
+  done
   kill -STOP "$victim_pid"
   stopped=$(date +%s)
   wait
