@@ -35,8 +35,12 @@ TEST(TraceRoundTrip, AllRanksEventsAndAttributesSurvive) {
                      .meta = {{"hdf5", "x"}}, .environment = {{"OMPI_TEST", "1"}}};
   // Different ranks hold different event counts (3 + 3·rank rows).
   const auto mine = events_of(rank, 3 + 3 * rank);
-  const RankInfo info{.hostname = "host" + std::to_string(rank), .local_rank = rank, .device = "cpu test",
-                      .clock_offset_ns = -rank * 11, .clock_error_ns = rank * 3};
+  // Rank r has r clock samples and r + 1 recent ops: tables of every length, 0 included.
+  RankInfo info{.hostname = "host" + std::to_string(rank), .local_rank = rank, .device = "cpu test",
+                .clock_offset_ns = -rank * 11, .clock_error_ns = rank * 3,
+                .groups = {{"world", 0}, {"tp", rank / 2}, {"dp", rank % 2}}};
+  for (int i = 0; i < rank; ++i) info.clock_samples.push_back({.iter = 10 * i, .pad_ = 0, .offset_ns = i - rank, .error_ns = 7 * i});
+  for (int i = 0; i <= rank; ++i) info.recent_ops.push_back({.op = i, .iter = rank, .issued_ns = 100 * i, .completed_ns = i == rank ? -1 : 100 * i + 50});
   write_trace(MPI_COMM_WORLD, path, header, ops, info, mine);
 
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
@@ -63,6 +67,18 @@ TEST(TraceRoundTrip, AllRanksEventsAndAttributesSurvive) {
       EXPECT_EQ(rt.info.local_rank, r);
       EXPECT_EQ(rt.info.clock_offset_ns, -r * 11);
       EXPECT_EQ(rt.info.clock_error_ns, r * 3);
+      const std::vector<std::pair<std::string, std::int64_t>> groups{{"dp", r % 2}, {"tp", r / 2}, {"world", 0}};
+      EXPECT_EQ(rt.info.groups, groups);  // read back in attribute-name order
+      ASSERT_EQ(rt.info.clock_samples.size(), static_cast<std::size_t>(r));
+      for (int i = 0; i < r; ++i) {
+        EXPECT_EQ(rt.info.clock_samples[static_cast<std::size_t>(i)].iter, 10 * i);
+        EXPECT_EQ(rt.info.clock_samples[static_cast<std::size_t>(i)].offset_ns, i - r);
+        EXPECT_EQ(rt.info.clock_samples[static_cast<std::size_t>(i)].error_ns, 7 * i);
+      }
+      ASSERT_EQ(rt.info.recent_ops.size(), static_cast<std::size_t>(r + 1));
+      EXPECT_EQ(rt.info.recent_ops.back().op, r);
+      EXPECT_EQ(rt.info.recent_ops.back().completed_ns, -1);
+      EXPECT_EQ(rt.info.recent_ops.front().issued_ns, 0);
       const auto expected = events_of(r, 3 + 3 * r);
       ASSERT_EQ(rt.events.size(), expected.size()) << "rank " << r;
       for (std::size_t i = 0; i < expected.size(); ++i) {
