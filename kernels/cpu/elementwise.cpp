@@ -18,6 +18,7 @@ void gelu(T* x, std::int64_t count) {
 
 template <class T>
 void residual_add(const T* x, const T* y, T* out, std::int64_t count) {
+#pragma omp simd
   for (std::int64_t i = 0; i < count; ++i) out[i] = x[i] + y[i];
 }
 

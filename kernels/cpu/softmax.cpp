@@ -13,13 +13,16 @@ void causal_softmax(T* scores, std::int64_t matrices, std::int64_t seq) {
     for (std::int64_t i = 0; i < seq; ++i) {
       T* row = scores + (m * seq + i) * seq;
       const std::int64_t len = i + 1;
-      const T mx = *std::max_element(row, row + len);
+      T mx = row[0];
+#pragma omp simd reduction(max : mx)
+      for (std::int64_t j = 0; j < len; ++j) mx = std::max(mx, row[j]);
       T sum = 0;
       for (std::int64_t j = 0; j < len; ++j) {
         row[j] = std::exp(row[j] - mx);
         sum += row[j];
       }
       const T inv = T{1} / sum;
+#pragma omp simd
       for (std::int64_t j = 0; j < len; ++j) row[j] *= inv;
       std::fill(row + len, row + seq, T{0});
     }
