@@ -70,12 +70,14 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
 
   if (mpi.rank() == cfg.inject_failure_rank)
     throw std::runtime_error("failure injected by --inject-failure; the job must end on every rank");
-  const ClockEstimate clock = estimate_clock_offset(world);
-  Recorder recorder(plan, cfg.iterations);
   std::vector<std::pair<std::string, int>> labels;
   for (const Op& op : plan.ops) labels.emplace_back(op.name, op.layer);
   HangLocator locator(std::move(labels), world, mpi.node_comm(), cfg.timeout_s);
-  locator.start_watchdog();
+  locator.start_watchdog();  // from here to the closed trace file, no wait can hang silently
+  locator.begin_phase(HangLocator::Phase::clock_sync, 0);
+  const ClockEstimate clock = estimate_clock_offset(world);
+  locator.end_phase();
+  Recorder recorder(plan, cfg.iterations);
   RunLoopResult loop;
   try {
     loop = run_plan(plan, device, *backend.comm, recorder, clock,
@@ -88,7 +90,6 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   } catch (const std::exception& e) {
     throw std::runtime_error(fmt::format("{}; {}", e.what(), locator.status_line()));
   }
-  locator.stop_watchdog();
 
   TraceHeader header{.tool_version = build_info::k_version,
                      .created_utc = utc_timestamp_iso(),
@@ -114,7 +115,10 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
                     .groups = {{"world", 0}, {"tp", plan.position.dp_rank}, {"dp", plan.position.tp_rank}},
                     .clock_samples = loop.clock_samples,
                     .recent_ops = locator.recent()};
+  locator.begin_phase(HangLocator::Phase::trace_write, cfg.iterations);
   write_trace(world, cfg.out, header, op_vocabulary(plan), me, recorder.events());
+  locator.end_phase();
+  locator.stop_watchdog();
   if (root)
     fmt::print(stderr, "flopwall: wrote {} ({} ranks, {} timed iterations); see 'flopwall report {}'\n", cfg.out,
                mpi.size(), cfg.iterations, cfg.out);

@@ -41,6 +41,9 @@ struct HangLocator::Slot {
 HangLocator::HangLocator(std::vector<std::pair<std::string, int>> labels, MPI_Comm world, MPI_Comm node,
                          double timeout_s)
     : m_labels(std::move(labels)), m_timeout_s(timeout_s) {
+  // Phase labels follow the ops' (see Phase).
+  m_phase_base = static_cast<int>(m_labels.size());
+  for (const char* phase : {"clock synchronisation", "barrier", "trace write"}) m_labels.emplace_back(phase, -1);
   FLOPWALL_MPI_CHECK(MPI_Comm_rank(world, &m_world_rank));
   int node_size = 1;
   FLOPWALL_MPI_CHECK(MPI_Comm_rank(node, &m_local));
@@ -103,6 +106,20 @@ void HangLocator::completed() noexcept {
   s.done_iter.store(s.iter.load(std::memory_order_relaxed), std::memory_order_relaxed);
   s.pending.store(0, std::memory_order_relaxed);
   s.progress_ticks.store(now, std::memory_order_release);
+}
+
+void HangLocator::begin_phase(Phase phase, int iter) noexcept {
+  Slot& s = m_board[m_local];
+  s.op.store(m_phase_base + static_cast<int>(phase), std::memory_order_relaxed);
+  s.iter.store(iter, std::memory_order_relaxed);
+  s.pending.store(1, std::memory_order_relaxed);
+  s.progress_ticks.store(host_ticks::now(), std::memory_order_release);
+}
+
+void HangLocator::end_phase() noexcept {
+  Slot& s = m_board[m_local];
+  s.pending.store(0, std::memory_order_relaxed);
+  s.progress_ticks.store(host_ticks::now(), std::memory_order_release);
 }
 
 std::string HangLocator::op_label(std::int32_t op, std::int32_t iter) const {

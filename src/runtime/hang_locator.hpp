@@ -42,6 +42,12 @@ class HangLocator {
   void issued(int op, int iter) noexcept;
   void completed() noexcept;
 
+  // Steps outside the ops that can hang too: shown on the board (so the
+  // watchdog and status lines see them), not kept in the ring.
+  enum class Phase : int { clock_sync = 0, barrier = 1, trace_write = 2 };
+  void begin_phase(Phase phase, int iter) noexcept;
+  void end_phase() noexcept;
+
   // "last completed ...; pending ... for N s; ranks behind on this node: ..."
   std::string status_line() const;
   // The ring, oldest first.
@@ -59,7 +65,8 @@ class HangLocator {
   std::string op_label(std::int32_t op, std::int32_t iter) const;
   double seconds_since(std::int64_t ticks) const noexcept;
 
-  std::vector<std::pair<std::string, int>> m_labels;
+  std::vector<std::pair<std::string, int>> m_labels;  // the ops', then the phases'
+  int m_phase_base = 0;
   double m_timeout_s;
   // Host ticks (backend/host_ticks.hpp) keep the hot path at two tick reads;
   // this anchor pair converts them for messages and the trace.

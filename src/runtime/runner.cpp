@@ -61,10 +61,12 @@ RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Rec
   result.clock_samples.reserve(static_cast<std::size_t>(
       1 + (options.resync_every > 0 ? options.iterations / options.resync_every : 0)));
   result.clock_samples.push_back(sample(0, clock));
+  if (options.locator) options.locator->begin_phase(HangLocator::Phase::barrier, 0);
   comm.barrier(CommGroup::world);
   result.origin_ns = steady_now_ns() - clock.offset_ns;  // on rank 0's clock
   FLOPWALL_MPI_CHECK(MPI_Bcast(&result.origin_ns, 1, MPI_INT64_T, 0, MPI_COMM_WORLD));
   recorder.set_timeline(clock.offset_ns, result.origin_ns);
+  if (options.locator) options.locator->end_phase();
 
   Progress progress(options.iterations, options.progress);
   const std::int64_t loop_start_ns = steady_now_ns();
@@ -72,11 +74,13 @@ RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Rec
     // Between iterations, outside every timed op: a fresh offset keeps the
     // ranks' drift from accumulating into the skews.
     if (options.resync_every > 0 && it > 0 && it % options.resync_every == 0) {
+      if (options.locator) options.locator->begin_phase(HangLocator::Phase::clock_sync, it);
       const ClockEstimate now = estimate_clock_offset(MPI_COMM_WORLD);
       recorder.set_timeline(now.offset_ns, result.origin_ns);
       result.clock_samples.push_back(sample(it, now));
       // Rank 0 served the peers one after another: start the next iteration together.
       comm.barrier(CommGroup::world);
+      if (options.locator) options.locator->end_phase();
     }
     const std::int64_t idle = options.injected_delay_ns.empty() ? 0 : options.injected_delay_ns[static_cast<std::size_t>(it)];
     run_iteration(plan, device, comm, timer, it, idle, recorder.next_spans(), options.locator);
