@@ -1,9 +1,7 @@
 // `flopwall run`: plan, execute, record, write the trace.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <optional>
 
 #include "backend/backend_factory.hpp"
