@@ -94,6 +94,22 @@ void agree_on_usage_error(MPI_Comm comm, const std::optional<std::string>& local
   throw UsageError(message);
 }
 
+std::vector<std::string> allgather_strings(MPI_Comm comm, const std::string& mine) {
+  int size = 1;
+  FLOPWALL_MPI_CHECK(MPI_Comm_size(comm, &size));
+  int len = static_cast<int>(mine.size());
+  std::vector<int> lens(static_cast<std::size_t>(size));
+  FLOPWALL_MPI_CHECK(MPI_Allgather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, comm));
+  std::vector<int> displs(lens.size(), 0);
+  for (std::size_t i = 1; i < lens.size(); ++i) displs[i] = displs[i - 1] + lens[i - 1];
+  std::string all(static_cast<std::size_t>(displs.back() + lens.back()), '\0');
+  FLOPWALL_MPI_CHECK(MPI_Allgatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, comm));
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < lens.size(); ++i)
+    out.push_back(all.substr(static_cast<std::size_t>(displs[i]), static_cast<std::size_t>(lens[i])));
+  return out;
+}
+
 std::string broadcast_string(MPI_Comm comm, std::string value) {
   int len = static_cast<int>(value.size());
   FLOPWALL_MPI_CHECK(MPI_Bcast(&len, 1, MPI_INT, 0, comm));

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -72,6 +73,9 @@ void agreed(MPI_Comm comm, F&& step) {
   }
   agree_on_usage_error(comm, error);
 }
+
+// Collective: every rank's string, in rank order, on every rank.
+std::vector<std::string> allgather_strings(MPI_Comm comm, const std::string& mine);
 
 // Collective: rank 0's string on every rank.
 std::string broadcast_string(MPI_Comm comm, std::string value);

@@ -31,12 +31,7 @@ NodeGroups make_node_groups(MPI_Comm world, const std::string& hostname) {
 
   // Every rank learns every rank's node identity; a node's index is the order
   // in which its first rank appears, so all ranks agree on it.
-  constexpr int k_name = 256;
-  std::vector<char> mine(k_name, '\0'), all(static_cast<std::size_t>(k_name) * static_cast<std::size_t>(size));
-  identity.copy(mine.data(), k_name - 1);
-  FLOPWALL_MPI_CHECK(MPI_Allgather(mine.data(), k_name, MPI_CHAR, all.data(), k_name, MPI_CHAR, world));
-  std::vector<std::string> names;
-  for (int r = 0; r < size; ++r) names.emplace_back(all.data() + static_cast<std::size_t>(r) * k_name);
+  const std::vector<std::string> names = allgather_strings(world, identity);
   std::vector<std::string> distinct;
   for (const auto& n : names)
     if (std::find(distinct.begin(), distinct.end(), n) == distinct.end()) distinct.push_back(n);

@@ -17,24 +17,12 @@ using json = nlohmann::json;
 // What every rank must know of every other rank to create its group.
 struct RankSummary {
   std::uint64_t events;
+  std::uint64_t clock_samples;
+  std::uint64_t recent_ops;
   std::int64_t local_rank;
   std::int64_t clock_offset_ns;
   std::int64_t clock_error_ns;
 };
-
-std::vector<std::string> allgather_strings(MPI_Comm comm, const std::string& mine, int size) {
-  int len = static_cast<int>(mine.size());
-  std::vector<int> lens(static_cast<std::size_t>(size));
-  FLOPWALL_MPI_CHECK(MPI_Allgather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, comm));
-  std::vector<int> displs(lens.size(), 0);
-  for (std::size_t i = 1; i < lens.size(); ++i) displs[i] = displs[i - 1] + lens[i - 1];
-  std::string all(static_cast<std::size_t>(displs.back() + lens.back()), '\0');
-  FLOPWALL_MPI_CHECK(MPI_Allgatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, comm));
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < lens.size(); ++i)
-    out.push_back(all.substr(static_cast<std::size_t>(displs[i]), static_cast<std::size_t>(lens[i])));
-  return out;
-}
 
 Handle create_group(hid_t parent, const std::string& name) {
   return Handle(FLOPWALL_H5_CHECK(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)),
@@ -125,15 +113,14 @@ void write_events_collectively(hid_t dset, hid_t type, bool mine, std::span<cons
 
 void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, const std::vector<OpInfo>& ops,
                const RankInfo& mine, std::span<const TraceEvent> events, const ExtraTables& extra, int rank, int size) {
-  const RankSummary my_summary{events.size(), mine.local_rank, mine.clock_offset_ns, mine.clock_error_ns};
+  const RankSummary my_summary{events.size(), mine.clock_samples.size(), mine.recent_ops.size(), mine.local_rank,
+                               mine.clock_offset_ns, mine.clock_error_ns};
   std::vector<RankSummary> summaries(static_cast<std::size_t>(size));
   FLOPWALL_MPI_CHECK(MPI_Allgather(&my_summary, sizeof(RankSummary), MPI_BYTE, summaries.data(), sizeof(RankSummary),
                                    MPI_BYTE, comm));
-  const auto hostnames = allgather_strings(comm, mine.hostname, size);
-  const auto devices = allgather_strings(comm, mine.device, size);
-  const auto groups = allgather_strings(comm, json(mine.groups).dump(), size);
-  const auto sample_counts = allgather_strings(comm, std::to_string(mine.clock_samples.size()), size);
-  const auto recent_counts = allgather_strings(comm, std::to_string(mine.recent_ops.size()), size);
+  const auto hostnames = allgather_strings(comm, mine.hostname);
+  const auto devices = allgather_strings(comm, mine.device);
+  const auto groups = allgather_strings(comm, json(mine.groups).dump());
   Handle sample_type = trace_schema::clock_sample_type(), recent_type = trace_schema::recent_op_type();
 
   Handle fapl(FLOPWALL_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS)), H5Pclose);
@@ -157,10 +144,8 @@ void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, c
     for (const auto& [kind, id] : json::parse(groups[static_cast<std::size_t>(r)]).get<std::vector<std::pair<std::string, std::int64_t>>>())
       h5::write_attribute(group, ("group_" + kind).c_str(), id);
     datasets.push_back(create_events(group, type, s.events));
-    write_rank_table(group, "clock_sync", sample_type, std::stoull(sample_counts[static_cast<std::size_t>(r)]), r == rank,
-                     mine.clock_samples);
-    write_rank_table(group, "recent_ops", recent_type, std::stoull(recent_counts[static_cast<std::size_t>(r)]), r == rank,
-                     mine.recent_ops);
+    write_rank_table(group, "clock_sync", sample_type, s.clock_samples, r == rank, mine.clock_samples);
+    write_rank_table(group, "recent_ops", recent_type, s.recent_ops, r == rank, mine.recent_ops);
   }
   for (int r = 0; r < size; ++r) write_events_collectively(datasets[static_cast<std::size_t>(r)], type, r == rank, events);
   datasets.clear();

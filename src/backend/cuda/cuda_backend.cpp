@@ -20,21 +20,8 @@ constexpr std::uint64_t k_device_reserve_bytes = 512ull << 20;  // context, cuBL
 // rank its own), else device r mod count.
 int choose_device(const MpiEnvironment& mpi, int count) { return count == 1 ? 0 : mpi.local_rank() % count; }
 
-std::vector<std::string> node_allgather(MPI_Comm node, const std::string& mine) {
-  int size = 1;
-  FLOPWALL_MPI_CHECK(MPI_Comm_size(node, &size));
-  std::array<char, 64> buf{};
-  mine.copy(buf.data(), buf.size() - 1);
-  std::vector<char> all(buf.size() * static_cast<std::size_t>(size));
-  FLOPWALL_MPI_CHECK(MPI_Allgather(buf.data(), static_cast<int>(buf.size()), MPI_CHAR, all.data(),
-                                   static_cast<int>(buf.size()), MPI_CHAR, node));
-  std::vector<std::string> out;
-  for (int r = 0; r < size; ++r) out.emplace_back(all.data() + static_cast<std::size_t>(r) * buf.size());
-  return out;
-}
-
 std::optional<std::string> shared_device_problem(const MpiEnvironment& mpi, const std::string& uuid, int device) {
-  const auto uuids = node_allgather(mpi.node_comm(), uuid);
+  const auto uuids = allgather_strings(mpi.node_comm(), uuid);
   for (int other = 0; other < static_cast<int>(uuids.size()); ++other)
     if (other != mpi.local_rank() && uuids[static_cast<std::size_t>(other)] == uuid)
       return fmt::format("local ranks {} and {} on {} would share GPU {} (device {}); run one rank per GPU: "
