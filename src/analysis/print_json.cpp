@@ -3,16 +3,16 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "analysis/json_number.hpp"
+
 namespace flopwall {
 namespace {
 
 using json = nlohmann::json;
 
-// JSON has no NaN: a figure that could not be derived is null.
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 json summary(const stats::Summary& s) {
-  return {{"mean", number(s.mean)}, {"p50", number(s.p50)}, {"p99", number(s.p99)}, {"max", number(s.max)}};
+  return {{"mean", json_number(s.mean)}, {"p50", json_number(s.p50)}, {"p99", json_number(s.p99)}, {"max", json_number(s.max)}};
 }
 
 }  // namespace
@@ -21,13 +21,13 @@ json report_json(const RunReport& r) {
   json ops = json::array();
   for (const OpReport& op : r.ops)
     ops.push_back({{"name", op.name}, {"kind", op.kind}, {"count", op.count}, {"time_s", summary(op.time_s)},
-                   {"gflops_per_s", number(op.gflops_per_s)}, {"mem_gbytes_per_s", number(op.mem_gbytes_per_s)},
-                   {"busbw_gbytes_per_s", number(op.comm_gbytes_per_s)}, {"share", number(op.share)}});
+                   {"gflops_per_s", json_number(op.gflops_per_s)}, {"mem_gbytes_per_s", json_number(op.mem_gbytes_per_s)},
+                   {"busbw_gbytes_per_s", json_number(op.comm_gbytes_per_s)}, {"share", json_number(op.share)}});
   json ranks = json::array();
   for (const RankReport& k : r.ranks)
-    ranks.push_back({{"rank", k.rank}, {"hostname", k.hostname}, {"device", k.device}, {"span_s", number(k.span_s)},
-                     {"compute_s", number(k.compute_s)}, {"memory_s", number(k.memory_s)},
-                     {"comm_s", number(k.comm_s)}, {"other_s", number(k.other_s)},
+    ranks.push_back({{"rank", k.rank}, {"hostname", k.hostname}, {"device", k.device}, {"span_s", json_number(k.span_s)},
+                     {"compute_s", json_number(k.compute_s)}, {"memory_s", json_number(k.memory_s)},
+                     {"comm_s", json_number(k.comm_s)}, {"other_s", json_number(k.other_s)},
                      {"clock_offset_ns", k.clock_offset_ns}, {"clock_error_ns", k.clock_error_ns}});
   json meta = json::object();
   for (const auto& [k, v] : r.header.meta) meta[k] = v;
@@ -39,10 +39,10 @@ json report_json(const RunReport& r) {
           {"iterations", r.iterations},
           {"created_utc", r.header.created_utc},
           {"config", config},
-          {"model_flops_per_iter", number(r.model_flops_per_iter)},
+          {"model_flops_per_iter", json_number(r.model_flops_per_iter)},
           {"step_time_s", summary(r.step_time_s)},
-          {"tflops_per_rank", number(r.tflops_per_rank)},
-          {"flops_per_s_total", number(r.flops_per_s_total)},
+          {"tflops_per_rank", json_number(r.tflops_per_rank)},
+          {"flops_per_s_total", json_number(r.flops_per_s_total)},
           {"ops", ops},
           {"ranks", ranks},
           {"sync", sync_json(r.sync)},

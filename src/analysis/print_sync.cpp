@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include "analysis/json_number.hpp"
+
 #include <cmath>
 #include <iterator>
 
@@ -7,10 +9,6 @@
 #include "core/units.hpp"
 
 namespace flopwall {
-namespace {
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-}  // namespace
-
 std::string render_sync_text(const SyncReport& s) {
   std::string out;
   auto o = std::back_inserter(out);
@@ -60,22 +58,22 @@ std::string render_sync_text(const SyncReport& s) {
 nlohmann::json sync_json(const SyncReport& s) {
   nlohmann::json stragglers = nlohmann::json::array(), ranks = nlohmann::json::array(), ops = nlohmann::json::array();
   for (const Straggler& g : s.stragglers)
-    stragglers.push_back({{"rank", g.rank}, {"last_arrival_fraction", number(g.last_arrival_fraction)},
-                          {"mean_lateness_us", number(g.mean_lateness_us)}});
+    stragglers.push_back({{"rank", g.rank}, {"last_arrival_fraction", json_number(g.last_arrival_fraction)},
+                          {"mean_lateness_us", json_number(g.mean_lateness_us)}});
   for (const SyncRank& r : s.ranks)
-    ranks.push_back({{"rank", r.rank}, {"compute_s", number(r.compute_s)}, {"comm_s", number(r.comm_s)},
-                     {"wait_s", number(r.wait_s)}, {"other_s", number(r.other_s)},
-                     {"mean_wait_us", number(r.mean_wait_us)}, {"last_arrival_fraction", number(r.last_arrival_fraction)},
-                     {"mean_lateness_us", number(r.mean_lateness_us)}, {"z_score", number(r.z_score)}});
+    ranks.push_back({{"rank", r.rank}, {"compute_s", json_number(r.compute_s)}, {"comm_s", json_number(r.comm_s)},
+                     {"wait_s", json_number(r.wait_s)}, {"other_s", json_number(r.other_s)},
+                     {"mean_wait_us", json_number(r.mean_wait_us)}, {"last_arrival_fraction", json_number(r.last_arrival_fraction)},
+                     {"mean_lateness_us", json_number(r.mean_lateness_us)}, {"z_score", json_number(r.z_score)}});
   for (const SyncOpSkew& op : s.ops)
-    ops.push_back({{"name", op.name}, {"instances", op.instances}, {"p50_us", number(op.p50_us)},
-                   {"p99_us", number(op.p99_us)}, {"max_us", number(op.max_us)},
-                   {"clock_error_us", number(op.clock_error_us)}, {"unresolved", op.unresolved}});
-  return {{"step_time_s", {{"p50", number(s.step_p50_s)}, {"p90", number(s.step_p90_s)}, {"p99", number(s.step_p99_s)},
-                           {"p999", number(s.step_p999_s)}, {"max", number(s.step_max_s)}}},
-          {"skew_us", {{"p50", number(s.skew_p50_us)}, {"p99", number(s.skew_p99_us)}, {"max", number(s.skew_max_us)},
+    ops.push_back({{"name", op.name}, {"instances", op.instances}, {"p50_us", json_number(op.p50_us)},
+                   {"p99_us", json_number(op.p99_us)}, {"max_us", json_number(op.max_us)},
+                   {"clock_error_us", json_number(op.clock_error_us)}, {"unresolved", op.unresolved}});
+  return {{"step_time_s", {{"p50", json_number(s.step_p50_s)}, {"p90", json_number(s.step_p90_s)}, {"p99", json_number(s.step_p99_s)},
+                           {"p999", json_number(s.step_p999_s)}, {"max", json_number(s.step_max_s)}}},
+          {"skew_us", {{"p50", json_number(s.skew_p50_us)}, {"p99", json_number(s.skew_p99_us)}, {"max", json_number(s.skew_max_us)},
                        {"instances", s.instances}, {"unresolved", s.unresolved}}},
-          {"lateness_threshold_us", number(s.lateness_threshold_us)},
+          {"lateness_threshold_us", json_number(s.lateness_threshold_us)},
           {"stragglers", stragglers},
           {"ranks", ranks},
           {"ops", ops}};

@@ -10,6 +10,7 @@
 
 #include "backend/steady_timer.hpp"
 #include "core/error.hpp"
+#include "core/overloaded.hpp"
 #include "core/units.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "runtime/host_info.hpp"
@@ -37,11 +38,6 @@ class HostBuffer {
  private:
   T* m_data = nullptr;
   std::size_t m_size = 0;
-};
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
 };
 
 template <class T>

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "analysis/json_number.hpp"
+
 #include <iterator>
 
 namespace flopwall {
@@ -22,7 +24,6 @@ std::string form_columns(const SweepRow* r) {
                      cell(r->busbw_gbs, 2), wrong, cell(r->p50_us, 2), cell(r->p99_us, 2), cell(r->max_us, 2));
 }
 
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 }  // namespace
 
@@ -73,15 +74,15 @@ json sweep_json(const SweepResult& r) {
     results.push_back({{"collective", row.collective}, {"tier", row.tier}, {"size_bytes", row.size_bytes},
                        {"count", row.count}, {"dtype", row.dtype}, {"redop", row.redop}, {"root", row.root},
                        {"inplace", row.inplace},
-                       {"time_us", number(row.time_us)}, {"algbw_gbs", number(row.algbw_gbs)},
-                       {"busbw_gbs", number(row.busbw_gbs)}, {"wrong", row.wrong < 0 ? json(nullptr) : json(row.wrong)},
-                       {"p50_us", number(row.p50_us)}, {"p99_us", number(row.p99_us)}, {"max_us", number(row.max_us)}});
+                       {"time_us", json_number(row.time_us)}, {"algbw_gbs", json_number(row.algbw_gbs)},
+                       {"busbw_gbs", json_number(row.busbw_gbs)}, {"wrong", row.wrong < 0 ? json(nullptr) : json(row.wrong)},
+                       {"p50_us", json_number(row.p50_us)}, {"p99_us", json_number(row.p99_us)}, {"max_us", json_number(row.max_us)}});
   }
   json fits = json::array();
   for (const SweepFit& f : r.fits)
-    fits.push_back({{"collective", f.collective}, {"tier", f.tier}, {"alpha_us", number(f.alpha_us)},
+    fits.push_back({{"collective", f.collective}, {"tier", f.tier}, {"alpha_us", json_number(f.alpha_us)},
                     {"beta_gbs", f.beta_gbs > 0 ? json(f.beta_gbs) : json(nullptr)}, {"points", f.points}});
-  return {{"results", results}, {"avg_busbw_gbs", number(r.avg_busbw_gbs())}, {"wrong_total", r.wrong_total()},
+  return {{"results", results}, {"avg_busbw_gbs", json_number(r.avg_busbw_gbs())}, {"wrong_total", r.wrong_total()},
           {"fits", fits}, {"notes", r.notes}, {"backend", r.backend}, {"transport", r.transport},
           {"world_size", r.world_size}};
 }

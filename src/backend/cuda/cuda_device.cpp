@@ -9,6 +9,7 @@
 
 #include "backend/cuda/cuda_probe.hpp"
 #include "backend/cuda/lt_gemm.hpp"
+#include "core/overloaded.hpp"
 #include "kernels/cuda/cuda_kernels.hpp"
 
 namespace flopwall::cuda {
@@ -39,11 +40,6 @@ int bind_device(int device) {
   FLOPWALL_CUDA_CHECK(cudaSetDevice(device));
   return device;
 }
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
 
 class CudaDeviceImpl final : public CudaDevice {
  public:
