@@ -26,6 +26,20 @@ struct CollectiveCall {
   bool in_place = false;
 };
 
+// Where one call's data sits, the same for every transport: the receive
+// buffer starts as a sentinel image (a value no check produces, so elements
+// the call should have written and did not are caught); the input goes to
+// the send buffer, or in place into the receive buffer at input_offset.
+struct CallLayout {
+  std::int64_t element_bytes;
+  std::int64_t input_offset_bytes;   // into the receive buffer when in place, else into the send buffer
+  std::int64_t result_offset_bytes;  // into the receive buffer
+  std::int64_t input_bytes, result_bytes;
+};
+CallLayout call_layout(const CollectiveCall& call, int rank);
+// max(send, receive) elements of the sentinel, encoded in the call's type.
+std::vector<std::byte> sentinel_image(const CollectiveCall& call);
+
 class CollectiveEngine {
  public:
   virtual ~CollectiveEngine() = default;

@@ -12,8 +12,6 @@
 namespace flopwall {
 namespace {
 
-constexpr double k_sentinel = 117;  // never produced by the check values (0..99, small reductions)
-
 MPI_Datatype mpi_type(ElementType t) {
   switch (t) {
     case ElementType::int8: return MPI_INT8_T;
@@ -79,13 +77,10 @@ void MpiCollectiveEngine::reserve(std::size_t max_bytes) {
 }
 
 void MpiCollectiveEngine::load(const CollectiveCall& call, std::span<const double> input) {
-  const auto& s = call.shape;
-  const std::int64_t e = element_type_size(call.type);
-  std::vector<double> sentinel(static_cast<std::size_t>(std::max(s.recv_count, s.send_count)), k_sentinel);
-  encode(call.type, sentinel, m_recv.data());
-  const auto& d = descriptor(call.collective);
-  std::byte* dst = call.in_place ? m_recv.data() + d.in_place_offset(s, m_rank) * e : m_send.data();
-  encode(call.type, input, dst);
+  const CallLayout at = call_layout(call, m_rank);
+  const std::vector<std::byte> image = sentinel_image(call);
+  std::copy(image.begin(), image.end(), m_recv.begin());
+  encode(call.type, input, (call.in_place ? m_recv.data() : m_send.data()) + at.input_offset_bytes);
 }
 
 void MpiCollectiveEngine::call_once(const CollectiveCall& call) {
@@ -141,11 +136,8 @@ void MpiCollectiveEngine::run(const CollectiveCall& call, int warmup, std::span<
 }
 
 std::vector<double> MpiCollectiveEngine::result(const CollectiveCall& call) {
-  const auto& d = descriptor(call.collective);
-  const std::int64_t e = element_type_size(call.type);
-  const std::int64_t offset = call.in_place ? d.in_place_result_offset(call.shape, m_rank) : 0;
   std::vector<double> out(static_cast<std::size_t>(call.shape.recv_count));
-  decode(call.type, m_recv.data() + offset * e, out);
+  decode(call.type, m_recv.data() + call_layout(call, m_rank).result_offset_bytes, out);
   return out;
 }
 

@@ -8,8 +8,6 @@
 namespace flopwall {
 namespace {
 
-constexpr double k_sentinel = 117;
-
 ncclDataType_t nccl_type(ElementType t) {
   switch (t) {
     case ElementType::int8: return ncclInt8;
@@ -60,16 +58,12 @@ void NcclCollectiveEngine::reserve(std::size_t max_bytes) {
 }
 
 void NcclCollectiveEngine::load(const CollectiveCall& call, std::span<const double> input) {
-  const auto& s = call.shape;
-  const std::int64_t e = element_type_size(call.type);
-  const std::int64_t recv_n = std::max(s.recv_count, s.send_count);
-  std::vector<std::byte> host(static_cast<std::size_t>(recv_n * e));
-  encode(call.type, std::vector<double>(static_cast<std::size_t>(recv_n), k_sentinel), host.data());
+  const CallLayout at = call_layout(call, m_rank);
+  std::vector<std::byte> host = sentinel_image(call);
   FLOPWALL_CUDA_CHECK(cudaMemcpy(m_recv.get(), host.data(), host.size(), cudaMemcpyHostToDevice));
   encode(call.type, input, host.data());
-  auto* dst = static_cast<std::byte*>(call.in_place ? m_recv.get() : m_send.get()) +
-              (call.in_place ? descriptor(call.collective).in_place_offset(s, m_rank) * e : 0);
-  FLOPWALL_CUDA_CHECK(cudaMemcpy(dst, host.data(), input.size() * static_cast<std::size_t>(e), cudaMemcpyHostToDevice));
+  auto* dst = static_cast<std::byte*>(call.in_place ? m_recv.get() : m_send.get()) + at.input_offset_bytes;
+  FLOPWALL_CUDA_CHECK(cudaMemcpy(dst, host.data(), static_cast<std::size_t>(at.input_bytes), cudaMemcpyHostToDevice));
 }
 
 void NcclCollectiveEngine::call_once(const CollectiveCall& call) {
@@ -77,11 +71,11 @@ void NcclCollectiveEngine::call_once(const CollectiveCall& call) {
   const std::int64_t e = element_type_size(call.type);
   const ncclDataType_t t = nccl_type(call.type);
   const auto n = static_cast<std::size_t>(s.param_count);
+  const CallLayout at = call_layout(call, m_rank);
   auto* recv = static_cast<std::byte*>(m_recv.get());
-  const std::byte* send = call.in_place ? recv + descriptor(call.collective).in_place_offset(s, m_rank) * e
-                                        : static_cast<const std::byte*>(m_send.get());
+  const std::byte* send = (call.in_place ? recv : static_cast<const std::byte*>(m_send.get())) + at.input_offset_bytes;
   // In place, NCCL's reduce-scatter writes rank r's chunk inside the input.
-  std::byte* out = call.in_place ? recv + descriptor(call.collective).in_place_result_offset(s, m_rank) * e : recv;
+  std::byte* out = recv + at.result_offset_bytes;
   ncclComm_t c = m_comm.get();
   cudaStream_t st = m_stream.get();
   switch (call.collective) {
@@ -130,13 +124,11 @@ void NcclCollectiveEngine::run(const CollectiveCall& call, int warmup, std::span
 }
 
 std::vector<double> NcclCollectiveEngine::result(const CollectiveCall& call) {
-  const auto& s = call.shape;
-  const std::int64_t e = element_type_size(call.type);
-  const std::int64_t offset = call.in_place ? descriptor(call.collective).in_place_result_offset(s, m_rank) : 0;
-  std::vector<std::byte> host(static_cast<std::size_t>(s.recv_count * e));
-  FLOPWALL_CUDA_CHECK(cudaMemcpy(host.data(), static_cast<std::byte*>(m_recv.get()) + offset * e, host.size(),
-                                 cudaMemcpyDeviceToHost));
-  std::vector<double> out(static_cast<std::size_t>(s.recv_count));
+  const CallLayout at = call_layout(call, m_rank);
+  std::vector<std::byte> host(static_cast<std::size_t>(at.result_bytes));
+  FLOPWALL_CUDA_CHECK(cudaMemcpy(host.data(), static_cast<std::byte*>(m_recv.get()) + at.result_offset_bytes,
+                                 host.size(), cudaMemcpyDeviceToHost));
+  std::vector<double> out(static_cast<std::size_t>(call.shape.recv_count));
   decode(call.type, host.data(), out);
   return out;
 }
