@@ -2,6 +2,7 @@
 #include <limits>
 #include <map>
 
+#include "analysis/iteration_spans.hpp"
 #include "analysis/run_report.hpp"
 #include "core/units.hpp"
 
@@ -9,30 +10,6 @@ namespace flopwall {
 namespace {
 
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / units::k_ns_per_s; }
-
-// First start and last end of each iteration on one rank.
-struct IterationSpan {
-  std::int64_t start_ns = std::numeric_limits<std::int64_t>::max();
-  std::int64_t end_ns = std::numeric_limits<std::int64_t>::min();
-  bool seen() const noexcept { return end_ns >= start_ns; }
-};
-
-int iteration_count(const TraceData& trace) {
-  int n = 0;
-  for (const RankTrace& r : trace.ranks)
-    for (const TraceEvent& e : r.events) n = std::max(n, e.iter + 1);
-  return n;
-}
-
-std::vector<IterationSpan> iteration_spans(const RankTrace& rank, int iterations) {
-  std::vector<IterationSpan> spans(static_cast<std::size_t>(iterations));
-  for (const TraceEvent& e : rank.events) {
-    auto& s = spans[static_cast<std::size_t>(e.iter)];
-    s.start_ns = std::min(s.start_ns, e.t_start_ns);
-    s.end_ns = std::max(s.end_ns, e.t_end_ns);
-  }
-  return spans;
-}
 
 RankReport rank_report(const RankTrace& rank, const std::vector<OpInfo>& ops,
                        const std::vector<IterationSpan>& spans) {

@@ -3,6 +3,7 @@
 #include <map>
 #include <tuple>
 
+#include "analysis/iteration_spans.hpp"
 #include "analysis/statistics.hpp"
 #include "analysis/sync_report.hpp"
 
@@ -57,21 +58,22 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
   rep.ranks.resize(n_ranks);
 
   Instances instances;
+  const int iterations = iteration_count(trace);
   for (std::size_t r = 0; r < n_ranks; ++r) {
     const RankTrace& rt = trace.ranks[r];
     rep.ranks[r].rank = rt.rank;
-    std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> spans;  // iter → first start, last end
     for (const TraceEvent& e : rt.events) {
       const OpInfo& op = trace.ops[static_cast<std::size_t>(e.op)];
-      auto [it, fresh] = spans.try_emplace(e.iter, e.t_start_ns, e.t_end_ns);
-      if (!fresh) it->second = {std::min(it->second.first, e.t_start_ns), std::max(it->second.second, e.t_end_ns)};
       if (op.kind == "comm")
         instances[{e.op, e.iter, group_id(rt, op.group)}].push_back({rt.rank, e.t_start_ns, e.t_end_ns});
       else if (op.kind == "compute" || op.kind == "memory")
         totals[r].compute_ns += static_cast<double>(e.t_end_ns - e.t_start_ns);
     }
-    for (const auto& [iter, s] : spans) totals[r].span_ns += static_cast<double>(s.second - s.first);
-    totals[r].iterations = static_cast<std::int64_t>(spans.size());
+    for (const IterationSpan& s : iteration_spans(rt, iterations))
+      if (s.seen()) {
+        totals[r].span_ns += static_cast<double>(s.end_ns - s.start_ns);
+        ++totals[r].iterations;
+      }
   }
 
   // By op name: the same collective of every layer together.
