@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "analysis/statistics.hpp"
 #include "backend/steady_timer.hpp"
 #include "collectives/mpi/mpi_collective_engine.hpp"
 #include "runtime/mpi_environment.hpp"
@@ -24,10 +25,7 @@ constexpr int k_warmup = 500;
 // differences cancel the slow drifts of a shared machine.
 constexpr int k_repeats = 21;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+double median(const std::vector<double>& v) { return stats::percentile(v, 0.5); }
 
 // Mean µs per call of a bare timed loop; the slowest rank's figure.
 double bare_loop_us(std::int64_t bytes) {

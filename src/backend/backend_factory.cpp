@@ -6,9 +6,7 @@
 #include "collectives/mpi/mpi_collective_engine.hpp"
 #include "collectives/mpi/mpi_communicator.hpp"
 #include "core/error.hpp"
-#include "core/units.hpp"
 #include "core/version.hpp"
-#include "runtime/host_info.hpp"
 #include "runtime/mpi_check.hpp"
 #if FLOPWALL_HAVE_CUDA
 #include "backend/cuda/cuda_probe.hpp"
@@ -16,19 +14,6 @@
 
 namespace flopwall {
 namespace {
-
-// The whole job's memory on this node must fit in what the node has free.
-std::optional<std::string> host_memory_problem(const Plan& plan, MPI_Comm node_comm) {
-  std::uint64_t mine = plan.buffer_bytes(), node_total = 0;
-  FLOPWALL_MPI_CHECK(MPI_Allreduce(&mine, &node_total, 1, MPI_UINT64_T, MPI_SUM, node_comm));
-  const std::uint64_t available = host_available_memory_bytes();
-  if (available == 0 || static_cast<double>(node_total) <= 0.9 * static_cast<double>(available)) return std::nullopt;
-  return fmt::format(
-      "the model needs {} per rank ({} on this node) but the node has {} available; "
-      "reduce --layers, --seq or --batch, or raise --tp",
-      units::bytes(static_cast<double>(mine)), units::bytes(static_cast<double>(node_total)),
-      units::bytes(static_cast<double>(available)));
-}
 
 }  // namespace
 
@@ -84,7 +69,8 @@ Backend make_backend(const BackendRequest& request, const Plan& plan, const MpiE
     throw UsageError(fmt::format("--backend '{}' is not valid; valid: {}", request.name, compiled_backends()));
   Backend b;
   agreed(MPI_COMM_WORLD, [&] { b.device = make_cpu_device(request.dtype, request.threads); });
-  agree_on_usage_error(MPI_COMM_WORLD, host_memory_problem(plan, mpi.node_comm()));
+  agree_on_usage_error(MPI_COMM_WORLD, node_memory_problem(mpi.node_comm(), plan.buffer_bytes(), "the model",
+                                                           "reduce --layers, --seq or --batch, or raise --tp"));
   b.comm = std::make_unique<MpiCommunicator>(MPI_COMM_WORLD, layout);
   return b;
 }

@@ -11,7 +11,6 @@
 #include "core/error.hpp"
 #include "core/version.hpp"
 #include "runtime/clock_sync.hpp"
-#include "runtime/host_info.hpp"
 #include "runtime/mpi_check.hpp"
 #include "runtime/run_metadata.hpp"
 #include "sweep/sweep_config.hpp"
@@ -25,15 +24,9 @@ namespace {
 
 // Per rank: the two --maxbytes buffers, plus the check's host vectors of
 // doubles (the input, and with -c 1 the expected and received values).
-std::optional<std::string> host_memory_problem(const SweepConfig& c, const MpiEnvironment& mpi) {
-  const double elements = static_cast<double>(c.max_bytes) / static_cast<double>(element_type_size(c.type));
-  const double per_rank = 2.0 * static_cast<double>(c.max_bytes) + (c.check ? 3.0 : 1.0) * 8.0 * elements;
-  const double need = per_rank * mpi.local_size();
-  const double available = static_cast<double>(host_available_memory_bytes());
-  if (available == 0 || need <= 0.9 * available) return std::nullopt;
-  return fmt::format("--maxbytes {} needs {:.1f} GiB on this node ({} ranks: buffers and check values) but {:.1f} GiB "
-                     "are free; lower --maxbytes",
-                     c.max_bytes, need / (1 << 30), mpi.local_size(), available / (1 << 30));
+std::uint64_t sweep_bytes_per_rank(const SweepConfig& c) {
+  const auto elements = static_cast<std::uint64_t>(c.max_bytes / element_type_size(c.type));
+  return 2 * static_cast<std::uint64_t>(c.max_bytes) + (c.check ? 3u : 1u) * sizeof(double) * elements;
 }
 
 std::string header_line(const SweepConfig& c, const SweepResult& r) {
@@ -57,7 +50,8 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   cfg.backend = resolve_backend_everywhere(cfg.backend, note);
   if (!cfg.out.empty()) agree_on_usage_error(world, output_path_problem(cfg.out));
   if (cfg.backend == "cpu") {
-    agree_on_usage_error(world, host_memory_problem(cfg, mpi));
+    agree_on_usage_error(world, node_memory_problem(mpi.node_comm(), sweep_bytes_per_rank(cfg),
+                                                    fmt::format("--maxbytes {}", cfg.max_bytes), "lower --maxbytes"));
     // MPI counts are int.
     const std::int64_t most = std::int64_t{INT_MAX} * element_type_size(cfg.type);
     if (cfg.max_bytes > most)

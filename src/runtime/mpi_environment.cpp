@@ -6,7 +6,11 @@
 #include <climits>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "core/error.hpp"
+#include "core/units.hpp"
+#include "runtime/host_info.hpp"
 #include "runtime/mpi_check.hpp"
 
 namespace flopwall {
@@ -92,6 +96,17 @@ void agree_on_usage_error(MPI_Comm comm, const std::optional<std::string>& local
   message.resize(static_cast<std::size_t>(len));
   FLOPWALL_MPI_CHECK(MPI_Bcast(message.data(), len, MPI_CHAR, first, comm));
   throw UsageError(message);
+}
+
+std::optional<std::string> node_memory_problem(MPI_Comm node, std::uint64_t bytes_this_rank, const std::string& what,
+                                               const std::string& advice) {
+  std::uint64_t node_total = 0;
+  FLOPWALL_MPI_CHECK(MPI_Allreduce(&bytes_this_rank, &node_total, 1, MPI_UINT64_T, MPI_SUM, node));
+  const std::uint64_t available = host_available_memory_bytes();
+  if (available == 0 || static_cast<double>(node_total) <= 0.9 * static_cast<double>(available)) return std::nullopt;
+  return fmt::format("{} needs {} per rank ({} on this node) but the node has {} available; {}", what,
+                     units::bytes(static_cast<double>(bytes_this_rank)), units::bytes(static_cast<double>(node_total)),
+                     units::bytes(static_cast<double>(available)), advice);
 }
 
 std::vector<std::string> allgather_strings(MPI_Comm comm, const std::string& mine) {

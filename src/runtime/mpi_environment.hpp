@@ -3,6 +3,7 @@
 // destruction. Also the few facts about the job every part needs.
 #include <mpi.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +74,12 @@ void agreed(MPI_Comm comm, F&& step) {
   }
   agree_on_usage_error(comm, error);
 }
+
+// Collective over `node` (the ranks sharing memory): whether the node can
+// hold `bytes_this_rank` summed over its ranks, within 90% of MemAvailable.
+// The message names `what` needs it and ends with `advice`.
+std::optional<std::string> node_memory_problem(MPI_Comm node, std::uint64_t bytes_this_rank, const std::string& what,
+                                               const std::string& advice);
 
 // Collective: every rank's string, in rank order, on every rank.
 std::vector<std::string> allgather_strings(MPI_Comm comm, const std::string& mine);
