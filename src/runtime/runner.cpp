@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backend/steady_timer.hpp"
+#include "core/error.hpp"
 #include "runtime/injection.hpp"
 #include "runtime/mpi_check.hpp"
 #include "runtime/progress.hpp"
@@ -14,27 +15,35 @@
 namespace flopwall {
 namespace {
 
+std::string op_context(const Op& op, int iteration) {
+  return fmt::format("in op {} (layer {}, iteration {})", op.name, op.layer, iteration);
+}
+
 // One iteration, then wait for it: a GPU's queue never runs ahead of the
-// host, and a hang surfaces here as a timeout naming the op.
+// host, and a hang or a transport failure surfaces here naming the op.
 void run_iteration(const Plan& plan, Device& device, Communicator& comm, OpTimer& timer, int iteration,
                    std::int64_t idle_ns, std::span<OpSpan> spans, HangLocator* locator) {
   for (std::size_t i = 0; i < plan.ops.size(); ++i) {
     const Op& op = plan.ops[i];
     if (locator) locator->issued(static_cast<int>(i), iteration);
     timer.begin(i);
-    if (std::holds_alternative<IdleOp>(op.params))
-      busy_wait_ns(idle_ns);
-    else
-      execute_op(op, device, comm, plan.dtype);
+    try {
+      if (std::holds_alternative<IdleOp>(op.params))
+        busy_wait_ns(idle_ns);
+      else
+        execute_op(op, device, comm, plan.dtype);
+    } catch (const UsageError&) {
+      throw;
+    } catch (const std::exception& e) {  // a launch or an enqueue refused
+      throw std::runtime_error(fmt::format("{} {}", e.what(), op_context(op, iteration)));
+    }
     timer.end(i);
     if (locator) locator->completed();
   }
   try {
     timer.resolve(spans);
-  } catch (const OpTimeout& t) {
-    const Op& op = plan.ops.at(t.op_index());
-    throw std::runtime_error(fmt::format("timed out after {:.1f} s waiting in op {} (layer {}, iteration {})",
-                                         t.waited_s(), op.name, op.layer, iteration));
+  } catch (const OpFailure& f) {
+    throw std::runtime_error(fmt::format("{} {}", f.what(), op_context(plan.ops.at(f.op_index()), iteration)));
   }
 }
 

@@ -142,9 +142,9 @@ class SweepRunner {
     std::vector<OpSpan> spans(static_cast<std::size_t>(m_c.iters));
     try {
       engine.run(call, m_c.warmup, spans);
-    } catch (const OpTimeout& t) {
-      throw std::runtime_error(fmt::format("timed out after {:.1f} s waiting in {} {} B (tier {}, iteration {})",
-                                           t.waited_s(), d.name, row.size_bytes, row.tier, t.op_index()));
+    } catch (const OpFailure& f) {
+      throw std::runtime_error(fmt::format("{} in {} {} B (tier {}, iteration {})", f.what(), d.name, row.size_bytes,
+                                           row.tier, f.op_index()));
     }
     record(row, requested_bytes, spans, d.busbw_factor(n));
 

@@ -1,5 +1,7 @@
 #include "backend/cuda/cuda_timer.hpp"
 
+#include <fmt/format.h>
+
 #include <thread>
 
 #include "backend/steady_timer.hpp"
@@ -28,6 +30,12 @@ void CudaTimer::end(std::size_t op_index) noexcept {
   static_cast<void>(cudaEventRecord(m_end[op_index].get(), m_stream));
 }
 
+std::size_t CudaTimer::first_incomplete_op() const noexcept {
+  std::size_t op = 0;
+  while (op + 1 < m_end.size() && cudaEventQuery(m_end[op].get()) == cudaSuccess) ++op;
+  return op;
+}
+
 void CudaTimer::wait_for_last_op() {
   const std::int64_t started = steady_now_ns();
   const auto deadline = started + static_cast<std::int64_t>(m_policy.timeout_s * 1e9);
@@ -35,14 +43,21 @@ void CudaTimer::wait_for_last_op() {
   for (;;) {
     const cudaError_t state = cudaEventQuery(last);
     if (state == cudaSuccess) return;
-    if (state != cudaErrorNotReady) FLOPWALL_CUDA_CHECK(state);
-    if (m_policy.check_async_errors) m_policy.check_async_errors();
-    const std::int64_t now = steady_now_ns();
-    if (now > deadline) {
-      std::size_t pending = 0;
-      while (pending + 1 < m_end.size() && cudaEventQuery(m_end[pending].get()) == cudaSuccess) ++pending;
-      throw OpTimeout(pending, static_cast<double>(now - started) / 1e9);
+    // A kernel fault is sticky: every later query fails too, so the op named
+    // is the first that did not complete, which is where the stream stopped.
+    if (state != cudaErrorNotReady)
+      throw OpFailure(first_incomplete_op(), fmt::format("the GPU reported: {}", cudaGetErrorString(state)));
+    if (m_policy.check_async_errors) {
+      try {
+        m_policy.check_async_errors();
+      } catch (const std::exception& e) {
+        throw OpFailure(first_incomplete_op(), e.what());
+      }
     }
+    const std::int64_t now = steady_now_ns();
+    if (now > deadline)
+      throw OpFailure(first_incomplete_op(),
+                      fmt::format("timed out after {:.1f} s waiting", static_cast<double>(now - started) / 1e9));
     std::this_thread::yield();
   }
 }

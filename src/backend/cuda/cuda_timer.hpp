@@ -27,6 +27,7 @@ class CudaTimer final : public OpTimer {
 
  private:
   void wait_for_last_op();
+  std::size_t first_incomplete_op() const noexcept;
 
   cudaStream_t m_stream;
   std::vector<Event> m_start, m_end;
