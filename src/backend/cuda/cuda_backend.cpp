@@ -1,9 +1,10 @@
 // The CUDA + NCCL backend: one rank per GPU, bound by local rank.
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <set>
 
 #include "backend/backend_factory.hpp"
+#include "backend/device_binding.hpp"
 #include "backend/cuda/cuda_device.hpp"
 #include "backend/cuda/cuda_probe.hpp"
 #include "collectives/nccl/nccl_collective_engine.hpp"
@@ -16,19 +17,15 @@ namespace {
 
 constexpr std::uint64_t k_device_reserve_bytes = 512ull << 20;  // context, cuBLASLt workspace, NCCL buffers
 
-// Local rank r uses device 0 when it sees exactly one (the scheduler gave each
-// rank its own), else device r mod count.
-int choose_device(const MpiEnvironment& mpi, int count) { return count == 1 ? 0 : mpi.local_rank() % count; }
-
-std::optional<std::string> shared_device_problem(const MpiEnvironment& mpi, const std::string& uuid, int device) {
+// Every rank of the node learns of a shared GPU, so all refuse together.
+std::optional<std::string> shared_device_problem(const MpiEnvironment& mpi, const std::string& uuid) {
   const auto uuids = allgather_strings(mpi.node_comm(), uuid);
-  for (int other = 0; other < static_cast<int>(uuids.size()); ++other)
-    if (other != mpi.local_rank() && uuids[static_cast<std::size_t>(other)] == uuid)
-      return fmt::format("local ranks {} and {} on {} would share GPU {} (device {}); run one rank per GPU: "
-                         "{} ranks on this node",
-                         std::min(other, mpi.local_rank()), std::max(other, mpi.local_rank()), mpi.hostname(), uuid,
-                         device, mpi.local_size());
-  return std::nullopt;
+  const auto pair = first_shared_device(uuids);
+  if (!pair) return std::nullopt;
+  return fmt::format("local ranks {} and {} on {} would share GPU {}; run one rank per GPU: {} ranks on this node "
+                     "see {} distinct GPUs",
+                     pair->first, pair->second, mpi.hostname(), uuids[static_cast<std::size_t>(pair->first)],
+                     mpi.local_size(), std::set<std::string>(uuids.begin(), uuids.end()).size());
 }
 
 std::optional<std::string> device_memory_problem(const Plan& plan) {
@@ -49,9 +46,9 @@ int bind_cuda_device(const MpiEnvironment& mpi) {
   agree_on_usage_error(world, visible.devices > 0 ? std::nullopt
                                                   : std::optional<std::string>("--backend cuda: no CUDA device is "
                                                                                "visible: " + visible.why_none));
-  const int device = choose_device(mpi, visible.devices);
+  const int device = device_for_local_rank(mpi.local_rank(), visible.devices);
   FLOPWALL_CUDA_CHECK(cudaSetDevice(device));
-  agree_on_usage_error(world, shared_device_problem(mpi, cuda::device_uuid(device), device));
+  agree_on_usage_error(world, shared_device_problem(mpi, cuda::device_uuid(device)));
   return device;
 }
 
