@@ -216,16 +216,18 @@ PY
   sync_quiet_once || sync_quiet_once || fail "a quiet run flagged a straggler"
   ;;
 sync_jitter)
-  # The tail grows with the jitter: p99 − p50 of the step time.
-  mpi 2 "$flopwall" run --model tiny --iters 60 --warmup 3 --quiet --inject-jitter 0 --out j0.h5 2>/dev/null
-  mpi 2 "$flopwall" run --model tiny --iters 60 --warmup 3 --quiet --inject-jitter 5000 --out j5.h5 2>/dev/null
+  # The tail grows with the jitter. p90 − p50 of the step time, not p99: on a
+  # shared 2-core machine one scheduler hiccup of tens of ms sets p99 alone,
+  # while an exponential jitter of mean 30 ms per rank moves p90 − p50 by ~50 ms.
+  mpi 2 "$flopwall" run --model tiny --iters 100 --warmup 3 --quiet --inject-jitter 0 --out j0.h5 2>/dev/null
+  mpi 2 "$flopwall" run --model tiny --iters 100 --warmup 3 --quiet --inject-jitter 30000 --out j30.h5 2>/dev/null
   "$flopwall" report j0.h5 --format json >r0.json
-  "$flopwall" report j5.h5 --format json >r5.json
-  "$python" - r0.json r5.json <<'PY' || fail "the step-time spread did not grow with the jitter"
+  "$flopwall" report j30.h5 --format json >r30.json
+  "$python" - r0.json r30.json <<'PY' || fail "the step-time spread did not grow with the jitter"
 import json, sys
-spread = [(lambda s: s["p99"] - s["p50"])(json.load(open(p))["sync"]["step_time_s"]) for p in sys.argv[1:]]
-print("p99 - p50:", spread)
-assert spread[1] > spread[0] + 0.002, spread
+spread = [(lambda s: s["p90"] - s["p50"])(json.load(open(p))["sync"]["step_time_s"]) for p in sys.argv[1:]]
+print("p90 - p50:", spread)
+assert spread[1] > spread[0] + 0.015, spread
 PY
   ;;
 hang_sigstop)
@@ -243,12 +245,14 @@ hang_sigstop)
     [[ -n $victim_pid ]] && break
   done
   [[ -n $victim_pid ]] || fail "could not find rank $victim_rank"
-  # Ask for status until the watchdog answers: then the timed loop is running.
+  # Ask for status until the victim reports an op of the timed loop (iteration
+  # >= 0): earlier it may still be in start-up (clock synchronisation), which
+  # on an oversubscribed machine can outlast the deadline this test checks.
   for _ in $(seq 60); do
     sleep 1
     kill -USR1 "$victim_pid" 2>/dev/null
     sleep 0.2
-    grep -q "^rank $victim_rank: status: " hang.out && break
+    grep -Eq "^rank $victim_rank: status: last completed .*iteration [0-9]+\)" hang.out && break
   done
   kill -STOP "$victim_pid"
   stopped=$(date +%s)
