@@ -7,6 +7,7 @@
 #include <cuda_fp8.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <stdexcept>
 
 #include "kernels/cuda/cuda_kernels.hpp"
@@ -57,6 +58,23 @@ void dispatch_activation(Element t, F&& f) {
     case Element::e4m3: break;
   }
   throw std::invalid_argument("fp8 is a GEMM operand type, not an activation type");
+}
+
+// Row kernels (layernorm, softmax): one block of k_row_block threads per row.
+// Their packed forms keep a row in registers, k_row_packs packs per thread:
+// up to 8192 fp16/bf16 or 4096 fp32 elements.
+inline constexpr unsigned k_row_block = 256;
+inline constexpr int k_row_packs = 4;
+
+// Whether rows of `cols` elements can be read whole as 16-byte packs at these
+// bases (each row then starts on a pack too) and fit the packed row kernels.
+template <class T>
+bool packed_rows(std::int64_t cols, std::initializer_list<const void*> bases) {
+  if (cols <= 0 || cols % Pack<T>::k_size != 0 || cols / Pack<T>::k_size > std::int64_t{k_row_block} * k_row_packs)
+    return false;
+  for (const void* b : bases)
+    if (reinterpret_cast<std::uintptr_t>(b) % alignof(Pack<T>) != 0) return false;
+  return true;
 }
 
 // Enough blocks to fill any current GPU several times over, grid-striding past that.

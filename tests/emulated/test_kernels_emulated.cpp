@@ -1,0 +1,222 @@
+// The project's CUDA kernels, run unchanged on the SIMT emulator (simt.hpp),
+// against the CPU references in double precision. Inputs are rounded to the
+// kernel's element type first, so a tolerance bounds the kernel's own error.
+// This runs in CI, which has no GPU; tests/gpu runs the same comparisons on
+// a real device.
+#include "tests/emulated/simt.hpp"  // first: it redefines the CUDA keywords
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/cpu/kernels.hpp"
+#include "kernels/cuda/attention_kernels.cuh"
+#include "kernels/cuda/elementwise_kernels.cuh"
+#include "kernels/cuda/layernorm_kernels.cuh"
+#include "kernels/cuda/softmax_kernels.cuh"
+
+namespace flopwall {
+namespace {
+
+namespace cpu = kernels::cpu;
+using namespace kernels::cuda::detail;
+using std::int64_t;
+
+template <class T>
+double tolerance() {
+  if constexpr (std::is_same_v<T, float>) return 1e-4;
+  if constexpr (std::is_same_v<T, __half>) return 3e-3;
+  return 2e-2;  // bf16
+}
+
+// Values rounded to T, kept both ways: T for the kernel, double for the reference.
+template <class T>
+struct Rounded {
+  std::vector<T> device;
+  std::vector<double> exact;
+};
+
+template <class T>
+Rounded<T> random_rounded(int64_t count, unsigned seed, double lo, double hi) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> dist(lo, hi);
+  Rounded<T> r;
+  // Exact capacity: AddressSanitizer then flags a read one element past the end.
+  r.device.reserve(static_cast<std::size_t>(count));
+  r.exact.reserve(static_cast<std::size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    r.device.push_back(from_float<T>(static_cast<float>(dist(gen))));
+    r.exact.push_back(to_float(r.device.back()));
+  }
+  return r;
+}
+
+template <class T>
+std::vector<double> widened(const std::vector<T>& v) {
+  std::vector<double> out;
+  for (const T& x : v) out.push_back(to_float(x));
+  return out;
+}
+
+// |got − want| ≤ tol·max(floor, |want|) everywhere; one message naming the worst element.
+void expect_close(const std::vector<double>& got, const std::vector<double>& want, double tol, double floor = 1.0) {
+  ASSERT_EQ(got.size(), want.size());
+  std::size_t bad = 0, worst = 0;
+  double worst_ratio = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    double ratio = std::fabs(got[i] - want[i]) / (tol * std::max(floor, std::fabs(want[i])));
+    if (std::isnan(ratio)) ratio = std::numeric_limits<double>::infinity();
+    bad += ratio > 1.0;
+    if (ratio > worst_ratio) worst_ratio = ratio, worst = i;
+  }
+  EXPECT_EQ(bad, 0u) << bad << " of " << got.size() << " outside " << tol << "; worst at " << worst << ": got "
+                     << got[worst] << ", want " << want[worst];
+}
+
+template <class T>
+class EmulatedKernels : public ::testing::Test {};
+using Activations = ::testing::Types<float, __half, __nv_bfloat16>;
+TYPED_TEST_SUITE(EmulatedKernels, Activations);
+
+template <class T>
+void check_layernorm(int64_t rows, int64_t cols, bool packed) {
+  SCOPED_TRACE(::testing::Message() << rows << " x " << cols << (packed ? " packed" : " general"));
+  const Rounded<T> x = random_rounded<T>(rows * cols, 11, -3.0, 5.0);
+  Rounded<T> params = random_rounded<T>(cols, 12, 0.5, 1.5);
+  const Rounded<T> beta = random_rounded<T>(cols, 13, -1.0, 1.0);
+  params.device.insert(params.device.end(), beta.device.begin(), beta.device.end());
+  params.exact.insert(params.exact.end(), beta.exact.begin(), beta.exact.end());
+  std::vector<T> y(static_cast<std::size_t>(rows * cols));
+  ASSERT_EQ(packed_rows<T>(cols, {x.device.data(), params.device.data(), y.data()}), packed)
+      << "the launcher would pick the other kernel for this shape";
+  simt::launch(dim3(static_cast<unsigned>(rows)), dim3(k_row_block),
+               packed ? layernorm_packed_kernel<T> : layernorm_kernel<T>, x.device.data(), params.device.data(),
+               y.data(), cols);
+  std::vector<double> want(y.size());
+  cpu::layernorm<double>(x.exact.data(), params.exact.data(), params.exact.data() + cols, want.data(), rows, cols);
+  expect_close(widened(y), want, tolerance<T>());
+}
+
+TYPED_TEST(EmulatedKernels, LayernormMatchesCpu) {
+  using T = TypeParam;
+  constexpr int64_t pack = Pack<T>::k_size;
+  check_layernorm<T>(3, 37, false);                      // no whole packs: general kernel
+  check_layernorm<T>(2, pack * 125, true);               // fewer packs than threads
+  check_layernorm<T>(2, pack * 256 * 3, true);           // three packs per thread
+  check_layernorm<T>(1, pack * 256 * k_row_packs, true);  // the register limit
+  check_layernorm<T>(1, pack * (256 * k_row_packs + 1), false);  // one pack past it
+}
+
+// `threads` per block: the kernels are written for any block size, and a
+// smaller one reaches "more packs than threads" with a far shorter row (every
+// row is a block, so the emulator's work grows with seq²).
+template <class T>
+void check_softmax(int64_t matrices, int64_t seq, bool packed, unsigned threads = k_row_block) {
+  SCOPED_TRACE(::testing::Message() << matrices << " matrices of seq " << seq << (packed ? " packed" : " general")
+                                    << ", " << threads << " threads");
+  Rounded<T> s = random_rounded<T>(matrices * seq * seq, 21, -4.0, 4.0);
+  ASSERT_EQ(packed_rows<T>(seq, {s.device.data()}), packed);
+  simt::launch(dim3(static_cast<unsigned>(matrices * seq)), dim3(threads),
+               packed ? causal_softmax_packed_kernel<T> : causal_softmax_kernel<T>, s.device.data(), seq);
+  cpu::causal_softmax<double>(s.exact.data(), matrices, seq);
+  const std::vector<double> got = widened(s.device);
+  expect_close(got, s.exact, tolerance<T>(), 1e-3);
+  int64_t nonzero = 0;
+  for (int64_t m = 0; m < matrices; ++m)
+    for (int64_t i = 0; i < seq; ++i)
+      for (int64_t j = i + 1; j < seq; ++j) nonzero += got[static_cast<std::size_t>((m * seq + i) * seq + j)] != 0.0;
+  EXPECT_EQ(nonzero, 0) << "entries past the diagonal must be exact zeros";
+}
+
+TYPED_TEST(EmulatedKernels, CausalSoftmaxMatchesCpu) {
+  using T = TypeParam;
+  constexpr int64_t pack = Pack<T>::k_size;
+  check_softmax<T>(3, 37, false);
+  check_softmax<T>(2, pack * 5, true);  // partial packs at each row's diagonal
+  check_softmax<T>(1, pack * (64 + 3), true, 64);  // rows of more packs than threads
+  check_softmax<T>(1, 64 * 3 + 1, false, 64);  // the general kernel: rows longer than the block
+}
+
+TYPED_TEST(EmulatedKernels, GeluAndResidualCoverPacksTailsAndGridStride) {
+  using T = TypeParam;
+  for (const int64_t count : {int64_t{1}, int64_t{5}, int64_t{4099}, int64_t{20011}}) {
+    SCOPED_TRACE(count);
+    Rounded<T> x = random_rounded<T>(count, 31, -6.0, 6.0);
+    const Rounded<T> y = random_rounded<T>(count, 32, -2.0, 2.0);
+    // Two small blocks, so the grid-stride loops and the scalar tail both run.
+    std::vector<T> sum(static_cast<std::size_t>(count));
+    simt::launch(dim3(2), dim3(64), residual_kernel<T>, static_cast<const T*>(x.device.data()),
+                 static_cast<const T*>(y.device.data()), sum.data(), count);
+    std::vector<double> want_sum(sum.size());
+    cpu::residual_add<double>(x.exact.data(), y.exact.data(), want_sum.data(), count);
+    expect_close(widened(sum), want_sum, tolerance<T>());
+
+    simt::launch(dim3(2), dim3(64), gelu_kernel<T>, x.device.data(), count);
+    cpu::gelu<double>(x.exact.data(), count);
+    expect_close(widened(x.device), x.exact, tolerance<T>(), 1e-2);
+  }
+}
+
+TYPED_TEST(EmulatedKernels, AttentionMatchesCpuOnPartialTiles) {
+  using T = TypeParam;
+  // seq and head_dim not multiples of the 32-wide tile; two heads, two batches.
+  const int64_t batch = 2, heads = 2, seq = 45, head_dim = 40, width = heads * head_dim;
+  const Rounded<T> qkv = random_rounded<T>(batch * seq * 3 * width, 41, -1.0, 1.0);
+  std::vector<T> scores(static_cast<std::size_t>(batch * heads * seq * seq), from_float<T>(0.0f));
+  simt::launch(dim3(tiles(seq), tiles(seq), static_cast<unsigned>(batch * heads)), tile_block(),
+               attention_scores_kernel<T>, qkv.device.data(), scores.data(), static_cast<int>(heads),
+               static_cast<int>(seq), static_cast<int>(head_dim), 1.0f / std::sqrt(static_cast<float>(head_dim)));
+  std::vector<double> want(scores.size());
+  cpu::attention_scores<double>(qkv.exact.data(), want.data(), batch, heads, seq, head_dim);
+  std::vector<double> got_causal, want_causal;
+  const std::vector<double> got = widened(scores);
+  for (int64_t m = 0; m < batch * heads; ++m)
+    for (int64_t i = 0; i < seq; ++i)
+      for (int64_t j = 0; j <= i; ++j) {
+        got_causal.push_back(got[static_cast<std::size_t>((m * seq + i) * seq + j)]);
+        want_causal.push_back(want[static_cast<std::size_t>((m * seq + i) * seq + j)]);
+      }
+  expect_close(got_causal, want_causal, tolerance<T>());
+
+  // Context from a softmaxed P whose upper triangle is poisoned: the kernel
+  // must mask it, never read it into the sum.
+  Rounded<T> p = random_rounded<T>(batch * heads * seq * seq, 42, -2.0, 2.0);
+  cpu::causal_softmax<double>(p.exact.data(), batch * heads, seq);
+  for (std::size_t i = 0; i < p.exact.size(); ++i)
+    p.device[i] = from_float<T>(p.exact[i] == 0.0 ? 1e4f : static_cast<float>(p.exact[i]));
+  p.exact = widened(p.device);
+  for (int64_t m = 0; m < batch * heads; ++m)
+    for (int64_t i = 0; i < seq; ++i)
+      for (int64_t j = i + 1; j < seq; ++j) p.exact[static_cast<std::size_t>((m * seq + i) * seq + j)] = 0.0;
+  std::vector<T> context(static_cast<std::size_t>(batch * seq * width));
+  simt::launch(dim3(tiles(seq), tiles(head_dim), static_cast<unsigned>(batch * heads)), tile_block(),
+               attention_context_kernel<T>, static_cast<const T*>(p.device.data()), qkv.device.data(), context.data(),
+               static_cast<int>(heads), static_cast<int>(seq), static_cast<int>(head_dim));
+  std::vector<double> want_context(context.size());
+  cpu::attention_context<double>(p.exact.data(), qkv.exact.data(), want_context.data(), batch, heads, seq, head_dim);
+  expect_close(widened(context), want_context, tolerance<T>());
+}
+
+TEST(EmulatedConvert, Fp8CastRoundsAndSaturatesInPacksAndTails) {
+  const int64_t count = 1003;  // 125 packs of 8 and a tail of 3
+  const Rounded<__nv_bfloat16> in = random_rounded<__nv_bfloat16>(count, 51, -600.0, 600.0);
+  std::vector<__nv_fp8_e4m3> packed(static_cast<std::size_t>(count)), scalar(packed.size());
+  simt::launch(dim3(2), dim3(32), convert_kernel<__nv_bfloat16, __nv_fp8_e4m3>, in.device.data(), packed.data(),
+               count);
+  simt::launch(dim3(3), dim3(32), convert_scalar_kernel<__nv_bfloat16, __nv_fp8_e4m3>, in.device.data(),
+               scalar.data(), count);
+  for (std::size_t i = 0; i < packed.size(); ++i) {
+    const double got = static_cast<float>(packed[i]), want = std::clamp(in.exact[i], -448.0, 448.0);
+    ASSERT_EQ(got, static_cast<double>(static_cast<float>(scalar[i]))) << "packed and scalar paths differ at " << i;
+    // e4m3 keeps 3 mantissa bits: round to nearest is within 1/16 relative (normals).
+    ASSERT_LE(std::fabs(got - want), std::max(std::fabs(want) / 16.0, 1.0 / 512.0)) << "element " << i;
+  }
+}
+
+}  // namespace
+}  // namespace flopwall
