@@ -8,7 +8,10 @@
 #   4. runs the GPU tests (every kernel against its CPU reference),
 #   5. measures GEMM TFLOP/s next to torch.matmul, kernel bandwidth, event overhead,
 #   6. runs `flopwall run` on one rank for two model shapes in bf16 and fp8,
-# and writes every figure under $OUT (summary.md first). Prepare and run:
+# and writes every figure under $OUT. The device tool brings back at most 8
+# files, so $OUT holds exactly: device-check.log, hardware.txt, gpu-tests.json,
+# flopwall-gpu-bench.json, torch-matmul.json, summary.md and runs.tar.gz (the
+# traces and reports of step 6). Prepare and run:
 #   tests/gpu/prepare-deps.sh                      # here, once
 #   run(command="bash tests/gpu/device-check.sh", carry=[".gpu-deps"], timeout_s=540)
 set -uo pipefail
@@ -23,53 +26,103 @@ failed=()
 run_step() { local name=$1; shift; step "$name"; "$@" || { echo "!! $name failed ($?)"; failed+=("$name"); }; }
 
 step "hardware"
-nvidia-smi >"$OUT/nvidia-smi.txt" 2>&1
-nvidia-smi -q >"$OUT/nvidia-smi-q.txt" 2>&1
-lscpu >"$OUT/lscpu.txt" 2>&1
-{ uname -a; cat /etc/os-release; nvcc --version; cmake --version | head -1; python3 -c "import torch; print('torch', torch.__version__)"; } >"$OUT/software.txt" 2>&1
+{
+  for cmd in "nvidia-smi" "nvidia-smi -q" "lscpu" "uname -a" "cat /etc/os-release" "nvcc --version" "cmake --version" \
+    "python3 -c 'import torch; print(torch.__version__, torch.version.cuda)'"; do
+    echo "### $cmd"
+    bash -c "$cmd" 2>&1
+    echo
+  done
+} >"$OUT/hardware.txt"
 
 step "dependencies"
-prefix=$PWD/.gpu-deps/root
+# Unpacked outside .gpu-deps (~330 MiB), so that a run here cannot make the
+# carried folder too big; /build*/ is git-ignored.
+prefix=$PWD/build-deps
 if compgen -G ".gpu-deps/debs/*.deb" >/dev/null; then
-  mkdir -p "$prefix"
-  for deb in .gpu-deps/debs/*.deb; do dpkg-deb -x "$deb" "$prefix" 2>/dev/null || (cd "$prefix" && ar p "$OLDPWD/$deb" data.tar.xz | tar -xJ); done
+  # Python is certain there, dpkg-deb, ar and xz are not (unpack_debs.py needs
+  # the standard library only); dpkg-deb, where it exists, is the second try.
+  rm -rf "$prefix"
+  python3 tests/gpu/unpack_debs.py "$prefix" .gpu-deps/debs/*.deb ||
+    for deb in .gpu-deps/debs/*.deb; do dpkg-deb -x "$deb" "$prefix" || failed+=("unpack $deb"); done
   lib=$prefix/usr/lib/x86_64-linux-gnu
   export PATH=$prefix/usr/bin:$PATH
-  export LD_LIBRARY_PATH=$lib:$lib/openmpi/lib:$lib/hdf5/openmpi:$lib/openblas-pthread:${LD_LIBRARY_PATH:-}
+  # libnl-3 (for Open MPI's plugins) still lies in /lib, not /usr/lib, in its .deb.
+  export LD_LIBRARY_PATH=$lib:$prefix/lib/x86_64-linux-gnu:$lib/openmpi/lib:$lib/hdf5/openmpi:$lib/openblas-pthread:${LD_LIBRARY_PATH:-}
   export OPAL_PREFIX=$prefix/usr  # a relocated Open MPI finds its components and help files here
+  export PMIX_MCA_mca_base_component_path=$lib/pmix2/lib/pmix  # and its PMIx, its own
+  # MPI_Init without mpirun (a singleton) starts an orted, whose default
+  # launcher wants ssh or rsh, absent there: one node needs none ("isolated").
+  # One rank on one node: shared memory only, no probing of fabrics (UCX, OFI,
+  # verbs) whose libraries are not all carried.
+  export OMPI_MCA_plm=isolated OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader OMPI_MCA_osc=^ucx
   export PKG_CONFIG_PATH=$lib/pkgconfig:$lib/openmpi/lib/pkgconfig:$lib/openblas-pthread/pkgconfig:$prefix/usr/share/pkgconfig
   export PKG_CONFIG_SYSROOT_DIR=$prefix
   export CMAKE_PREFIX_PATH=$prefix/usr
+  # The compiler searches /usr/include/<multiarch> by itself, not its relocated
+  # copy, where hwloc's autogen/config.h lies (hwloc.pc names only include/).
+  export CPATH=$prefix/usr/include/x86_64-linux-gnu${CPATH:+:$CPATH}
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-  mpi_hint=(-DMPI_C_COMPILER="$prefix/usr/bin/mpicc.openmpi")
+  hints=(-DMPI_C_COMPILER="$prefix/usr/bin/mpicc.openmpi")
   command -v pkg-config >/dev/null || ln -sf pkgconf "$prefix/usr/bin/pkg-config"
 else
   echo "no .gpu-deps/debs carried; relying on system packages"
-  mpi_hint=()
+  hints=()
 fi
+# CUDA >= 12.9 has no libnvToolsExt, and CMake 3.25's FindCUDAToolkit then
+# stops ("set_property could not find TARGET CUDA::nvToolsExt"): name a stand-in
+# (flopwall never links it) so the target exists whatever CMake is there.
+cuda=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)")")")
+if [[ -z $(find "$cuda/" -name "libnvToolsExt.so*" -print -quit 2>/dev/null) ]]; then
+  mkdir -p .gpu-deps && : >.gpu-deps/nvToolsExt-absent.so
+  hints+=(-DCUDA_nvToolsExt_LIBRARY="$PWD/.gpu-deps/nvToolsExt-absent.so")
+fi
+# NCCL and cuBLASLt may be there only as PyTorch's wheels (site-packages/
+# nvidia/...), without the lib*.so that find_library wants: what the toolkit
+# lacks, take from a wheel, through links in .gpu-deps/wheels.
+site=$(python3 -c 'import site; print(*site.getsitepackages(), site.getusersitepackages())' 2>/dev/null)
+from_wheel() {  # header, library, CMake variable for the library (and one for the header)
+  [[ -e $cuda/include/$1 || -e /usr/include/$1 ]] && return
+  local header library
+  header=$(find $site -path "*nvidia*" -name "$1" -print -quit 2>/dev/null)
+  library=$(find $site -path "*nvidia*" -name "lib$2.so*" -print -quit 2>/dev/null)
+  [[ -n $header && -n $library ]] || { echo "$1 is neither in $cuda nor in a wheel"; return; }
+  echo "$2 from a wheel: $header, $library"
+  mkdir -p .gpu-deps/wheels && ln -sf "$library" ".gpu-deps/wheels/lib$2.so" && ln -sf "$library" .gpu-deps/wheels/
+  hints+=(-D"$3"="$PWD/.gpu-deps/wheels/lib$2.so" ${4:+-D"$4"="$(dirname "$header")"})
+  export CPATH=${CPATH:+$CPATH:}$(dirname "$header") LD_LIBRARY_PATH=$PWD/.gpu-deps/wheels:${LD_LIBRARY_PATH:-}
+}
+from_wheel nccl.h nccl NCCL_LIBRARY NCCL_INCLUDE_DIR
+from_wheel cublasLt.h cublasLt CUDA_cublasLt_LIBRARY
 
 run_step "configure" cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DFLOPWALL_CUDA=ON \
-  -DFLOPWALL_BENCH=ON -DFLOPWALL_TESTS=ON "${mpi_hint[@]}"
+  -DFLOPWALL_BENCH=ON -DFLOPWALL_TESTS=ON "${hints[@]}"
 run_step "build" cmake --build build-gpu -j "$(nproc)" --target flopwall flopwall_gpu_tests flopwall_gpu_bench
-ldd build-gpu/flopwall | grep "not found" && failed+=("missing shared libraries")
+ldd build-gpu/flopwall build-gpu/tests/flopwall_gpu_tests build-gpu/bench/flopwall_gpu_bench | grep "not found" &&
+  failed+=("missing shared libraries")
 
 run_step "gpu tests" build-gpu/tests/flopwall_gpu_tests --gtest_output="json:$OUT/gpu-tests.json"
 run_step "gpu bench" bash -c "build-gpu/bench/flopwall_gpu_bench > '$OUT/flopwall-gpu-bench.json'"
 run_step "torch matmul" bash -c "python3 tests/gpu/torch_matmul.py > '$OUT/torch-matmul.json'"
 
+runs=$OUT/runs
+mkdir -p "$runs"
+# MPI and parallel HDF5 without the GPU, so a failure below tells which it is.
+run_step "run-cpu" build-gpu/flopwall run --backend cpu --model tiny --iters 3 --warmup 1 --quiet --out "$runs/cpu.h5"
 for model in "gpt3-1.3b --layers 4 --seq 2048 --batch 4" "llama2-7b --layers 2 --seq 4096 --batch 2"; do
   for dtype in bf16 fp8; do
     name="run-$(echo "$model" | cut -d' ' -f1)-$dtype"
     run_step "$name" build-gpu/flopwall run --backend cuda --model $model --dtype "$dtype" --iters 20 --warmup 5 \
-      --quiet --out "$OUT/$name.h5"
-    [[ -f $OUT/$name.h5 ]] && build-gpu/flopwall report "$OUT/$name.h5" >"$OUT/$name.txt" &&
-      build-gpu/flopwall report "$OUT/$name.h5" --format json >"$OUT/$name.json"
+      --quiet --out "$runs/$name.h5"
+    [[ -f $runs/$name.h5 ]] && build-gpu/flopwall report "$runs/$name.h5" >"$runs/$name.txt" &&
+      build-gpu/flopwall report "$runs/$name.h5" --format json >"$runs/$name.json"
   done
 done
 
 step "summary"
 python3 tests/gpu/summarize.py "$OUT" >"$OUT/summary.md" || failed+=("summary")
 cat "$OUT/summary.md"
+tar -C "$OUT" -czf "$OUT/runs.tar.gz" runs && rm -rf "$runs"
 if ((${#failed[@]})); then
   echo "device-check: failed steps: ${failed[*]}"
   exit 1

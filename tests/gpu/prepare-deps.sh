@@ -2,7 +2,8 @@
 # Gathers, on this Debian 12 machine, the .deb files of every library the
 # flopwall build needs that the GPU machine lacks (MPI, parallel HDF5, Boost,
 # OpenBLAS, fmt, nlohmann-json, hwloc, GoogleTest, pkg-config), into
-# .gpu-deps/debs/. device-check.sh unpacks them there into a private prefix.
+# .gpu-deps/debs/. device-check.sh unpacks them there (with unpack_debs.py:
+# Python, as dpkg-deb may be missing) into a private prefix.
 # Carry the folder with the run: carry=[".gpu-deps"] (it must stay < 64 MiB).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,13 +22,13 @@ packages=(
 )
 
 dest=.gpu-deps/debs
-rm -rf "$dest"
+rm -rf .gpu-deps  # all of it: everything under it travels with the run
 mkdir -p "$dest"
 [[ -n $(ls /var/lib/apt/lists/ 2>/dev/null | grep -v -e lock -e partial) ]] || apt-get update -qq
 (cd "$dest" && apt-get download -qq "${packages[@]}")
-size_kib=$(du -sk "$dest" | cut -f1)
-echo "prepare-deps: $(ls "$dest" | wc -l) packages, $((size_kib / 1024)) MiB in $dest"
+size_kib=$(du -sk .gpu-deps | cut -f1)
+echo "prepare-deps: $(ls "$dest" | wc -l) packages, $((size_kib / 1024)) MiB in .gpu-deps"
 if ((size_kib > 60 * 1024)); then
-  echo "prepare-deps: $dest is over 60 MiB; the device run carries at most 64 MiB" >&2
+  echo "prepare-deps: .gpu-deps is over 60 MiB; the device run carries at most 64 MiB" >&2
   exit 1
 fi

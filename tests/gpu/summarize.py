@@ -51,13 +51,15 @@ def main(out):
 
     tests = load(os.path.join(out, "gpu-tests.json"))
     if tests:
+        # A test skips itself when no device is visible; the totals do not count those.
+        skipped = sum(t.get("result") == "SKIPPED" for s in tests.get("testsuites", []) for t in s.get("testsuite", []))
         print(f"## GPU tests\n\n{tests.get('tests', 0)} tests, {tests.get('failures', 0)} failures, "
-              f"{tests.get('disabled', 0)} disabled.\n")
+              f"{skipped} skipped, {tests.get('disabled', 0)} disabled.\n")
 
     print("## flopwall run, one rank\n")
     print("| run | model FLOPs/iter | step p50 | step p99 | TFLOP/s per rank |")
     print("|---|---|---|---|---|")
-    for path in sorted(glob.glob(os.path.join(out, "run-*.json"))):
+    for path in sorted(glob.glob(os.path.join(out, "runs", "run-*.json"))):
         r = load(path)
         if r:
             s = r["step_time_s"]
