@@ -59,11 +59,15 @@ void NcclCollectiveEngine::reserve(std::size_t max_bytes) {
 
 void NcclCollectiveEngine::load(const CollectiveCall& call, std::span<const double> input) {
   const CallLayout at = call_layout(call, m_rank);
-  std::vector<std::byte> host = sentinel_image(call);
-  FLOPWALL_CUDA_CHECK(cudaMemcpy(m_recv.get(), host.data(), host.size(), cudaMemcpyHostToDevice));
+  // On the stream NCCL runs on, then waited for: a pageable cudaMemcpy can
+  // return before its DMA lands, and m_stream does not wait for it.
+  std::vector<std::byte> image = sentinel_image(call), host = image;
+  FLOPWALL_CUDA_CHECK(cudaMemcpyAsync(m_recv.get(), image.data(), image.size(), cudaMemcpyHostToDevice, m_stream.get()));
   encode(call.type, input, host.data());
   auto* dst = static_cast<std::byte*>(call.in_place ? m_recv.get() : m_send.get()) + at.input_offset_bytes;
-  FLOPWALL_CUDA_CHECK(cudaMemcpy(dst, host.data(), static_cast<std::size_t>(at.input_bytes), cudaMemcpyHostToDevice));
+  FLOPWALL_CUDA_CHECK(cudaMemcpyAsync(dst, host.data(), static_cast<std::size_t>(at.input_bytes),
+                                      cudaMemcpyHostToDevice, m_stream.get()));
+  FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(m_stream.get()));
 }
 
 void NcclCollectiveEngine::call_once(const CollectiveCall& call) {
@@ -111,10 +115,10 @@ void NcclCollectiveEngine::call_once(const CollectiveCall& call) {
 }
 
 void NcclCollectiveEngine::run(const CollectiveCall& call, int warmup, std::span<OpSpan> spans) {
+  const cuda::WaitPolicy policy{.timeout_s = m_timeout_s, .check_async_errors = [this] { m_comm.check_async_error(); }};
   for (int i = 0; i < warmup; ++i) call_once(call);
-  FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(m_stream.get()));
-  cuda::CudaTimer timer(m_stream.get(), spans.size(),
-                        {.timeout_s = m_timeout_s, .check_async_errors = [this] { m_comm.check_async_error(); }});
+  cuda::wait_for_stream(m_stream.get(), policy, "the warm-up calls");  // a dead peer must not hang here
+  cuda::CudaTimer timer(m_stream.get(), spans.size(), policy);
   for (std::size_t i = 0; i < spans.size(); ++i) {
     timer.begin(i);
     call_once(call);
@@ -126,8 +130,9 @@ void NcclCollectiveEngine::run(const CollectiveCall& call, int warmup, std::span
 std::vector<double> NcclCollectiveEngine::result(const CollectiveCall& call) {
   const CallLayout at = call_layout(call, m_rank);
   std::vector<std::byte> host(static_cast<std::size_t>(at.result_bytes));
-  FLOPWALL_CUDA_CHECK(cudaMemcpy(host.data(), static_cast<std::byte*>(m_recv.get()) + at.result_offset_bytes,
-                                 host.size(), cudaMemcpyDeviceToHost));
+  FLOPWALL_CUDA_CHECK(cudaMemcpyAsync(host.data(), static_cast<std::byte*>(m_recv.get()) + at.result_offset_bytes,
+                                      host.size(), cudaMemcpyDeviceToHost, m_stream.get()));
+  FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(m_stream.get()));
   std::vector<double> out(static_cast<std::size_t>(call.shape.recv_count));
   decode(call.type, host.data(), out);
   return out;

@@ -31,7 +31,8 @@ std::optional<std::string> shared_device_problem(const MpiEnvironment& mpi, cons
 std::optional<std::string> device_memory_problem(const Plan& plan) {
   std::size_t free_bytes = 0, total_bytes = 0;
   FLOPWALL_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  const std::uint64_t need = plan.buffer_bytes() + k_device_reserve_bytes;
+  const std::uint64_t need = plan.buffer_bytes() + k_device_reserve_bytes +
+                             static_cast<std::uint64_t>(cuda::largest_staged_elements(plan)) * sizeof(float);
   if (need <= free_bytes) return std::nullopt;
   return fmt::format("the model needs {} of GPU memory per rank but the device has {} free; "
                      "reduce --layers, --seq or --batch, or raise --tp",

@@ -69,14 +69,18 @@ class CudaDeviceImpl final : public CudaDevice {
     m_plan = &plan;
     m_buffers.clear();
     m_elements.clear();
-    std::int64_t largest = 0;
-    for (const BufferSpec& s : plan.buffers) largest = std::max(largest, s.elements());
-    DeviceBuffer staging(static_cast<std::size_t>(largest) * sizeof(float));
+    DeviceBuffer staging(static_cast<std::size_t>(largest_staged_elements(plan)) * sizeof(float));
     std::vector<float> host;
     for (const BufferSpec& spec : plan.buffers) {
       const Element e = element_of(m_dtype, spec.role);
       m_elements.push_back(e);
       m_buffers.emplace_back(static_cast<std::size_t>(spec.elements() * element_bytes(m_dtype, spec.role)));
+      // Activations and scratch (the score matrix, gigabytes at long
+      // sequences) need no host values: zero bytes are zero in every type.
+      if (spec.fill == BufferFill::zero) {
+        FLOPWALL_CUDA_CHECK(cudaMemsetAsync(m_buffers.back().get(), 0, m_buffers.back().bytes(), m_stream.get()));
+        continue;
+      }
       host.assign(static_cast<std::size_t>(spec.elements()), 0.0f);
       fill_buffer<float>(spec, host);
       if (spec.fill == BufferFill::weight) host = transposed(host, spec.rows, spec.cols);
@@ -85,6 +89,7 @@ class CudaDeviceImpl final : public CudaDevice {
       k::convert(Element::f32, staging.get(), e, m_buffers.back().get(), spec.elements(), m_stream.get());
       FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(m_stream.get()));  // `host` is reused next round
     }
+    FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(m_stream.get()));  // the memsets
     m_workspace = DeviceBuffer(k_workspace_bytes);
     m_gemms.clear();
     m_gemms.resize(plan.ops.size());
@@ -168,6 +173,13 @@ class CudaDeviceImpl final : public CudaDevice {
 };
 
 }  // namespace
+
+std::int64_t largest_staged_elements(const Plan& plan) {
+  std::int64_t largest = 0;
+  for (const BufferSpec& s : plan.buffers)
+    if (s.fill != BufferFill::zero) largest = std::max(largest, s.elements());
+  return largest;
+}
 
 std::unique_ptr<CudaDevice> make_cuda_device(int device, DType dtype, WaitPolicy policy) {
   return std::make_unique<CudaDeviceImpl>(device, dtype, std::move(policy));

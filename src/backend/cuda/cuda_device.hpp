@@ -14,6 +14,10 @@ class CudaDevice;
 // how long resolving an iteration may wait.
 std::unique_ptr<CudaDevice> make_cuda_device(int device, DType dtype, WaitPolicy policy);
 
+// The fp32 staging buffer `prepare` allocates while uploading: as large as
+// the largest buffer that is not zero-filled (those are set by memset).
+std::int64_t largest_staged_elements(const Plan& plan);
+
 class CudaDevice : public Device {
  public:
   virtual cudaStream_t compute_stream() const noexcept = 0;

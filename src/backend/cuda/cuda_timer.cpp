@@ -19,15 +19,39 @@ CudaTimer::CudaTimer(cudaStream_t stream, std::size_t ops, WaitPolicy policy)
 void CudaTimer::begin(std::size_t op_index) noexcept {
   if (op_index == 0) {
     // The stream is idle here (the previous iteration was resolved), so the
-    // anchor runs as soon as it is recorded: its device time ≈ this host time.
-    m_anchor_host_ns = steady_now_ns();
+    // anchor runs as soon as the GPU sees it, a launch latency after the
+    // record. Waiting for it brackets its device time between two host
+    // stamps; the midpoint errs by at most half that gap (a few µs), where
+    // the stamp before alone would err by the whole latency, every time.
+    const std::int64_t before = steady_now_ns();
     static_cast<void>(cudaEventRecord(m_anchor.get(), m_stream));
+    std::int64_t after = steady_now_ns();
+    while (cudaEventQuery(m_anchor.get()) == cudaErrorNotReady && after - before < k_anchor_wait_limit_ns)
+      after = steady_now_ns();
+    m_anchor_host_ns = before + (after - before) / 2;
   }
   static_cast<void>(cudaEventRecord(m_start[op_index].get(), m_stream));
 }
 
 void CudaTimer::end(std::size_t op_index) noexcept {
   static_cast<void>(cudaEventRecord(m_end[op_index].get(), m_stream));
+}
+
+void wait_for_stream(cudaStream_t stream, const WaitPolicy& policy, const char* what) {
+  Event done = make_event(false);
+  FLOPWALL_CUDA_CHECK(cudaEventRecord(done.get(), stream));
+  const std::int64_t started = steady_now_ns();
+  for (;;) {
+    const cudaError_t state = cudaEventQuery(done.get());
+    if (state == cudaSuccess) return;
+    if (state != cudaErrorNotReady) FLOPWALL_CUDA_CHECK(state);
+    if (policy.check_async_errors) policy.check_async_errors();
+    const double waited_s = static_cast<double>(steady_now_ns() - started) / 1e9;
+    if (waited_s > policy.timeout_s)
+      throw std::runtime_error(fmt::format("timed out after {:.1f} s waiting for {} (--timeout {})", waited_s, what,
+                                           policy.timeout_s));
+    std::this_thread::yield();
+  }
 }
 
 std::size_t CudaTimer::first_incomplete_op() const noexcept {

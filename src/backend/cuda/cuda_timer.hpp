@@ -18,6 +18,10 @@ struct WaitPolicy {
   std::function<void()> check_async_errors;  // e.g. NCCL's; throws on error
 };
 
+// Waits until `stream` has run everything enqueued so far, polling with the
+// policy's deadline and error check; throws naming `what` when it passes.
+void wait_for_stream(cudaStream_t stream, const WaitPolicy& policy, const char* what);
+
 class CudaTimer final : public OpTimer {
  public:
   CudaTimer(cudaStream_t stream, std::size_t ops, WaitPolicy policy);
@@ -28,6 +32,9 @@ class CudaTimer final : public OpTimer {
  private:
   void wait_for_last_op();
   std::size_t first_incomplete_op() const noexcept;
+
+  // An anchor not done by then means the stream was not idle: keep the stamps.
+  static constexpr std::int64_t k_anchor_wait_limit_ns = 10'000'000;
 
   cudaStream_t m_stream;
   std::vector<Event> m_start, m_end;
