@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "backend/steady_timer.hpp"
-#include "core/error.hpp"
 #include "runtime/injection.hpp"
 #include "runtime/mpi_check.hpp"
 #include "runtime/progress.hpp"
@@ -32,8 +31,6 @@ void run_iteration(const Plan& plan, Device& device, Communicator& comm, OpTimer
         busy_wait_ns(idle_ns);
       else
         execute_op(op, device, comm, plan.dtype);
-    } catch (const UsageError&) {
-      throw;
     } catch (const std::exception& e) {  // a launch or an enqueue refused
       throw std::runtime_error(fmt::format("{} {}", e.what(), op_context(op, iteration)));
     }

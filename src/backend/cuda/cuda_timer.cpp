@@ -37,20 +37,28 @@ void CudaTimer::end(std::size_t op_index) noexcept {
   static_cast<void>(cudaEventRecord(m_end[op_index].get(), m_stream));
 }
 
+// The one polling loop behind every wait on the GPU: throws, saying why,
+// on a GPU fault, on the policy's error check, or when the deadline passes.
+void wait_for_event(cudaEvent_t event, const WaitPolicy& policy) {
+  const std::int64_t started = steady_now_ns();
+  for (;;) {
+    const cudaError_t state = cudaEventQuery(event);
+    if (state == cudaSuccess) return;
+    if (state != cudaErrorNotReady) throw std::runtime_error(fmt::format("the GPU reported: {}", cudaGetErrorString(state)));
+    if (policy.check_async_errors) policy.check_async_errors();
+    const double waited_s = static_cast<double>(steady_now_ns() - started) / 1e9;
+    if (waited_s > policy.timeout_s) throw std::runtime_error(fmt::format("timed out after {:.1f} s waiting", waited_s));
+    std::this_thread::yield();
+  }
+}
+
 void wait_for_stream(cudaStream_t stream, const WaitPolicy& policy, const char* what) {
   Event done = make_event(false);
   FLOPWALL_CUDA_CHECK(cudaEventRecord(done.get(), stream));
-  const std::int64_t started = steady_now_ns();
-  for (;;) {
-    const cudaError_t state = cudaEventQuery(done.get());
-    if (state == cudaSuccess) return;
-    if (state != cudaErrorNotReady) FLOPWALL_CUDA_CHECK(state);
-    if (policy.check_async_errors) policy.check_async_errors();
-    const double waited_s = static_cast<double>(steady_now_ns() - started) / 1e9;
-    if (waited_s > policy.timeout_s)
-      throw std::runtime_error(fmt::format("timed out after {:.1f} s waiting for {} (--timeout {})", waited_s, what,
-                                           policy.timeout_s));
-    std::this_thread::yield();
+  try {
+    wait_for_event(done.get(), policy);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("{} for {}", e.what(), what));
   }
 }
 
@@ -60,35 +68,15 @@ std::size_t CudaTimer::first_incomplete_op() const noexcept {
   return op;
 }
 
-void CudaTimer::wait_for_last_op() {
-  const std::int64_t started = steady_now_ns();
-  const auto deadline = started + static_cast<std::int64_t>(m_policy.timeout_s * 1e9);
-  cudaEvent_t last = m_end.back().get();
-  for (;;) {
-    const cudaError_t state = cudaEventQuery(last);
-    if (state == cudaSuccess) return;
-    // A kernel fault is sticky: every later query fails too, so the op named
-    // is the first that did not complete, which is where the stream stopped.
-    if (state != cudaErrorNotReady)
-      throw OpFailure(first_incomplete_op(), fmt::format("the GPU reported: {}", cudaGetErrorString(state)));
-    if (m_policy.check_async_errors) {
-      try {
-        m_policy.check_async_errors();
-      } catch (const std::exception& e) {
-        throw OpFailure(first_incomplete_op(), e.what());
-      }
-    }
-    const std::int64_t now = steady_now_ns();
-    if (now > deadline)
-      throw OpFailure(first_incomplete_op(),
-                      fmt::format("timed out after {:.1f} s waiting", static_cast<double>(now - started) / 1e9));
-    std::this_thread::yield();
-  }
-}
-
 void CudaTimer::resolve(std::span<OpSpan> out) {
   if (m_end.empty()) return;
-  wait_for_last_op();
+  try {
+    wait_for_event(m_end.back().get(), m_policy);
+  } catch (const std::exception& e) {
+    // A GPU fault is sticky (every later query fails too) and a hang stops
+    // the stream: either way the first op not completed is where it stands.
+    throw OpFailure(first_incomplete_op(), e.what());
+  }
   auto device_ns = [&](const Event& e) {
     float ms = 0;
     FLOPWALL_CUDA_CHECK(cudaEventElapsedTime(&ms, m_anchor.get(), e.get()));

@@ -18,8 +18,10 @@ struct WaitPolicy {
   std::function<void()> check_async_errors;  // e.g. NCCL's; throws on error
 };
 
-// Waits until `stream` has run everything enqueued so far, polling with the
-// policy's deadline and error check; throws naming `what` when it passes.
+// Polls `event` until it completes, under the policy's deadline and error
+// check; throws saying why it stopped waiting.
+void wait_for_event(cudaEvent_t event, const WaitPolicy& policy);
+// The same for everything enqueued on `stream` so far; the error names `what`.
 void wait_for_stream(cudaStream_t stream, const WaitPolicy& policy, const char* what);
 
 class CudaTimer final : public OpTimer {
@@ -30,7 +32,6 @@ class CudaTimer final : public OpTimer {
   void resolve(std::span<OpSpan> out) override;
 
  private:
-  void wait_for_last_op();
   std::size_t first_incomplete_op() const noexcept;
 
   // An anchor not done by then means the stream was not idle: keep the stamps.
