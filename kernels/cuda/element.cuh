@@ -77,6 +77,18 @@ bool packed_rows(std::int64_t cols, std::initializer_list<const void*> bases) {
   return true;
 }
 
+// In a packed row kernel: calls f(k, p) for this thread's packs
+// p = threadIdx.x + k·blockDim.x below `limit`. The loop over k unrolls, so
+// per-pack arrays indexed by k stay in registers.
+template <class F>
+__device__ __forceinline__ void for_row_packs(std::int64_t limit, F&& f) {
+#pragma unroll
+  for (int k = 0; k < k_row_packs; ++k) {
+    const std::int64_t p = threadIdx.x + static_cast<std::int64_t>(k) * blockDim.x;
+    if (p < limit) f(k, p);
+  }
+}
+
 // Enough blocks to fill any current GPU several times over, grid-striding past that.
 inline unsigned grid_for(std::int64_t work_items, unsigned block) {
   const std::int64_t blocks = (work_items + block - 1) / block;

@@ -43,46 +43,34 @@ __global__ void layernorm_packed_kernel(const T* x, const T* params, T* y, std::
   const P* row = reinterpret_cast<const P*>(x + first);
   float v[k_row_packs][n] = {};
   float sum = 0.0f;
+  for_row_packs(packs, [&](int k, std::int64_t p) {
+    const P in = row[p];
 #pragma unroll
-  for (int k = 0; k < k_row_packs; ++k) {
-    const std::int64_t p = threadIdx.x + static_cast<std::int64_t>(k) * blockDim.x;
-    if (p < packs) {
-      const P in = row[p];
-#pragma unroll
-      for (int j = 0; j < n; ++j) {
-        v[k][j] = to_float(in.v[j]);
-        sum += v[k][j];
-      }
+    for (int j = 0; j < n; ++j) {
+      v[k][j] = to_float(in.v[j]);
+      sum += v[k][j];
     }
-  }
+  });
   const float mean = block_reduce<false>(sum, scratch) / static_cast<float>(cols);
   float var = 0.0f;
+  for_row_packs(packs, [&](int k, std::int64_t) {
 #pragma unroll
-  for (int k = 0; k < k_row_packs; ++k) {
-    if (threadIdx.x + static_cast<std::int64_t>(k) * blockDim.x < packs) {
-#pragma unroll
-      for (int j = 0; j < n; ++j) {
-        const float d = v[k][j] - mean;
-        var += d * d;
-      }
+    for (int j = 0; j < n; ++j) {
+      const float d = v[k][j] - mean;
+      var += d * d;
     }
-  }
+  });
   const float inv_std = rsqrtf(block_reduce<false>(var, scratch) / static_cast<float>(cols) + k_layernorm_eps);
   const P* gamma = reinterpret_cast<const P*>(params);
   const P* beta = reinterpret_cast<const P*>(params + cols);
   P* out = reinterpret_cast<P*>(y + first);
+  for_row_packs(packs, [&](int k, std::int64_t p) {
+    const P g = gamma[p], b = beta[p];
+    P o;
 #pragma unroll
-  for (int k = 0; k < k_row_packs; ++k) {
-    const std::int64_t p = threadIdx.x + static_cast<std::int64_t>(k) * blockDim.x;
-    if (p < packs) {
-      const P g = gamma[p], b = beta[p];
-      P o;
-#pragma unroll
-      for (int j = 0; j < n; ++j)
-        o.v[j] = from_float<T>((v[k][j] - mean) * inv_std * to_float(g.v[j]) + to_float(b.v[j]));
-      out[p] = o;
-    }
-  }
+    for (int j = 0; j < n; ++j) o.v[j] = from_float<T>((v[k][j] - mean) * inv_std * to_float(g.v[j]) + to_float(b.v[j]));
+    out[p] = o;
+  });
 }
 
 }  // namespace flopwall::kernels::cuda::detail

@@ -40,42 +40,30 @@ __global__ void causal_softmax_packed_kernel(T* scores, std::int64_t seq) {
   const std::int64_t live = (len + n - 1) / n;  // packs holding part of the prefix
   float v[k_row_packs][n] = {};
   float mx = -FLT_MAX;
+  for_row_packs(live, [&](int k, std::int64_t p) {
+    const P in = row[p];
 #pragma unroll
-  for (int k = 0; k < k_row_packs; ++k) {
-    const std::int64_t p = threadIdx.x + static_cast<std::int64_t>(k) * blockDim.x;
-    if (p < live) {
-      const P in = row[p];
-#pragma unroll
-      for (int j = 0; j < n; ++j) {
-        v[k][j] = p * n + j < len ? to_float(in.v[j]) : -FLT_MAX;
-        mx = fmaxf(mx, v[k][j]);
-      }
+    for (int j = 0; j < n; ++j) {
+      v[k][j] = p * n + j < len ? to_float(in.v[j]) : -FLT_MAX;
+      mx = fmaxf(mx, v[k][j]);
     }
-  }
+  });
   mx = block_reduce<true>(mx, scratch);
   float sum = 0.0f;
+  for_row_packs(live, [&](int k, std::int64_t p) {
 #pragma unroll
-  for (int k = 0; k < k_row_packs; ++k) {
-    const std::int64_t p = threadIdx.x + static_cast<std::int64_t>(k) * blockDim.x;
-    if (p < live) {
-#pragma unroll
-      for (int j = 0; j < n; ++j) {
-        v[k][j] = p * n + j < len ? __expf(v[k][j] - mx) : 0.0f;
-        sum += v[k][j];
-      }
+    for (int j = 0; j < n; ++j) {
+      v[k][j] = p * n + j < len ? __expf(v[k][j] - mx) : 0.0f;
+      sum += v[k][j];
     }
-  }
+  });
   const float inv = 1.0f / block_reduce<false>(sum, scratch);
+  for_row_packs(packs, [&](int k, std::int64_t p) {
+    P o;
 #pragma unroll
-  for (int k = 0; k < k_row_packs; ++k) {
-    const std::int64_t p = threadIdx.x + static_cast<std::int64_t>(k) * blockDim.x;
-    if (p < packs) {
-      P o;
-#pragma unroll
-      for (int j = 0; j < n; ++j) o.v[j] = from_float<T>(p < live ? v[k][j] * inv : 0.0f);
-      row[p] = o;
-    }
-  }
+    for (int j = 0; j < n; ++j) o.v[j] = from_float<T>(p < live ? v[k][j] * inv : 0.0f);
+    row[p] = o;
+  });
 }
 
 }  // namespace flopwall::kernels::cuda::detail

@@ -31,14 +31,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <ucontext.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/common_interface_defs.h>
-#endif
 #include <memory>
 #include <type_traits>
 #include <vector>
+
+#include <ucontext.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #undef __global__
 #undef __device__

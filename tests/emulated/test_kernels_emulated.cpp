@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels/cpu/kernels.hpp"
+#include "tests/common/expect_close.hpp"
 #include "kernels/cuda/attention_kernels.cuh"
 #include "kernels/cuda/elementwise_kernels.cuh"
 #include "kernels/cuda/layernorm_kernels.cuh"
@@ -61,21 +62,6 @@ std::vector<double> widened(const std::vector<T>& v) {
   std::vector<double> out;
   for (const T& x : v) out.push_back(to_float(x));
   return out;
-}
-
-// |got − want| ≤ tol·max(floor, |want|) everywhere; one message naming the worst element.
-void expect_close(const std::vector<double>& got, const std::vector<double>& want, double tol, double floor = 1.0) {
-  ASSERT_EQ(got.size(), want.size());
-  std::size_t bad = 0, worst = 0;
-  double worst_ratio = 0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    double ratio = std::fabs(got[i] - want[i]) / (tol * std::max(floor, std::fabs(want[i])));
-    if (std::isnan(ratio)) ratio = std::numeric_limits<double>::infinity();
-    bad += ratio > 1.0;
-    if (ratio > worst_ratio) worst_ratio = ratio, worst = i;
-  }
-  EXPECT_EQ(bad, 0u) << bad << " of " << got.size() << " outside " << tol << "; worst at " << worst << ": got "
-                     << got[worst] << ", want " << want[worst];
 }
 
 template <class T>

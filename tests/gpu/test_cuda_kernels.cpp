@@ -20,6 +20,7 @@
 #include "backend/cuda/cuda_resources.hpp"
 #include "backend/cuda/lt_gemm.hpp"
 #include "kernels/cpu/kernels.hpp"
+#include "tests/common/expect_close.hpp"
 #include "kernels/cuda/cuda_kernels.hpp"
 #include "model/plan.hpp"
 
@@ -95,25 +96,6 @@ std::vector<double> lower_triangle(const std::vector<double>& v, int64_t matrice
     for (int64_t i = 0; i < seq; ++i)
       for (int64_t j = 0; j <= i; ++j) out.push_back(v[static_cast<std::size_t>((m * seq + i) * seq + j)]);
   return out;
-}
-
-// Element-wise |got − want| ≤ tol·max(scale_floor, |want|); one message naming the worst element.
-void expect_close(const std::vector<double>& got, const std::vector<double>& want, double tol,
-                  double scale_floor = 1.0) {
-  ASSERT_EQ(got.size(), want.size());
-  std::size_t bad = 0, worst = 0;
-  double worst_ratio = 0.0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    double ratio = std::fabs(got[i] - want[i]) / (tol * std::max(scale_floor, std::fabs(want[i])));
-    if (std::isnan(ratio)) ratio = std::numeric_limits<double>::infinity();
-    if (ratio > 1.0) ++bad;
-    if (ratio > worst_ratio) {
-      worst_ratio = ratio;
-      worst = i;
-    }
-  }
-  EXPECT_EQ(bad, 0u) << bad << " of " << got.size() << " elements outside " << tol << "·max(" << scale_floor
-                     << ", |want|); worst at " << worst << ": got " << got[worst] << ", want " << want[worst];
 }
 
 class CudaTest : public ::testing::Test {
