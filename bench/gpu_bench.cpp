@@ -28,9 +28,12 @@
 #include <thread>
 #include <vector>
 
+#include "analysis/statistics.hpp"
+#include "backend/cuda/cuda_device.hpp"
 #include "backend/cuda/cuda_probe.hpp"
 #include "backend/cuda/cuda_resources.hpp"
 #include "backend/cuda/lt_gemm.hpp"
+#include "bench/gpu_gate.hpp"
 #include "kernels/cuda/cuda_kernels.hpp"
 
 namespace {
@@ -44,11 +47,7 @@ constexpr int k_trials = 5;           // timed trials; the median is reported
 constexpr double k_trial_s = 0.1;     // GPU time of one trial, at least
 constexpr double k_h200_hbm_bytes_per_s = 4.8e12;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+double median(const std::vector<double>& v) { return stats::percentile(v, 0.5); }
 
 double elapsed_s(const cuda::Event& a, const cuda::Event& b) {
   float ms = 0;
@@ -164,10 +163,9 @@ json gemm_figures(const Pattern& p, cudaStream_t s) {
   json out = json::array();
   for (const GemmShape& g : k_shapes)
     for (DType d : dtypes) {
-      const bool fp8 = d == DType::fp8;
-      const k::Element in = fp8 ? k::Element::e4m3
-                                : (d == DType::fp16 ? k::Element::f16 : (d == DType::bf16 ? k::Element::bf16 : k::Element::f32));
-      const std::int64_t in_b = element_bytes(d, BufferRole::gemm_operand), out_b = fp8 ? 2 : in_b;
+      // GEMM inputs in the operand type, the output in the activation type (bf16 for fp8).
+      const k::Element in = cuda::element_of(d, BufferRole::gemm_operand);
+      const std::int64_t in_b = element_bytes(d, BufferRole::gemm_operand), out_b = element_bytes(d, BufferRole::activation);
       // C = A·Wᵀ with A [m,k] and the weight stored [n,k], as flopwall runs it;
       // torch_matmul.py computes a @ w.t() on the same values.
       auto a = p.filled(in, g.m * g.k, in_b, s);
@@ -229,107 +227,32 @@ json bandwidth_figures(const Pattern& p, cudaStream_t s) {
 
 // ---- Event overhead --------------------------------------------------------
 
-// A one-thread kernel that holds its stream until the host sets flag[0],
-// or 2 s have passed (%globaltimer, ns), so a bug can never hang the GPU.
-// It writes 1 (released) or 2 (gave up) to flag[1]. Hand-written PTX, loaded
-// through the runtime's library API, because this file is not built by nvcc.
-constexpr const char* k_gate_ptx = R"(
-.version 7.0
-.target sm_75
-.address_size 64
-
-.visible .entry flopwall_gate(.param .u64 flag_param, .param .u64 limit_ns_param)
-{
-    .reg .pred %p<3>;
-    .reg .b32 %r<3>;
-    .reg .b64 %rd<6>;
-
-    ld.param.u64 %rd1, [flag_param];
-    cvta.to.global.u64 %rd1, %rd1;
-    ld.param.u64 %rd2, [limit_ns_param];
-    mov.u64 %rd3, %globaltimer;
-    mov.u32 %r2, 2;
-SPIN:
-    ld.acquire.sys.global.u32 %r1, [%rd1];
-    setp.ne.u32 %p1, %r1, 0;
-    @%p1 bra RELEASED;
-    mov.u64 %rd4, %globaltimer;
-    sub.s64 %rd5, %rd4, %rd3;
-    setp.lt.s64 %p2, %rd5, %rd2;
-    @%p2 bra SPIN;
-    bra.uni DONE;
-RELEASED:
-    mov.u32 %r2, 1;
-DONE:
-    st.relaxed.sys.global.u32 [%rd1+4], %r2;
-    ret;
-}
-)";
-
 constexpr std::uint64_t k_gate_limit_ns = 2'000'000'000;
 
-// Holds a stream until release(), so the ops enqueued meanwhile reach the GPU
-// as one back-to-back batch and their GPU time excludes host launch gaps.
-// The spin kernel above where the driver can load it; otherwise a host
-// function spinning on the same flag (same 2 s cap).
+// Host side of the gate (gpu_gate.cu): two words of host-mapped memory, the
+// release flag and the gate's outcome.
 class Gate {
  public:
   Gate() {
     FLOPWALL_CUDA_CHECK(cudaHostAlloc(reinterpret_cast<void**>(&m_flag), 2 * sizeof(std::uint32_t), cudaHostAllocMapped));
     FLOPWALL_CUDA_CHECK(cudaHostGetDevicePointer(reinterpret_cast<void**>(&m_device_flag), m_flag, 0));
-    cudaError_t rc = cudaLibraryLoadData(&m_library, k_gate_ptx, nullptr, nullptr, 0, nullptr, nullptr, 0);
-    if (rc == cudaSuccess) rc = cudaLibraryGetKernel(&m_kernel, m_library, "flopwall_gate");
-    if (rc != cudaSuccess) {
-      static_cast<void>(cudaGetLastError());
-      m_kernel = nullptr;
-      m_why_host_gate = fmt::format("the gate kernel did not load ({}); a host-function gate was used",
-                                    cudaGetErrorString(rc));
-      fmt::print(stderr, "event overhead: {}\n", m_why_host_gate);
-    }
   }
   Gate(const Gate&) = delete;
   Gate& operator=(const Gate&) = delete;
-  ~Gate() {
-    if (m_library) static_cast<void>(cudaLibraryUnload(m_library));
-    static_cast<void>(cudaFreeHost(m_flag));
-  }
-
-  std::string kind() const { return m_kernel ? "spin kernel on a host-mapped flag" : m_why_host_gate; }
+  ~Gate() { static_cast<void>(cudaFreeHost(m_flag)); }
 
   void hold(cudaStream_t s) {
     std::atomic_ref<std::uint32_t>(m_flag[1]).store(0);
     std::atomic_ref<std::uint32_t>(m_flag[0]).store(0);
-    if (m_kernel) {
-      void* flag = m_device_flag;
-      std::uint64_t limit = k_gate_limit_ns;
-      void* args[] = {&flag, &limit};
-      FLOPWALL_CUDA_CHECK(cudaLaunchKernel(reinterpret_cast<const void*>(m_kernel), dim3(1), dim3(1), args, 0, s));
-    } else {
-      FLOPWALL_CUDA_CHECK(cudaLaunchHostFunc(s, &host_gate, m_flag));
-    }
+    bench::launch_gate(m_device_flag, k_gate_limit_ns, s);
   }
   void release() { std::atomic_ref<std::uint32_t>(m_flag[0]).store(1); }
   // After the stream has drained: whether the gate was released rather than timed out.
   bool held_until_released() const { return std::atomic_ref<std::uint32_t>(m_flag[1]).load() == 1; }
 
  private:
-  static void CUDART_CB host_gate(void* p) {
-    auto* flag = static_cast<std::uint32_t*>(p);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(k_gate_limit_ns);
-    std::uint32_t outcome = 2;
-    while (std::chrono::steady_clock::now() < deadline)
-      if (std::atomic_ref<std::uint32_t>(flag[0]).load() != 0) {
-        outcome = 1;
-        break;
-      }
-    std::atomic_ref<std::uint32_t>(flag[1]).store(outcome);
-  }
-
   std::uint32_t* m_flag = nullptr;
   std::uint32_t* m_device_flag = nullptr;
-  cudaLibrary_t m_library = nullptr;
-  cudaKernel_t m_kernel = nullptr;
-  std::string m_why_host_gate;
 };
 
 // What recording a start and an end event (cudaEventDefault, as CudaTimer
@@ -413,8 +336,8 @@ json event_overhead(const Pattern& p, cudaStream_t s) {
     ++rep;
   }
   const double added = median(gpu_added), host_per_op = median(host_records);
-  fmt::print(stderr, "event recording: {:.3f} us per op on the GPU, {:.3f} us per op on the host ({} ops, {})\n",
-             added * 1e6, host_per_op * 1e6, ops, gate.kind());
+  fmt::print(stderr, "event recording: {:.3f} us per op on the GPU, {:.3f} us per op on the host ({} ops)\n",
+             added * 1e6, host_per_op * 1e6, ops);
   return {{"added_per_op_s", added},
           {"ops", ops},
           {"host_record_per_op_s", host_per_op},
@@ -424,11 +347,11 @@ json event_overhead(const Pattern& p, cudaStream_t s) {
           {"added_per_op_s_reps", gpu_added},
           {"repetitions", reps},
           {"method", fmt::format("GPU time between two events around a batch of {} in-place gelu ops on 1 Mi bf16 "
-                                 "elements, enqueued while a gate ({}) held the stream, with and without a "
+                                 "elements, enqueued while a gate kernel held the stream, with and without a "
                                  "cudaEventDefault start and end event around every op; added_per_op_s = median "
                                  "over {} repetitions of (with - without) / ops. host_record_per_op_s: median wall "
                                  "time of 2*ops cudaEventRecord calls, per op.",
-                                 ops, gate.kind(), reps)}};
+                                 ops, reps)}};
 }
 
 }  // namespace

@@ -32,9 +32,6 @@ Element activation_element(DType d) {
   throw UsageError("--dtype fp64 is not supported by the cuda backend; valid: fp32, tf32, fp16, bf16, fp8");
 }
 
-Element element_of(DType d, BufferRole role) {
-  return d == DType::fp8 && role == BufferRole::gemm_operand ? Element::e4m3 : activation_element(d);
-}
 
 int bind_device(int device) {
   FLOPWALL_CUDA_CHECK(cudaSetDevice(device));
@@ -173,6 +170,10 @@ class CudaDeviceImpl final : public CudaDevice {
 };
 
 }  // namespace
+
+Element element_of(DType d, BufferRole role) {
+  return d == DType::fp8 && role == BufferRole::gemm_operand ? Element::e4m3 : activation_element(d);
+}
 
 std::int64_t largest_staged_elements(const Plan& plan) {
   std::int64_t largest = 0;

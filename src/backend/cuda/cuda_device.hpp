@@ -5,6 +5,7 @@
 
 #include "backend/cuda/cuda_timer.hpp"
 #include "backend/device.hpp"
+#include "kernels/cuda/cuda_kernels.hpp"
 
 namespace flopwall::cuda {
 
@@ -13,6 +14,10 @@ class CudaDevice;
 // Binds to `device` (cudaSetDevice) and creates the streams; `policy` decides
 // how long resolving an iteration may wait.
 std::unique_ptr<CudaDevice> make_cuda_device(int device, DType dtype, WaitPolicy policy);
+
+// The element type a buffer of this role has on the GPU for a run's --dtype
+// (fp8 runs: e4m3 GEMM operands, bf16 everything else).
+kernels::cuda::Element element_of(DType dtype, BufferRole role);
 
 // The fp32 staging buffer `prepare` allocates while uploading: as large as
 // the largest buffer that is not zero-filled (those are set by memset).
