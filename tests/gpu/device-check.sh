@@ -78,22 +78,28 @@ if [[ -z $(find "$cuda/" -name "libnvToolsExt.so*" -print -quit 2>/dev/null) ]];
   hints+=(-DCUDA_nvToolsExt_LIBRARY="$PWD/.gpu-deps/nvToolsExt-absent.so")
 fi
 # NCCL and cuBLASLt may be there only as PyTorch's wheels (site-packages/
-# nvidia/...), without the lib*.so that find_library wants: what the toolkit
-# lacks, take from a wheel, through links in .gpu-deps/wheels.
+# nvidia/...). wheel_dir prints the folder holding include/HEADER in one.
 site=$(python3 -c 'import site; print(*site.getsitepackages(), site.getusersitepackages())' 2>/dev/null)
-from_wheel() {  # header, library, CMake variable for the library (and one for the header)
-  [[ -e $cuda/include/$1 || -e /usr/include/$1 ]] && return
-  local header library
+wheel_dir() {
+  local header
   header=$(find $site -path "*nvidia*" -name "$1" -print -quit 2>/dev/null)
-  library=$(find $site -path "*nvidia*" -name "lib$2.so*" -print -quit 2>/dev/null)
-  [[ -n $header && -n $library ]] || { echo "$1 is neither in $cuda nor in a wheel"; return; }
-  echo "$2 from a wheel: $header, $library"
-  mkdir -p .gpu-deps/wheels && ln -sf "$library" ".gpu-deps/wheels/lib$2.so" && ln -sf "$library" .gpu-deps/wheels/
-  hints+=(-D"$3"="$PWD/.gpu-deps/wheels/lib$2.so" ${4:+-D"$4"="$(dirname "$header")"})
-  export CPATH=${CPATH:+$CPATH:}$(dirname "$header") LD_LIBRARY_PATH=$PWD/.gpu-deps/wheels:${LD_LIBRARY_PATH:-}
+  [[ -n $header ]] && dirname "$(dirname "$header")" || { echo "$1 is neither in $cuda nor in a wheel" >&2; false; }
 }
-from_wheel nccl.h nccl NCCL_LIBRARY NCCL_INCLUDE_DIR
-from_wheel cublasLt.h cublasLt CUDA_cublasLt_LIBRARY
+# FindNCCL takes such a folder (include/nccl.h, lib/libnccl.so.2) as NCCL_ROOT.
+if [[ ! -e $cuda/include/nccl.h && ! -e /usr/include/nccl.h ]] && nccl_root=$(wheel_dir nccl.h); then
+  echo "NCCL from a wheel: $nccl_root"
+  hints+=(-DNCCL_ROOT="$nccl_root")
+  export LD_LIBRARY_PATH=$nccl_root/lib:${LD_LIBRARY_PATH:-}
+fi
+# FindCUDAToolkit wants libcublasLt.so, which the wheel lacks (only .so.13):
+# point it at a link named so.
+if [[ ! -e $cuda/include/cublasLt.h ]] && lt_root=$(wheel_dir cublasLt.h); then
+  library=$(find "$lt_root/lib" -name "libcublasLt.so*" -print -quit 2>/dev/null)
+  echo "cuBLASLt from a wheel: $library"
+  mkdir -p .gpu-deps/wheels && ln -sf "$library" .gpu-deps/wheels/libcublasLt.so
+  hints+=(-DCUDA_cublasLt_LIBRARY="$PWD/.gpu-deps/wheels/libcublasLt.so")
+  export CPATH=${CPATH:+$CPATH:}$lt_root/include LD_LIBRARY_PATH=$lt_root/lib:${LD_LIBRARY_PATH:-}
+fi
 
 run_step "configure" cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DFLOPWALL_CUDA=ON \
   -DFLOPWALL_BENCH=ON -DFLOPWALL_TESTS=ON "${hints[@]}"
