@@ -11,6 +11,8 @@
 #include "core/error.hpp"
 #include "core/version.hpp"
 #include "runtime/clock_sync.hpp"
+#include "runtime/graceful_stop.hpp"
+#include "runtime/hang_locator.hpp"
 #include "runtime/mpi_check.hpp"
 #include "runtime/run_metadata.hpp"
 #include "sweep/sweep_config.hpp"
@@ -48,7 +50,7 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   }
   std::string note;
   cfg.backend = resolve_backend_everywhere(cfg.backend, note);
-  if (!cfg.out.empty()) agree_on_usage_error(world, output_path_problem(cfg.out));
+  if (!cfg.out.empty()) agree_on_usage_error(world, output_path_problem(cfg.out, cfg.overwrite));
   if (cfg.backend == "cpu") {
     agree_on_usage_error(world, node_memory_problem(mpi.node_comm(), sweep_bytes_per_rank(cfg),
                                                     fmt::format("--maxbytes {}", cfg.max_bytes), "lower --maxbytes"));
@@ -61,9 +63,15 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   const EngineFactory engines = make_engine_factory(cfg.backend, mpi, cfg.timeout_s);
   if (root && !note.empty()) fmt::print(stderr, "flopwall: {}\n", note);
 
+  // As for run: from the first clock estimate to the closed file, no wait
+  // can hang silently, and SIGUSR1 says where every rank is.
+  HangLocator locator(sweep_op_count(cfg), sweep_op_labeler(cfg), world, mpi.node_comm(), cfg.timeout_s);
+  locator.start_watchdog();
+  locator.begin_phase(HangLocator::Phase::clock_sync, 0);
   const ClockEstimate clock = estimate_clock_offset(world);
+  locator.end_phase();
   SweepTrace trace;
-  const SweepResult result = run_sweep(cfg, mpi.hostname(), engines, clock, trace);
+  const SweepResult result = run_sweep(cfg, mpi.hostname(), engines, clock, trace, &locator);
 
   if (root) {
     if (cfg.format == "json") std::cout << sweep_json(result).dump(2) << '\n';
@@ -74,15 +82,24 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   if (!cfg.out.empty()) {
     TraceHeader header{.tool_version = build_info::k_version, .created_utc = utc_timestamp_iso(), .command_line = cmd,
                        .config_json = sweep_config_json(cfg, mpi.size()), .world_size = mpi.size(),
-                       .backend = cfg.backend, .meta = library_versions(), .environment = captured_environment()};
+                       .backend = cfg.backend, .truncated = result.stop_signal != 0, .meta = library_versions(),
+                       .environment = captured_environment()};
+    for (auto& kv : host_and_job_meta()) header.meta.push_back(std::move(kv));
     const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = result.transport,
                       .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,
                       .groups = trace.groups, .clock_samples = {{.iter = 0, .pad_ = 0, .offset_ns = clock.offset_ns,
                                                                  .error_ns = clock.error_ns}}};
-    write_trace(world, cfg.out, header, trace.ops, me, trace.events,
+    locator.begin_phase(HangLocator::Phase::trace_write, 0);
+    if (root) create_output_directory(cfg.out);
+    write_trace(world, {.path = cfg.out, .overwrite = cfg.overwrite}, header, trace.ops, me, trace.events,
                 [&](hid_t file, bool writer) { write_sweep_tables(file, result, writer); });
-    if (root) fmt::print(stderr, "flopwall: wrote {}\n", cfg.out);
+    locator.end_phase();
+    if (root) fmt::print(stderr, "flopwall: wrote {}{}\n", cfg.out, header.truncated ? " (truncated)" : "");
   }
+  locator.stop_watchdog();
+  if (root && result.stop_signal != 0)
+    fmt::print(stderr, "flopwall: stopped by {}: kept the {} rows measured before it\n", signal_name(result.stop_signal),
+               result.rows.size());
   // As nccl-tests: a wrong result anywhere fails the run.
   return result.wrong_total() > 0 ? k_exit_runtime_error : k_exit_ok;
 }

@@ -1,7 +1,6 @@
 // `flopwall run`: plan, execute, record, write the trace.
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <optional>
 
 #include "backend/backend_factory.hpp"
@@ -11,8 +10,8 @@
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "core/version.hpp"
+#include "runtime/graceful_stop.hpp"
 #include "runtime/hang_locator.hpp"
-#include "runtime/host_info.hpp"
 #include "runtime/mpi_check.hpp"
 #include "runtime/mpi_environment.hpp"
 #include "runtime/run_metadata.hpp"
@@ -50,7 +49,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
 
   if (root && cfg.out.empty()) cfg.out = default_output_path("run");
   cfg.out = broadcast_string(world, cfg.out);
-  agree_on_usage_error(world, output_path_problem(cfg.out));
+  agree_on_usage_error(world, output_path_problem(cfg.out, cfg.overwrite));
 
   agree_on_usage_error(world, cfg.injection.delay_rank < mpi.size()
                                   ? std::nullopt
@@ -97,27 +96,31 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
                      .backend = cfg.backend,
                      .meta = library_versions(),
                      .environment = captured_environment()};
-  const HostInfo host = read_host_info();
-  header.meta.emplace_back("host_cpu_model", host.cpu_model);
-  header.meta.emplace_back("host_cores", std::to_string(host.cores));
-  header.meta.emplace_back("host_numa_nodes", std::to_string(host.numa_nodes));
-  header.meta.emplace_back("host_memory_bytes", std::to_string(host.memory_bytes));
+  for (auto& kv : host_and_job_meta()) header.meta.push_back(std::move(kv));
   header.meta.emplace_back("blas_threads_per_rank", std::to_string(cfg.threads));
-  // The batch system's ids, so a trace can be matched to its job's logs.
-  for (const auto& [var, key] : {std::pair{"SLURM_JOB_ID", "slurm_job_id"}, std::pair{"SLURM_ARRAY_JOB_ID", "slurm_array_job_id"},
-                                 std::pair{"SLURM_ARRAY_TASK_ID", "slurm_array_task_id"}})
-    if (const char* v = std::getenv(var)) header.meta.emplace_back(key, v);
 
   const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = device.description(),
                     .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,
                     .groups = {{"world", 0}, {"tp", plan.position.dp_rank}, {"dp", plan.position.tp_rank}},
                     .clock_samples = loop.clock_samples,
                     .recent_ops = locator.recent()};
-  locator.begin_phase(HangLocator::Phase::trace_write, cfg.iterations);
-  write_trace(world, cfg.out, header, op_vocabulary(plan), me, recorder.events());
+  if (loop.stop_signal != 0 && loop.iterations == 0) {
+    if (root)
+      fmt::print(stderr, "flopwall: stopped by {} before the first timed iteration completed; no trace written\n",
+                 signal_name(loop.stop_signal));
+    return k_exit_ok;
+  }
+  header.truncated = loop.iterations < cfg.iterations;
+  locator.begin_phase(HangLocator::Phase::trace_write, loop.iterations);
+  if (root) create_output_directory(cfg.out);
+  write_trace(world, {.path = cfg.out, .overwrite = cfg.overwrite}, header, op_vocabulary(plan), me,
+              recorder.events());
   locator.end_phase();
   locator.stop_watchdog();
-  if (root)
+  if (root && header.truncated)
+    fmt::print(stderr, "flopwall: stopped by {}: kept {} of {} timed iterations; wrote {} (truncated); see "
+               "'flopwall report {}'\n", signal_name(loop.stop_signal), loop.iterations, cfg.iterations, cfg.out, cfg.out);
+  else if (root)
     fmt::print(stderr, "flopwall: wrote {} ({} ranks, {} timed iterations); see 'flopwall report {}'\n", cfg.out,
                mpi.size(), cfg.iterations, cfg.out);
   return k_exit_ok;

@@ -21,6 +21,7 @@ struct RunConfig {
   int threads = 1;  // OpenBLAS threads per rank
   double timeout_s = 300;  // seconds without progress before the job ends (hang locator, GPU waits)
   std::string out;  // empty: results/<UTC timestamp>-run.h5
+  bool overwrite = false;  // replace an existing --out file
   std::string config_file;
   bool quiet = false;
   int inject_failure_rank = -1;

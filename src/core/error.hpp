@@ -18,6 +18,14 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A run-time failure that every rank of the job has learned together (an
+// agreed result, not a local exception): rank 0 says it once and every rank
+// exits 1 without aborting, since no peer is left waiting.
+class JobFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // The rank of this process in MPI_COMM_WORLD once MPI is up, -1 before; the
 // check macros put it into their messages.
 int process_rank() noexcept;

@@ -20,6 +20,12 @@ volatile std::sig_atomic_t g_status_requested = 0;
 void on_sigusr1(int) { g_status_requested = 1; }
 
 constexpr auto k_poll = std::chrono::milliseconds(50);
+
+// Takes a copy: the delegating constructor also reads the size, and the
+// order in which arguments are evaluated is unspecified.
+HangLocator::OpLabeler label_table(const std::vector<std::pair<std::string, int>>& labels) {
+  return [labels](int op) { return labels[static_cast<std::size_t>(op)]; };
+}
 constexpr double k_unresponsive_s = 1.0;  // 20 missed heartbeats
 
 }  // namespace
@@ -38,16 +44,18 @@ struct HangLocator::Slot {
   std::atomic<std::int64_t> heartbeat_ticks;
 };
 
-HangLocator::HangLocator(std::vector<std::pair<std::string, int>> labels, MPI_Comm world, MPI_Comm node,
+HangLocator::HangLocator(const std::vector<std::pair<std::string, int>>& labels, MPI_Comm world, MPI_Comm node,
                          double timeout_s)
-    : m_labels(std::move(labels)), m_timeout_s(timeout_s) {
-  // Phase labels follow the ops' (see Phase).
-  m_phase_base = static_cast<int>(m_labels.size());
-  for (const char* phase : {"clock synchronisation", "barrier", "trace write"}) m_labels.emplace_back(phase, -1);
+    : HangLocator(static_cast<int>(labels.size()), label_table(labels), world, node, timeout_s) {}
+
+HangLocator::HangLocator(int op_count, OpLabeler labeler, MPI_Comm world, MPI_Comm node, double timeout_s)
+    : m_labeler(std::move(labeler)), m_phase_base(op_count), m_timeout_s(timeout_s) {
   FLOPWALL_MPI_CHECK(MPI_Comm_rank(world, &m_world_rank));
-  int node_size = 1;
+  int node_size = 1, world_size = 1;
+  FLOPWALL_MPI_CHECK(MPI_Comm_size(world, &world_size));
   FLOPWALL_MPI_CHECK(MPI_Comm_rank(node, &m_local));
   FLOPWALL_MPI_CHECK(MPI_Comm_size(node, &node_size));
+  m_job_on_one_node = node_size == world_size;
   m_node_ranks.resize(static_cast<std::size_t>(node_size));
   FLOPWALL_MPI_CHECK(MPI_Allgather(&m_world_rank, 1, MPI_INT, m_node_ranks.data(), 1, MPI_INT, node));
   // Local rank 0 allocates the whole board; the others attach to it.
@@ -123,8 +131,12 @@ void HangLocator::end_phase() noexcept {
 }
 
 std::string HangLocator::op_label(std::int32_t op, std::int32_t iter) const {
-  if (op < 0 || static_cast<std::size_t>(op) >= m_labels.size()) return "no op yet";
-  const auto& [name, layer] = m_labels[static_cast<std::size_t>(op)];
+  // Phase names follow the ops' indices (see Phase).
+  static constexpr const char* k_phases[] = {"clock synchronisation", "barrier", "trace write"};
+  if (op >= m_phase_base && op - m_phase_base < static_cast<int>(std::size(k_phases)))
+    return fmt::format("{} (layer -1, iteration {})", k_phases[op - m_phase_base], iter);
+  if (op < 0 || op >= m_phase_base) return "no op yet";
+  const auto [name, layer] = m_labeler(op);
   return fmt::format("{} (layer {}, iteration {})", name, layer, iter);
 }
 
@@ -171,8 +183,13 @@ std::string HangLocator::status_line() const {
                               unresponsive ? fmt::format("not responding for {:.1f} s, ", silent_s) : "",
                               op_label(o, it), seconds_since(s.progress_ticks.load()));
     }
-    line += behind.empty() ? "; every rank of this node is alive and as far (the missing peer is on another node)"
-                           : "; waiting for " + behind;
+    // Which is true depends on whether the board sees the whole job.
+    if (!behind.empty())
+      line += "; waiting for " + behind;
+    else if (m_job_on_one_node)
+      line += "; every rank of the job is alive and as far (the op is in progress, or the transport itself is stuck)";
+    else
+      line += "; every rank of this node is alive and as far (a peer it waits for is on another node)";
   }
   return line;
 }

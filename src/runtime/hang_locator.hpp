@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -31,9 +32,15 @@ class HangLocator {
  public:
   static constexpr std::size_t k_ring = 64;
 
+  // An op's name and layer from its index (0 .. op count − 1). Called from
+  // the watchdog thread too, so it must only read data that stays constant.
+  using OpLabeler = std::function<std::pair<std::string, int>(int op)>;
+
   // Collective over `node` (the ranks sharing memory). `labels`: per op
   // index, its name and layer.
-  HangLocator(std::vector<std::pair<std::string, int>> labels, MPI_Comm world, MPI_Comm node, double timeout_s);
+  HangLocator(const std::vector<std::pair<std::string, int>>& labels, MPI_Comm world, MPI_Comm node, double timeout_s);
+  // For op lists too long to spell out (a sweep's sizes): names computed on demand.
+  HangLocator(int op_count, OpLabeler labeler, MPI_Comm world, MPI_Comm node, double timeout_s);
   HangLocator(const HangLocator&) = delete;
   HangLocator& operator=(const HangLocator&) = delete;
   ~HangLocator();
@@ -65,8 +72,9 @@ class HangLocator {
   std::string op_label(std::int32_t op, std::int32_t iter) const;
   double seconds_since(std::int64_t ticks) const noexcept;
 
-  std::vector<std::pair<std::string, int>> m_labels;  // the ops', then the phases'
-  int m_phase_base = 0;
+  OpLabeler m_labeler;
+  int m_phase_base = 0;  // op indices from here on are phases
+  bool m_job_on_one_node = false;
   double m_timeout_s;
   // Host ticks (backend/host_ticks.hpp) keep the hot path at two tick reads;
   // this anchor pair converts them for messages and the trace.

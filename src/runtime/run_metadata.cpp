@@ -12,9 +12,11 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdlib>
 #include <string_view>
 
 #include "core/version.hpp"
+#include "runtime/host_info.hpp"
 #if FLOPWALL_HAVE_CUDA
 #include "backend/cuda/cuda_probe.hpp"
 #endif
@@ -96,7 +98,21 @@ std::string utc_timestamp_iso() {
 }
 
 std::string utc_timestamp_compact() {
-  return fmt::format("{:%Y%m%dT%H%M%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  return fmt::format("{:%Y%m%dT%H%M%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
+}
+
+KeyValues host_and_job_meta() {
+  const HostInfo host = read_host_info();
+  KeyValues meta{{"host_cpu_model", host.cpu_model},
+                 {"host_cores", std::to_string(host.cores)},
+                 {"host_numa_nodes", std::to_string(host.numa_nodes)},
+                 {"host_memory_bytes", std::to_string(host.memory_bytes)}};
+  for (const auto& [var, key] : {std::pair{"SLURM_JOB_ID", "slurm_job_id"}, std::pair{"SLURM_ARRAY_JOB_ID", "slurm_array_job_id"},
+                                 std::pair{"SLURM_ARRAY_TASK_ID", "slurm_array_task_id"}})
+    if (const char* v = std::getenv(var)) meta.emplace_back(key, v);
+  return meta;
 }
 
 }  // namespace flopwall

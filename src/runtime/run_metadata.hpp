@@ -12,7 +12,10 @@ KeyValues library_versions();
 KeyValues captured_environment();
 // Now, as 2026-11-28T14:51:50Z.
 std::string utc_timestamp_iso();
-// Now, as 20261128T145150Z (for file names).
+// Now, to the millisecond, as 20261128T145150.123Z (for file names).
 std::string utc_timestamp_compact();
+// The host (CPU model, cores, NUMA nodes, memory) and the batch system's
+// job ids, so a trace can be matched to its machine and its job's logs.
+KeyValues host_and_job_meta();
 
 }  // namespace flopwall

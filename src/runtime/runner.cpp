@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backend/steady_timer.hpp"
+#include "runtime/graceful_stop.hpp"
 #include "runtime/injection.hpp"
 #include "runtime/mpi_check.hpp"
 #include "runtime/progress.hpp"
@@ -60,10 +61,17 @@ void execute_op(const Op& op, Device& device, Communicator& comm, DType dtype) {
 RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Recorder& recorder,
                        const ClockEstimate& clock, const RunLoopOptions& options) {
   OpTimer& timer = device.timer();
-  std::vector<OpSpan> warmup_spans(plan.ops.size());
-  for (int i = 0; i < options.warmup; ++i) run_iteration(plan, device, comm, timer, i - options.warmup, 0, warmup_spans, options.locator);
-
   RunLoopResult result;
+  StopAgreement stop(MPI_COMM_WORLD);
+  std::vector<OpSpan> warmup_spans(plan.ops.size());
+  for (int i = 0; i < options.warmup; ++i) {
+    run_iteration(plan, device, comm, timer, i - options.warmup, 0, warmup_spans, options.locator);
+    if ((result.stop_signal = stop.after_iteration()) != 0) {
+      stop.finish();
+      return result;
+    }
+  }
+
   result.clock_samples.reserve(static_cast<std::size_t>(
       1 + (options.resync_every > 0 ? options.iterations / options.resync_every : 0)));
   result.clock_samples.push_back(sample(0, clock));
@@ -91,8 +99,11 @@ RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Rec
     const std::int64_t idle = options.injected_delay_ns.empty() ? 0 : options.injected_delay_ns[static_cast<std::size_t>(it)];
     run_iteration(plan, device, comm, timer, it, idle, recorder.next_spans(), options.locator);
     recorder.commit(it);
+    result.iterations = it + 1;
     progress.update(it + 1, steady_now_ns() - loop_start_ns);
+    if ((result.stop_signal = stop.after_iteration()) != 0) break;
   }
+  stop.finish();
   progress.finish();
   return result;
 }

@@ -24,6 +24,8 @@ struct RunLoopOptions {
 struct RunLoopResult {
   std::int64_t origin_ns = 0;  // time zero, on rank 0's clock
   std::vector<ClockSample> clock_samples;
+  int iterations = 0;   // timed iterations completed and recorded on every rank
+  int stop_signal = 0;  // nonzero: the job agreed to stop early on this signal
 };
 
 // Runs one op: comm ops go to the communicator, the rest to the device.
@@ -32,6 +34,9 @@ void execute_op(const Op& op, Device& device, Communicator& comm, DType dtype);
 // Collective over MPI_COMM_WORLD. Warm-up, then a world barrier after which
 // rank 0's clock defines time zero, then the timed loop. `clock` is the
 // estimate taken before; later estimates replace it between iterations.
+// After every iteration the ranks agree whether a stop signal came
+// (runtime/graceful_stop.hpp); if so the loop ends early with every rank
+// holding the same iterations.
 RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Recorder& recorder,
                        const ClockEstimate& clock, const RunLoopOptions& options);
 

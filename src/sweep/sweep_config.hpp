@@ -34,6 +34,7 @@ struct SweepConfig {
   std::string backend;  // resolved: "cpu" or "cuda"
   std::string format = "text";
   std::string out;  // empty: no trace file
+  bool overwrite = false;  // replace an existing --out file
   double timeout_s = 300;
   bool help = false;
   std::string help_text;

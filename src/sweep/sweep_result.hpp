@@ -40,6 +40,7 @@ struct SweepResult {
   std::vector<SweepRow> rows;
   std::vector<SweepFit> fits;
   std::vector<std::string> notes;  // roundings and skipped tiers, said once each
+  int stop_signal = 0;  // nonzero: a graceful stop ended the sweep after the last row
   double avg_busbw_gbs() const;
   std::int64_t wrong_total() const;
 };

@@ -9,6 +9,7 @@
 
 #include "analysis/statistics.hpp"
 #include "backend/steady_timer.hpp"
+#include "runtime/graceful_stop.hpp"
 #include "runtime/mpi_check.hpp"
 #include "runtime/node_groups.hpp"
 #include "sweep/size_steps.hpp"
@@ -53,10 +54,22 @@ int world_max(int v) {
   return m;
 }
 
+constexpr int k_forms = 2;  // out of place, in place
+
+// The trace's op name of one measured (collective, size, tier, form).
+std::string sweep_op_name(std::string_view collective, std::int64_t requested_bytes, Tier tier, bool in_place) {
+  return fmt::format("{}.{}B.{}.{}", collective, requested_bytes, tier_name(tier), in_place ? "ip" : "oop");
+}
+
 class SweepRunner {
  public:
-  SweepRunner(const SweepConfig& c, int world_size, const ClockEstimate& clock, SweepTrace& trace)
-      : m_c(c), m_world_size(world_size), m_trace(trace), m_shift_ns(clock.offset_ns) {}
+  SweepRunner(const SweepConfig& c, int world_size, const ClockEstimate& clock, SweepTrace& trace, HangLocator* locator)
+      : m_c(c),
+        m_sizes(size_steps(c.min_bytes, c.max_bytes, c.step_factor, c.step_bytes)),
+        m_world_size(world_size),
+        m_trace(trace),
+        m_locator(locator),
+        m_shift_ns(clock.offset_ns) {}
 
   void set_origin(std::int64_t origin_ns) { m_shift_ns += origin_ns; }
 
@@ -66,18 +79,27 @@ class SweepRunner {
     for (Collective c : m_c.collectives) validate(engine, c, tier);
   }
 
-  void run_tier(Tier tier, CollectiveEngine& engine, SweepResult& result) {
+  // Returns false when the job agreed to stop (result.stop_signal).
+  bool run_tier(Tier tier, CollectiveEngine& engine, SweepResult& result) {
+    m_tier = tier;
     if (result.transport.empty()) result.transport = std::string(engine.transport());
     engine.reserve(static_cast<std::size_t>(m_c.max_bytes + 8));
-    for (Collective c : m_c.collectives) {
+    for (std::size_t ci = 0; ci < m_c.collectives.size(); ++ci) {
+      const Collective c = m_c.collectives[ci];
       std::vector<std::pair<double, double>> fit_points;
-      for (std::int64_t size : size_steps(m_c.min_bytes, m_c.max_bytes, m_c.step_factor, m_c.step_bytes))
-        measure_size(engine, tier, c, size, result, fit_points);
+      for (std::size_t si = 0; si < m_sizes.size() && result.stop_signal == 0; ++si) {
+        m_op_base = static_cast<int>(((static_cast<std::size_t>(tier) * m_c.collectives.size() + ci) * m_sizes.size() + si) * k_forms);
+        measure_size(engine, tier, c, m_sizes[si], result, fit_points);
+        // Between sizes, outside every timed call: has any rank been asked to stop?
+        result.stop_signal = agree_on_stop(MPI_COMM_WORLD);
+      }
       SweepFit fit = fit_alpha_beta(fit_points);
       fit.collective = std::string(descriptor(c).name);
       fit.tier = std::string(tier_name(tier));
       result.fits.push_back(fit);
+      if (result.stop_signal != 0) return false;
     }
+    return true;
   }
 
  private:
@@ -123,7 +145,9 @@ class SweepRunner {
         result.rows.push_back(row);
         continue;
       }
+      if (m_locator) m_locator->issued(m_op_base + (in_place ? 1 : 0), 0);
       measure(engine, d, shape, size, row);
+      if (m_locator) m_locator->completed();
       // The fit uses the out-of-place rows, or the in-place ones when only they run.
       if (!row.inplace || m_c.in_place == InPlaceMode::yes)
         fit_points.emplace_back(static_cast<double>(row.size_bytes), row.time_us);
@@ -174,8 +198,7 @@ class SweepRunner {
   // form, e.g. "allreduce.65536B.world.oop".
   void record(const SweepRow& row, std::int64_t requested_bytes, std::span<const OpSpan> spans, double busbw_factor) {
     const auto op = static_cast<std::int32_t>(m_trace.ops.size());
-    m_trace.ops.push_back({.name = fmt::format("{}.{}B.{}.{}", row.collective, requested_bytes, row.tier,
-                                               row.inplace ? "ip" : "oop"),
+    m_trace.ops.push_back({.name = sweep_op_name(row.collective, requested_bytes, m_tier, row.inplace),
                            .kind = "comm", .layer = -1, .group = row.tier});
     const auto bytes = static_cast<std::uint64_t>(static_cast<double>(row.size_bytes) * busbw_factor);
     for (std::size_t i = 0; i < spans.size(); ++i)
@@ -185,15 +208,35 @@ class SweepRunner {
   }
 
   const SweepConfig& m_c;
+  std::vector<std::int64_t> m_sizes;
   int m_world_size;
   SweepTrace& m_trace;
+  HangLocator* m_locator;
   std::int64_t m_shift_ns;
+  int m_op_base = 0;  // the locator's op of the size being measured (out of place; +1 in place)
+  Tier m_tier = Tier::world;
 };
 
 }  // namespace
 
+int sweep_op_count(const SweepConfig& c) {
+  const auto sizes = size_steps(c.min_bytes, c.max_bytes, c.step_factor, c.step_bytes).size();
+  return static_cast<int>(3 * c.collectives.size() * sizes * k_forms);  // every tier, whichever run
+}
+
+HangLocator::OpLabeler sweep_op_labeler(const SweepConfig& c) {
+  return [collectives = c.collectives, sizes = size_steps(c.min_bytes, c.max_bytes, c.step_factor, c.step_bytes)](int op) {
+    const auto index = static_cast<std::size_t>(op);
+    const bool in_place = index % k_forms == 1;
+    const std::size_t size = index / k_forms % sizes.size();
+    const std::size_t collective = index / k_forms / sizes.size() % collectives.size();
+    const auto tier = static_cast<Tier>(index / k_forms / sizes.size() / collectives.size());
+    return std::pair{sweep_op_name(descriptor(collectives[collective]).name, sizes[size], tier, in_place), -1};
+  };
+}
+
 SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, const EngineFactory& make_engine,
-                      const ClockEstimate& clock, SweepTrace& trace) {
+                      const ClockEstimate& clock, SweepTrace& trace, HangLocator* locator) {
   int rank = 0, size = 1;
   FLOPWALL_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
   FLOPWALL_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &size));
@@ -201,7 +244,7 @@ SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, co
   NodeGroups groups = make_node_groups(MPI_COMM_WORLD, hostname);
   trace.groups = {{"world", 0}, {"intra", groups.node_index}, {"inter", groups.local_index}};
   MpiComm world = split_comm(MPI_COMM_WORLD, 0, rank);
-  SweepRunner runner(config, size, clock, trace);
+  SweepRunner runner(config, size, clock, trace, locator);
   FLOPWALL_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
   std::int64_t origin_ns = steady_now_ns() - clock.offset_ns;
   FLOPWALL_MPI_CHECK(MPI_Bcast(&origin_ns, 1, MPI_INT64_T, 0, MPI_COMM_WORLD));
@@ -218,7 +261,8 @@ SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, co
     engines.emplace_back(tier, make_engine(comm));
     runner.validate(*engines.back().second, tier);
   }
-  for (auto& [tier, engine] : engines) runner.run_tier(tier, *engine, result);
+  for (auto& [tier, engine] : engines)
+    if (!runner.run_tier(tier, *engine, result)) break;
   return result;
 }
 

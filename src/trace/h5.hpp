@@ -41,6 +41,10 @@ class Handle {
     if (m_id >= 0 && m_closer) static_cast<void>(m_closer(m_id));
     m_id = H5I_INVALID_HID;
   }
+  // Gives up ownership without closing: a parallel file whose write failed
+  // on one rank must not be closed there, since closing is collective and
+  // the peers are stuck elsewhere; the job is ended instead.
+  void abandon() noexcept { m_id = H5I_INVALID_HID; }
 
  private:
   hid_t m_id = H5I_INVALID_HID;

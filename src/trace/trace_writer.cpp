@@ -1,11 +1,16 @@
 #include "trace/trace_writer.hpp"
 
+#include <fmt/format.h>
+#include <sys/statvfs.h>
+
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "runtime/mpi_check.hpp"
 #include "runtime/mpi_environment.hpp"
+#include "trace/output_file.hpp"
 #include "trace/trace_schema.hpp"
 
 namespace flopwall {
@@ -13,6 +18,10 @@ namespace {
 
 using h5::Handle;
 using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+// Below this much free space, an unexplained write failure is a full disk.
+constexpr std::uint64_t k_nearly_full_bytes = 1u << 20;
 
 // What every rank must know of every other rank to create its group.
 struct RankSummary {
@@ -81,6 +90,8 @@ Handle create_events(hid_t group, hid_t type, std::uint64_t count) {
   FLOPWALL_H5_CHECK(H5Pset_chunk(dcpl, 1, chunk));
   FLOPWALL_H5_CHECK(H5Pset_shuffle(dcpl));
   FLOPWALL_H5_CHECK(H5Pset_deflate(dcpl, trace_schema::k_deflate_level));
+  // A checksum per chunk: a flipped byte in the events reads as an error, not as data.
+  FLOPWALL_H5_CHECK(H5Pset_fletcher32(dcpl));
   return Handle(FLOPWALL_H5_CHECK(H5Dcreate2(group, "events", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)),
                 H5Dclose);
 }
@@ -125,58 +136,112 @@ void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, c
 
   Handle fapl(FLOPWALL_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS)), H5Pclose);
   FLOPWALL_H5_CHECK(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+  // The 1.10 format checksums the superblock and every object header, so the
+  // reader detects damaged metadata instead of parsing it.
+  FLOPWALL_H5_CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_LATEST));
   Handle file(FLOPWALL_H5_CHECK(H5Fcreate(tmp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl)), H5Fclose);
-
-  write_root(file, header);
-  write_ops(file, ops, rank == 0);
-  if (extra) extra(file, rank == 0);
-  Handle ranks = create_group(file, "ranks");
-  Handle type = trace_schema::event_type();
-  std::vector<Handle> datasets;
-  for (int r = 0; r < size; ++r) {
-    const auto& s = summaries[static_cast<std::size_t>(r)];
-    Handle group = create_group(file, trace_schema::rank_group_name(r));
-    h5::write_attribute(group, "hostname", hostnames[static_cast<std::size_t>(r)]);
-    h5::write_attribute(group, "local_rank", s.local_rank);
-    h5::write_attribute(group, "device", devices[static_cast<std::size_t>(r)]);
-    h5::write_attribute(group, "clock_offset_ns", s.clock_offset_ns);
-    h5::write_attribute(group, "clock_error_ns", s.clock_error_ns);
-    for (const auto& [kind, id] : json::parse(groups[static_cast<std::size_t>(r)]).get<std::vector<std::pair<std::string, std::int64_t>>>())
-      h5::write_attribute(group, ("group_" + kind).c_str(), id);
-    datasets.push_back(create_events(group, type, s.events));
-    write_rank_table(group, "clock_sync", sample_type, s.clock_samples, r == rank, mine.clock_samples);
-    write_rank_table(group, "recent_ops", recent_type, s.recent_ops, r == rank, mine.recent_ops);
+  try {
+    {  // every object of the file is closed before the file itself (MPI-IO's close degree is "semi")
+      write_root(file, header);
+      write_ops(file, ops, rank == 0);
+      if (extra) extra(file, rank == 0);
+      Handle ranks = create_group(file, "ranks");
+      Handle type = trace_schema::event_type();
+      std::vector<Handle> datasets;
+      for (int r = 0; r < size; ++r) {
+        const auto& s = summaries[static_cast<std::size_t>(r)];
+        Handle group = create_group(file, trace_schema::rank_group_name(r));
+        h5::write_attribute(group, "hostname", hostnames[static_cast<std::size_t>(r)]);
+        h5::write_attribute(group, "local_rank", s.local_rank);
+        h5::write_attribute(group, "device", devices[static_cast<std::size_t>(r)]);
+        h5::write_attribute(group, "clock_offset_ns", s.clock_offset_ns);
+        h5::write_attribute(group, "clock_error_ns", s.clock_error_ns);
+        for (const auto& [kind, id] : json::parse(groups[static_cast<std::size_t>(r)]).get<std::vector<std::pair<std::string, std::int64_t>>>())
+          h5::write_attribute(group, ("group_" + kind).c_str(), id);
+        datasets.push_back(create_events(group, type, s.events));
+        write_rank_table(group, "clock_sync", sample_type, s.clock_samples, r == rank, mine.clock_samples);
+        write_rank_table(group, "recent_ops", recent_type, s.recent_ops, r == rank, mine.recent_ops);
+      }
+      for (int r = 0; r < size; ++r) write_events_collectively(datasets[static_cast<std::size_t>(r)], type, r == rank, events);
+      datasets.clear();
+    }
+    FLOPWALL_H5_CHECK(H5Fflush(file, H5F_SCOPE_GLOBAL));
+    h5::write_attribute(file, "complete", std::int64_t{1});
+    // Closing writes the last metadata: its failure is a failed write too.
+    const hid_t id = file.get();
+    file.abandon();
+    FLOPWALL_H5_CHECK(H5Fclose(id));
+  } catch (...) {
+    file.abandon();  // see h5::Handle::abandon: the caller ends the job
+    throw;
   }
-  for (int r = 0; r < size; ++r) write_events_collectively(datasets[static_cast<std::size_t>(r)], type, r == rank, events);
-  datasets.clear();
+}
 
-  FLOPWALL_H5_CHECK(H5Fflush(file, H5F_SCOPE_GLOBAL));
-  h5::write_attribute(file, "complete", std::int64_t{1});
+// What a failed write tells the user: the system's reason where HDF5 or
+// MPI-IO report one, else a look at the file system itself, since MPI-IO
+// often reduces ENOSPC to a generic error class.
+std::string write_failure_reason(const std::string& path, const std::string& what) {
+  for (const auto& [needle, reason] :
+       {std::pair{"No space left", "No space left on device"}, std::pair{"MPI_ERR_NO_SPACE", "No space left on device"},
+        std::pair{"Disk quota", "Disk quota exceeded"}, std::pair{"MPI_ERR_QUOTA", "Disk quota exceeded"},
+        std::pair{"Permission denied", "Permission denied"}, std::pair{"MPI_ERR_ACCESS", "Permission denied"},
+        std::pair{"Input/output error", "Input/output error"}, std::pair{"MPI_ERR_IO", "Input/output error"},
+        std::pair{"File name too long", "File name too long"}, std::pair{"Read-only file system", "Read-only file system"}})
+    if (what.find(needle) != std::string::npos) return reason;
+  const fs::path p(path);
+  struct statvfs vfs{};
+  if (statvfs((p.has_parent_path() ? p.parent_path() : fs::path(".")).c_str(), &vfs) == 0 &&
+      static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize < k_nearly_full_bytes)
+    return "No space left on device";
+  return what;
 }
 
 }  // namespace
 
-void write_trace(MPI_Comm comm, const std::string& path, const TraceHeader& header, const std::vector<OpInfo>& ops,
-                 const RankInfo& mine, std::span<const TraceEvent> events, const ExtraTables& extra) {
+void write_trace(MPI_Comm comm, const TraceDestination& destination, const TraceHeader& header,
+                 const std::vector<OpInfo>& ops, const RankInfo& mine, std::span<const TraceEvent> events,
+                 const ExtraTables& extra) {
+  const std::string& path = destination.path;
   int rank = 0, size = 1;
   FLOPWALL_MPI_CHECK(MPI_Comm_rank(comm, &rank));
   FLOPWALL_MPI_CHECK(MPI_Comm_size(comm, &size));
   h5::silence_errors();
   // Every rank must write identical metadata: take rank 0's.
   const json h = json::parse(broadcast_string(comm, rank == 0 ? header_json(header).dump() : std::string{}));
-  const std::string tmp_path = path + ".tmp";
+
+  // Rank 0 claims a temporary name no other job can share; all learn it, or why not.
+  std::string temp, refused;
+  if (rank == 0) {
+    try {
+      temp = create_exclusive_temp(path);
+    } catch (const std::exception& e) {
+      refused = e.what();
+    }
+  }
+  refused = broadcast_string(comm, refused);
+  if (!refused.empty()) throw JobFailure(fmt::format("cannot write {}: {}", path, refused));
+  temp = broadcast_string(comm, temp);
+
   try {
-    write_all(comm, tmp_path, h, ops, mine, events, extra, rank, size);
-  } catch (...) {
-    if (rank == 0) std::remove(tmp_path.c_str());
-    throw;
+    write_all(comm, temp, h, ops, mine, events, extra, rank, size);
+  } catch (const std::exception& e) {
+    // Peers may be blocked inside HDF5's collective calls: the caller aborts
+    // the job. Whoever fails first removes the temporary file.
+    std::remove(temp.c_str());
+    throw std::runtime_error(fmt::format("cannot write {}: {}", path, write_failure_reason(path, e.what())));
   }
   FLOPWALL_MPI_CHECK(MPI_Barrier(comm));  // every rank has closed the file
-  if (rank == 0 && std::rename(tmp_path.c_str(), path.c_str()) != 0) {
-    std::remove(tmp_path.c_str());
-    throw std::runtime_error("could not rename " + tmp_path + " to " + path + ": " + std::strerror(errno));
+  std::string not_published;
+  if (rank == 0) {
+    try {
+      publish_file(temp, path, destination.overwrite);
+    } catch (const std::exception& e) {
+      std::remove(temp.c_str());
+      not_published = e.what();
+    }
   }
-  FLOPWALL_MPI_CHECK(MPI_Barrier(comm));
+  not_published = broadcast_string(comm, not_published);
+  if (!not_published.empty()) throw JobFailure(fmt::format("cannot write {}: {}", path, not_published));
 }
 
 }  // namespace flopwall

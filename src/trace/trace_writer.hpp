@@ -1,7 +1,8 @@
 #pragma once
 // Writes one trace file for the whole job with parallel HDF5: metadata is
 // created collectively, then each rank writes its own /ranks/NNNNN/events.
-// The file is written as PATH.tmp and renamed to PATH only once complete.
+// The file is written under a temporary name of this job's own and takes the
+// name PATH only once complete (trace/output_file.hpp).
 #include <mpi.h>
 
 #include <hdf5.h>
@@ -19,8 +20,18 @@ namespace flopwall {
 // called on every rank while the file is open; only `writer` writes rows.
 using ExtraTables = std::function<void(hid_t file, bool writer)>;
 
-// Collective over `comm`. The header and ops are taken from rank 0.
-void write_trace(MPI_Comm comm, const std::string& path, const TraceHeader& header, const std::vector<OpInfo>& ops,
-                 const RankInfo& mine, std::span<const TraceEvent> events, const ExtraTables& extra = {});
+struct TraceDestination {
+  std::string path;
+  bool overwrite = false;  // replace an existing regular file at `path`
+};
+
+// Collective over `comm`. The header and ops are taken from rank 0. A
+// failure every rank knows of (no temporary name, PATH taken meanwhile)
+// throws JobFailure on every rank; a failed write throws std::runtime_error
+// "cannot write PATH: reason" on the rank that saw it, whose peers may be
+// blocked in HDF5: the caller ends the job. No file is left either way.
+void write_trace(MPI_Comm comm, const TraceDestination& destination, const TraceHeader& header,
+                 const std::vector<OpInfo>& ops, const RankInfo& mine, std::span<const TraceEvent> events,
+                 const ExtraTables& extra = {});
 
 }  // namespace flopwall

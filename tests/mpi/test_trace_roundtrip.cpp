@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "runtime/mpi_environment.hpp"
 #include "trace/trace_reader.hpp"
@@ -19,6 +20,15 @@ std::vector<TraceEvent> events_of(int rank, int count) {
                       .flops = 1ULL << 40 | static_cast<unsigned>(i), .bytes_mem = 7ULL * i + rank,
                       .bytes_comm = static_cast<std::uint64_t>(rank)});
   return events;
+}
+
+// Files named like the writer's temporary files for `path`.
+int temporary_files_beside(const std::string& path) {
+  const std::filesystem::path p(path);
+  int n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(p.parent_path()))
+    if (entry.path().filename().string().starts_with(p.filename().string() + ".") && entry.path().extension() == ".tmp") ++n;
+  return n;
 }
 
 TEST(TraceRoundTrip, AllRanksEventsAndAttributesSurvive) {
@@ -41,9 +51,9 @@ TEST(TraceRoundTrip, AllRanksEventsAndAttributesSurvive) {
                 .groups = {{"world", 0}, {"tp", rank / 2}, {"dp", rank % 2}}};
   for (int i = 0; i < rank; ++i) info.clock_samples.push_back({.iter = 10 * i, .pad_ = 0, .offset_ns = i - rank, .error_ns = 7 * i});
   for (int i = 0; i <= rank; ++i) info.recent_ops.push_back({.op = i, .iter = rank, .issued_ns = 100 * i, .completed_ns = i == rank ? -1 : 100 * i + 50});
-  write_trace(MPI_COMM_WORLD, path, header, ops, info, mine);
+  write_trace(MPI_COMM_WORLD, {.path = path}, header, ops, info, mine);
 
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_EQ(temporary_files_beside(path), 0);
   if (rank == 0) {
     const TraceData t = read_trace(path);
     EXPECT_TRUE(t.header.complete);
@@ -91,6 +101,36 @@ TEST(TraceRoundTrip, AllRanksEventsAndAttributesSurvive) {
         EXPECT_EQ(rt.events[i].bytes_comm, expected[i].bytes_comm);
       }
     }
+    std::filesystem::remove(path);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+// An existing file is kept unless the writer is told to overwrite it; either
+// way no temporary file stays behind.
+TEST(TraceRoundTrip, ExistingFileIsReplacedOnlyWithOverwrite) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const std::string path = broadcast_string(
+      MPI_COMM_WORLD, rank == 0 ? testing::TempDir() + "taken-" + std::to_string(getpid()) + ".h5" : "");
+  if (rank == 0) std::ofstream(path) << "keep me";
+  MPI_Barrier(MPI_COMM_WORLD);
+  const std::vector<OpInfo> ops{{"gelu", "memory", 0, "none"}};
+  const TraceHeader header{.tool_version = "test", .created_utc = "2026-01-01T00:00:00Z", .command_line = "t",
+                           .config_json = "{}", .world_size = size, .backend = "cpu"};
+  const RankInfo info{.hostname = "h", .device = "cpu test"};
+  const auto mine = std::vector<TraceEvent>{{.iter = 0, .op = 0, .t_start_ns = 1, .t_end_ns = 2}};
+
+  EXPECT_THROW(write_trace(MPI_COMM_WORLD, {.path = path}, header, ops, info, mine), JobFailure);
+  EXPECT_EQ(std::filesystem::file_size(path), 7u);  // untouched
+  EXPECT_EQ(temporary_files_beside(path), 0);
+  MPI_Barrier(MPI_COMM_WORLD);  // before rank 0 claims the next temporary name
+
+  write_trace(MPI_COMM_WORLD, {.path = path, .overwrite = true}, header, ops, info, mine);
+  EXPECT_EQ(temporary_files_beside(path), 0);
+  if (rank == 0) {
+    EXPECT_EQ(read_trace(path).ranks.size(), static_cast<std::size_t>(size));
     std::filesystem::remove(path);
   }
   MPI_Barrier(MPI_COMM_WORLD);

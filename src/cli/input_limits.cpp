@@ -1,0 +1,1 @@
+// Bounds on what the command-line inputs make the job allocate.

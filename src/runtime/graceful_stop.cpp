@@ -1,0 +1,84 @@
+#include "runtime/graceful_stop.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+
+#include "runtime/mpi_check.hpp"
+
+namespace flopwall {
+namespace {
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+void on_stop_signal(int signal) {
+  if (g_stop_signal != 0) {
+    // The second one: end now, as the signal's default action would.
+    constexpr char k_line[] = "flopwall: second stop signal; ending at once\n";
+    static_cast<void>(write(STDERR_FILENO, k_line, sizeof k_line - 1));
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+    _exit(128 + signal);
+  }
+  g_stop_signal = signal;
+}
+
+}  // namespace
+
+void install_stop_signals() {
+  struct sigaction sa{};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int s : {SIGTERM, SIGINT, SIGUSR2}) sigaction(s, &sa, nullptr);
+}
+
+int stop_signal() noexcept { return g_stop_signal; }
+
+std::string signal_name(int signal) {
+  switch (signal) {
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGUSR2: return "SIGUSR2";
+    default: return fmt::format("signal {}", signal);
+  }
+}
+
+StopAgreement::~StopAgreement() {
+  // On the normal path finish() completed the vote. When an exception
+  // unwinds, the peers usually fail alike and complete it at once; a peer
+  // that never will (hung, or already gone) must not hang this rank on its
+  // way to ending the job, so after a grace period the vote's buffers are
+  // left to MPI for good.
+  if (m_request == MPI_REQUEST_NULL) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  int done = 0;
+  while (!done && std::chrono::steady_clock::now() < deadline)
+    if (MPI_Test(&m_request, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) break;
+  if (!done) static_cast<void>(m_votes.release());
+}
+
+int StopAgreement::after_iteration() {
+  auto& [mine, agreed] = *m_votes;
+  if (m_request != MPI_REQUEST_NULL) {
+    FLOPWALL_MPI_CHECK(MPI_Wait(&m_request, MPI_STATUS_IGNORE));
+    if (agreed != 0) return agreed;
+  }
+  mine = stop_signal();
+  FLOPWALL_MPI_CHECK(MPI_Iallreduce(&mine, &agreed, 1, MPI_INT, MPI_MAX, m_comm, &m_request));
+  return 0;
+}
+
+void StopAgreement::finish() {
+  if (m_request != MPI_REQUEST_NULL) FLOPWALL_MPI_CHECK(MPI_Wait(&m_request, MPI_STATUS_IGNORE));
+}
+
+int agree_on_stop(MPI_Comm comm) {
+  int mine = stop_signal(), agreed = 0;
+  FLOPWALL_MPI_CHECK(MPI_Allreduce(&mine, &agreed, 1, MPI_INT, MPI_MAX, comm));
+  return agreed;
+}
+
+}  // namespace flopwall

@@ -1,0 +1,1 @@
+// Structural checks of a trace file before its contents are used.

@@ -1,0 +1,1 @@
+# docs_tests: registered by tests/CMakeLists.txt

@@ -1,0 +1,1 @@
+# fault_tests: registered by tests/CMakeLists.txt

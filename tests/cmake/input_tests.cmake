@@ -1,0 +1,1 @@
+# input_tests: registered by tests/CMakeLists.txt

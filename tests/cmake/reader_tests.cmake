@@ -1,0 +1,1 @@
+# reader_tests: registered by tests/CMakeLists.txt
