@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "backend/steady_timer.hpp"
+#include "core/checked_math.hpp"
 #include "core/error.hpp"
 #include "core/overloaded.hpp"
 #include "core/units.hpp"
@@ -22,8 +23,13 @@ namespace {
 template <class T>
 class HostBuffer {
  public:
-  explicit HostBuffer(std::int64_t elements) : m_size(static_cast<std::size_t>(elements)) {
-    const std::size_t bytes = ((m_size * sizeof(T) + 63) / 64) * 64;
+  explicit HostBuffer(std::int64_t elements) : m_size(checked_cast<std::size_t>(elements).value_or(0)) {
+    // Checked: a wrapped byte count would allocate a small block that the
+    // fill and the kernels then overrun.
+    if (elements < 0) throw std::invalid_argument("cpu device: negative buffer size");
+    const std::size_t bytes =
+        add_or_throw(mul_or_throw(m_size, sizeof(T), "a cpu buffer's bytes"), std::size_t{63}, "a cpu buffer's bytes") /
+        64 * 64;
     m_data = static_cast<T*>(std::aligned_alloc(64, bytes == 0 ? 64 : bytes));
     if (!m_data) throw std::bad_alloc();
   }

@@ -7,6 +7,7 @@
 
 #include "backend/backend_factory.hpp"
 #include "cli/commands.hpp"
+#include "cli/input_limits.hpp"
 #include "cli/mpi_job.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
@@ -23,13 +24,6 @@
 
 namespace flopwall {
 namespace {
-
-// Per rank: the two --maxbytes buffers, plus the check's host vectors of
-// doubles (the input, and with -c 1 the expected and received values).
-std::uint64_t sweep_bytes_per_rank(const SweepConfig& c) {
-  const auto elements = static_cast<std::uint64_t>(c.max_bytes / element_type_size(c.type));
-  return 2 * static_cast<std::uint64_t>(c.max_bytes) + (c.check ? 3u : 1u) * sizeof(double) * elements;
-}
 
 std::string header_line(const SweepConfig& c, const SweepResult& r) {
   static constexpr const char* k_combine[] = {"rank 0", "mean over ranks", "min over ranks", "max over ranks (slowest)"};
@@ -51,9 +45,10 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   std::string note;
   cfg.backend = resolve_backend_everywhere(cfg.backend, note);
   if (!cfg.out.empty()) agree_on_usage_error(world, output_path_problem(cfg.out, cfg.overwrite));
+  Footprint need;
+  agreed(world, [&] { need = sweep_footprint(cfg, mpi.size()); });
+  agree_on_usage_error(world, node_memory_problem(mpi.node_comm(), need.bytes_per_rank, need.what, need.advice));
   if (cfg.backend == "cpu") {
-    agree_on_usage_error(world, node_memory_problem(mpi.node_comm(), sweep_bytes_per_rank(cfg),
-                                                    fmt::format("--maxbytes {}", cfg.max_bytes), "lower --maxbytes"));
     // MPI counts are int.
     const std::int64_t most = std::int64_t{INT_MAX} * element_type_size(cfg.type);
     if (cfg.max_bytes > most)

@@ -4,37 +4,48 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <charconv>
+#include <climits>
+#include <limits>
+#include <optional>
 #include <sstream>
 
+#include "cli/input_limits.hpp"
+#include "core/checked_math.hpp"
 #include "core/error.hpp"
+#include "sweep/size_steps.hpp"
 #include "sweep/sweep_config.hpp"
 
 namespace flopwall {
 namespace po = boost::program_options;
 
 std::int64_t parse_size(const std::string& text, const char* flag) {
-  std::size_t used = 0;
-  long long value = -1;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
+  const auto bad = [&] {
+    return UsageError(fmt::format("{} '{}' is not valid; give bytes as an integer with an optional K, M or G suffix", flag,
+                                  text));
+  };
+  // Digits only (no sign, space or base prefix), then at most one suffix.
+  const std::size_t digits = text.find_first_not_of("0123456789");
+  if (digits == 0 || text.empty()) throw bad();
   std::int64_t scale = 1;
-  if (used + 1 == text.size()) {
-    switch (std::toupper(static_cast<unsigned char>(text[used]))) {
+  if (digits != std::string::npos) {
+    if (digits + 1 != text.size()) throw bad();
+    switch (std::toupper(static_cast<unsigned char>(text[digits]))) {
       case 'K': scale = 1ll << 10; break;
       case 'M': scale = 1ll << 20; break;
       case 'G': scale = 1ll << 30; break;
-      default: scale = 0;
+      default: throw bad();
     }
-  } else if (used != text.size()) {
-    scale = 0;
   }
-  if (used == 0 || scale == 0 || value < 0)
-    throw UsageError(fmt::format("{} '{}' is not valid; give bytes as an integer with an optional K, M or G suffix", flag,
-                                 text));
-  return value * scale;
+  const std::string_view number = std::string_view(text).substr(0, digits);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  // Too many digits, or a suffix that multiplies past int64: refused, not wrapped.
+  const std::optional<std::int64_t> bytes = ec == std::errc() ? checked_mul(value, scale) : std::nullopt;
+  if (!bytes)
+    throw UsageError(fmt::format("{} '{}' is too large; give at most {} bytes (2^63 - 1)", flag, text,
+                                 std::numeric_limits<std::int64_t>::max()));
+  return *bytes;
 }
 
 SweepConfig parse_sweep_options(const std::vector<std::string>& args) {
@@ -45,10 +56,10 @@ SweepConfig parse_sweep_options(const std::vector<std::string>& args) {
        "allreduce | allgather | reducescatter | alltoall | broadcast | reduce | sendrecv | all")
       ("minbytes,b", po::value<std::string>()->default_value("8"), "smallest size (K, M, G suffixes)")
       ("maxbytes,e", po::value<std::string>()->default_value("32M"), "largest size")
-      ("stepfactor,f", po::value<double>(), "multiply the size by this each step (default 2)")
+      ("stepfactor,f", po::value<std::string>(), "multiply the size by this each step (default 2)")
       ("stepbytes,i", po::value<std::string>(), "add this many bytes each step instead")
-      ("iters,n", po::value<int>()->default_value(20), "timed iterations per size")
-      ("warmup_iters,w", po::value<int>()->default_value(5), "untimed iterations per size")
+      ("iters,n", po::value<std::string>()->default_value("20"), "timed iterations per size")
+      ("warmup_iters,w", po::value<std::string>()->default_value("5"), "untimed iterations per size")
       ("check,c", po::value<int>()->default_value(1), "check results: 1 yes, 0 no")
       ("op,o", po::value<std::string>()->default_value("sum"), "sum | prod | min | max | avg (avg: nccl only)")
       ("datatype,d", po::value<std::string>()->default_value("float"),
@@ -61,11 +72,15 @@ SweepConfig parse_sweep_options(const std::vector<std::string>& args) {
       ("backend", po::value<std::string>(), "cpu | cuda (default as for run)")
       ("format", po::value<std::string>()->default_value("text"), "text | json | csv")
       ("out", po::value<std::string>(), "also write an HDF5 trace with a /collectives table")
-      ("timeout", po::value<double>()->default_value(300), "cuda: seconds any wait may take");
+      ("overwrite", po::bool_switch(), "replace an existing --out file")
+      ("timeout", po::value<std::string>()->default_value("300"), "cuda: seconds any wait may take");
   SweepConfig c;
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(opts).run(), vm);
+    const po::parsed_options parsed = po::command_line_parser(args).options(opts).run();
+    for (const po::option& o : parsed.options)
+      if (o.position_key >= 0) refuse_positional("collectives", o.value.empty() ? o.string_key : o.value.front());
+    po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(fmt::format("flopwall collectives: {}; see 'flopwall collectives --help'", e.what()));
@@ -89,14 +104,27 @@ SweepConfig parse_sweep_options(const std::vector<std::string>& args) {
     c.step_bytes = parse_size(vm["stepbytes"].as<std::string>(), "--stepbytes");
     if (c.step_bytes <= 0) throw UsageError("--stepbytes 0 is not valid; it must be a positive size");
   }
-  if (vm.count("stepfactor")) c.step_factor = vm["stepfactor"].as<double>();
-  if (c.step_bytes == 0 && !(c.step_factor >= 2))
-    throw UsageError(fmt::format("--stepfactor {} is not valid without --stepbytes; give a factor >= 2 or -i BYTES",
-                                 c.step_factor));
-  c.iters = vm["iters"].as<int>();
-  c.warmup = vm["warmup_iters"].as<int>();
-  if (c.iters < 1) throw UsageError(fmt::format("--iters {} is not valid; it must be an integer >= 1", c.iters));
-  if (c.warmup < 0) throw UsageError(fmt::format("--warmup_iters {} is not valid; it must be >= 0", c.warmup));
+  if (vm.count("stepfactor")) {
+    // Finite and bounded: inf or NaN used to step by one byte (millions of sizes).
+    const std::string text = vm["stepfactor"].as<std::string>();
+    const std::optional<double> factor = parse_number(text);
+    if (c.step_bytes == 0 && factor && *factor < 2)
+      throw UsageError(fmt::format("--stepfactor {} is not valid without --stepbytes; give a factor >= 2 or -i BYTES",
+                                   text));
+    // With -i the factor is unused (nccl-tests accepts -f 1 there), but still a number.
+    c.step_factor = c.step_bytes > 0
+                        ? parse_real_option(text, "--stepfactor", 0, true, limits::k_max_stepfactor, "a finite factor")
+                        : parse_real_option(text, "--stepfactor", 2, false, limits::k_max_stepfactor, "a finite factor");
+  }
+  // Only additive steps can give this many: a factor >= 2 doubles at least.
+  if (c.step_bytes > 0 && size_step_count(c.min_bytes, c.max_bytes, c.step_factor, c.step_bytes) > k_max_sweep_sizes)
+    throw UsageError(fmt::format("--stepbytes {} from --minbytes {} to --maxbytes {} gives {} sizes; at most {} are "
+                                 "valid: raise --stepbytes (-i) or narrow --minbytes..--maxbytes (-b, -e)",
+                                 c.step_bytes, c.min_bytes, c.max_bytes,
+                                 (c.max_bytes - c.min_bytes) / c.step_bytes + 1, k_max_sweep_sizes));
+  c.iters = static_cast<int>(parse_integer_option(vm["iters"].as<std::string>(), "--iters", 1, limits::k_max_iters));
+  c.warmup = static_cast<int>(
+      parse_integer_option(vm["warmup_iters"].as<std::string>(), "--warmup_iters", 0, limits::k_max_warmup));
   const int check = vm["check"].as<int>();
   if (check != 0 && check != 1) throw UsageError(fmt::format("--check {} is not valid; valid: 0, 1", check));
   c.check = check == 1;
@@ -122,9 +150,13 @@ SweepConfig parse_sweep_options(const std::vector<std::string>& args) {
   c.format = vm["format"].as<std::string>();
   if (c.format != "text" && c.format != "json" && c.format != "csv")
     throw UsageError(fmt::format("--format '{}' is not valid; valid: text, json, csv", c.format));
-  if (vm.count("out")) c.out = vm["out"].as<std::string>();
-  c.timeout_s = vm["timeout"].as<double>();
-  if (!(c.timeout_s > 0)) throw UsageError(fmt::format("--timeout {} is not valid; it must be positive", c.timeout_s));
+  if (vm.count("out")) {
+    c.out = vm["out"].as<std::string>();
+    if (c.out.empty()) throw UsageError("--out '' is not valid; give a file path such as results/sweep.h5");
+  }
+  c.overwrite = vm["overwrite"].as<bool>();
+  c.timeout_s = parse_real_option(vm["timeout"].as<std::string>(), "--timeout", 0, true, limits::k_max_timeout_s,
+                                  "a finite number of seconds");
   return c;
 }
 
@@ -140,7 +172,7 @@ std::string sweep_config_json(const SweepConfig& c, int world_size) {
                         {"datatype", std::string(element_type_name(c.type))}, {"root", c.root},
                         {"average", static_cast<int>(c.combine)}, {"tiers", tiers}, {"world_size", world_size},
                         {"inplace", c.in_place == InPlaceMode::both ? "both" : c.in_place == InPlaceMode::yes ? "yes" : "no"},
-                        {"format", c.format}, {"timeout_s", c.timeout_s}, {"out", c.out}}
+                        {"format", c.format}, {"timeout_s", c.timeout_s}, {"out", c.out}, {"overwrite", c.overwrite}}
       .dump();
 }
 

@@ -5,6 +5,7 @@
 
 #include "backend/backend_factory.hpp"
 #include "cli/commands.hpp"
+#include "cli/input_limits.hpp"
 #include "cli/mpi_job.hpp"
 #include "cli/run_config.hpp"
 #include "core/error.hpp"
@@ -45,7 +46,12 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   agreed(world, [&] {
     layout.tp = cfg.tp == 0 ? mpi.size() : cfg.tp;
     validate_layout(cfg.shape, layout);
+    check_run_int_counts(cfg, layout);
   });
+  // Before the plan is built: everything that grows with the input, against the node's memory.
+  Footprint need;
+  agreed(world, [&] { need = run_footprint(cfg, layout); });
+  agree_on_usage_error(world, node_memory_problem(mpi.node_comm(), need.bytes_per_rank, need.what, need.advice));
 
   if (root && cfg.out.empty()) cfg.out = default_output_path("run");
   cfg.out = broadcast_string(world, cfg.out);

@@ -2,55 +2,71 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
+#include <climits>
+#include <limits>
 #include <sstream>
 
+#include "cli/input_limits.hpp"
 #include "cli/run_config.hpp"
 #include "core/error.hpp"
+#include "model/plan_size.hpp"
 
 namespace flopwall {
 namespace po = boost::program_options;
 
 namespace {
 
-// The keys shared by the command line and the config file.
+// The keys shared by the command line and the config file. Numbers are read
+// as text and converted by input_limits, so a bad one gets its range named.
 po::options_description run_settings() {
   po::options_description d("Run options (also valid as 'key = value' lines in a --config file)");
   d.add_options()
       ("backend", po::value<std::string>(), "cpu | cuda (default: cuda when built and a device is visible, else cpu)")
       ("model", po::value<std::string>()->default_value("tiny"), "preset: tiny, gpt3-1.3b, llama2-7b (docs/models.md)")
-      ("hidden", po::value<std::int64_t>(), "hidden size h (overrides the preset)")
-      ("heads", po::value<std::int64_t>(), "attention heads")
-      ("ffn", po::value<std::int64_t>(), "MLP inner size f")
-      ("layers", po::value<std::int64_t>(), "transformer blocks per iteration")
-      ("seq", po::value<std::int64_t>(), "sequence length s")
-      ("batch", po::value<std::int64_t>(), "sequences per data-parallel replica")
-      ("tp", po::value<int>(), "tensor-parallel degree (default: world size); further ranks are DP replicas")
+      ("hidden", po::value<std::string>(), "hidden size h (overrides the preset)")
+      ("heads", po::value<std::string>(), "attention heads")
+      ("ffn", po::value<std::string>(), "MLP inner size f")
+      ("layers", po::value<std::string>(), "transformer blocks per iteration")
+      ("seq", po::value<std::string>(), "sequence length s")
+      ("batch", po::value<std::string>(), "sequences per data-parallel replica")
+      ("tp", po::value<std::string>(), "tensor-parallel degree (default: world size); further ranks are DP replicas")
       ("dtype", po::value<std::string>()->default_value("fp32"), "fp32 | fp64 (cpu); fp32 | tf32 | fp16 | bf16 | fp8 (cuda)")
-      ("iters", po::value<int>()->default_value(20), "timed iterations")
-      ("warmup", po::value<int>()->default_value(3), "untimed warm-up iterations")
-      ("threads", po::value<int>()->default_value(1), "OpenBLAS threads per rank (cpu)")
-      ("timeout", po::value<double>()->default_value(300), "seconds without progress (an op, an iteration, a communicator) before "
-                                                           "the job ends, naming the op it waited in")
+      ("iters", po::value<std::string>()->default_value("20"), "timed iterations")
+      ("warmup", po::value<std::string>()->default_value("3"), "untimed warm-up iterations")
+      ("threads", po::value<std::string>()->default_value("1"), "OpenBLAS threads per rank (cpu)")
+      ("timeout", po::value<std::string>()->default_value("300"), "seconds without progress (an op, an iteration, a "
+                                                                    "communicator) before the job ends, naming the op it "
+                                                                    "waited in")
       ("out", po::value<std::string>(), "trace file (default: results/<UTC timestamp>-run.h5)")
+      ("overwrite", po::bool_switch(), "replace an existing --out file")
       ("quiet", po::bool_switch(), "no progress on stderr")
-      ("resync-every", po::value<int>()->default_value(100), "re-estimate clock offsets every N iterations (0: once)")
+      ("resync-every", po::value<std::string>()->default_value("100"), "re-estimate clock offsets every N iterations (0: once)")
       ("inject-delay", po::value<std::string>(), "RANK:MICROSECONDS[:EVERY]: that rank busy-waits before the first "
                                                  "compute op of every EVERY-th iteration (default every one)")
-      ("inject-jitter", po::value<double>(), "MICROSECONDS: every rank busy-waits an exponentially distributed time "
-                                             "with this mean each iteration (seeded)")
-      ("inject-failure", po::value<int>(), "RANK throws a run-time error before the timed loop, to check that "
-                                           "one failing rank ends the whole job");
+      ("inject-jitter", po::value<std::string>(), "MICROSECONDS: every rank busy-waits an exponentially distributed time "
+                                                  "with this mean each iteration (seeded)");
   return d;
 }
 
-void apply_override(const po::variables_map& vm, const char* key, std::int64_t& field) {
-  if (vm.count(key)) field = vm[key].as<std::int64_t>();
+// Test hooks: accepted on the command line, not shown by --help.
+po::options_description hidden_settings() {
+  po::options_description d;
+  d.add_options()("inject-failure", po::value<std::string>(), "RANK throws a run-time error before the timed loop, to "
+                                                              "check that one failing rank ends the whole job");
+  return d;
 }
 
-void require_at_least(int value, int minimum, const char* flag) {
-  if (value < minimum)
-    throw UsageError(fmt::format("--{} {} is not valid; it must be an integer >= {}", flag, value, minimum));
+constexpr std::int64_t k_int_max = INT_MAX;
+constexpr std::int64_t k_int64_max = std::numeric_limits<std::int64_t>::max();
+
+int int_option(const po::variables_map& vm, const char* key, std::int64_t lo, std::int64_t hi) {
+  return static_cast<int>(parse_integer_option(vm[key].as<std::string>(), fmt::format("--{}", key), lo, hi));
+}
+
+// A shape flag overrides the preset; its upper bound is what the plan's
+// arithmetic and the memory check allow (validate_layout, input_limits).
+void apply_override(const po::variables_map& vm, const char* key, std::int64_t hi, std::int64_t& field) {
+  if (vm.count(key)) field = parse_integer_option(vm[key].as<std::string>(), fmt::format("--{}", key), 1, hi);
 }
 
 }  // namespace
@@ -60,11 +76,16 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
   po::options_description cli("Usage: flopwall run [options]\n\nGeneral");
   cli.add_options()("help,h", "show this help")("config", po::value<std::string>(), "INI file with the same keys");
   cli.add(settings);
+  po::options_description accepted;
+  accepted.add(cli).add(hidden_settings());
 
   RunConfig cfg;
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(cli).run(), vm);
+    const po::parsed_options parsed = po::command_line_parser(args).options(accepted).run();
+    for (const po::option& o : parsed.options)
+      if (o.position_key >= 0) refuse_positional("run", o.value.empty() ? o.string_key : o.value.front());
+    po::store(parsed, vm);
     if (vm.count("help")) {
       std::ostringstream text;
       text << cli;
@@ -74,9 +95,7 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
     }
     if (vm.count("config")) {
       cfg.config_file = vm["config"].as<std::string>();
-      std::ifstream file(cfg.config_file);
-      if (!file)
-        throw UsageError(fmt::format("--config '{}' cannot be read; give a readable INI file", cfg.config_file));
+      std::istringstream file(read_config_file(cfg.config_file));
       po::store(po::parse_config_file(file, settings), vm);
     }
     po::notify(vm);
@@ -86,49 +105,36 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
 
   cfg.model = vm["model"].as<std::string>();
   cfg.shape = model_preset(cfg.model);
-  apply_override(vm, "hidden", cfg.shape.hidden);
-  apply_override(vm, "heads", cfg.shape.heads);
-  apply_override(vm, "ffn", cfg.shape.ffn);
-  apply_override(vm, "layers", cfg.shape.layers);
-  apply_override(vm, "seq", cfg.shape.seq);
-  apply_override(vm, "batch", cfg.shape.batch);
+  apply_override(vm, "hidden", k_int64_max, cfg.shape.hidden);
+  apply_override(vm, "heads", k_int64_max, cfg.shape.heads);
+  apply_override(vm, "ffn", k_int64_max, cfg.shape.ffn);
+  apply_override(vm, "layers", k_max_layers, cfg.shape.layers);
+  apply_override(vm, "seq", k_int64_max, cfg.shape.seq);
+  apply_override(vm, "batch", k_int64_max, cfg.shape.batch);
   if (vm.count("backend")) {
     cfg.backend = vm["backend"].as<std::string>();
     if (cfg.backend != "cpu" && cfg.backend != "cuda")
       throw UsageError(fmt::format("--backend '{}' is not valid; valid: cpu, cuda", cfg.backend));
   }
-  if (vm.count("tp")) {
-    cfg.tp = vm["tp"].as<int>();
-    require_at_least(cfg.tp, 1, "tp");
-  }
+  if (vm.count("tp")) cfg.tp = int_option(vm, "tp", 1, k_int_max);
   cfg.dtype = parse_dtype(vm["dtype"].as<std::string>());
-  cfg.iterations = vm["iters"].as<int>();
-  cfg.warmup = vm["warmup"].as<int>();
-  cfg.threads = vm["threads"].as<int>();
-  require_at_least(cfg.iterations, 1, "iters");
-  require_at_least(cfg.warmup, 0, "warmup");
-  require_at_least(cfg.threads, 1, "threads");
-  cfg.timeout_s = vm["timeout"].as<double>();
-  if (!(cfg.timeout_s > 0))
-    throw UsageError(fmt::format("--timeout {} is not valid; it must be a positive number of seconds", cfg.timeout_s));
+  cfg.iterations = int_option(vm, "iters", 1, limits::k_max_iters);
+  cfg.warmup = int_option(vm, "warmup", 0, limits::k_max_warmup);
+  cfg.threads = int_option(vm, "threads", 1, limits::k_max_threads);
+  cfg.timeout_s = parse_real_option(vm["timeout"].as<std::string>(), "--timeout", 0, true, limits::k_max_timeout_s,
+                                    "a finite number of seconds");
   if (vm.count("out")) {
     cfg.out = vm["out"].as<std::string>();
     if (cfg.out.empty()) throw UsageError("--out '' is not valid; give a file path such as results/run.h5");
   }
+  cfg.overwrite = vm["overwrite"].as<bool>();
   cfg.quiet = vm["quiet"].as<bool>();
-  cfg.resync_every = vm["resync-every"].as<int>();
-  require_at_least(cfg.resync_every, 0, "resync-every");
+  cfg.resync_every = int_option(vm, "resync-every", 0, k_int_max);
   if (vm.count("inject-delay")) parse_inject_delay(vm["inject-delay"].as<std::string>(), cfg.injection);
-  if (vm.count("inject-jitter")) {
-    cfg.injection.jitter_mean_us = vm["inject-jitter"].as<double>();
-    if (!(cfg.injection.jitter_mean_us >= 0))
-      throw UsageError(fmt::format("--inject-jitter {} is not valid; give a mean in microseconds >= 0",
-                                   cfg.injection.jitter_mean_us));
-  }
-  if (vm.count("inject-failure")) {
-    cfg.inject_failure_rank = vm["inject-failure"].as<int>();
-    require_at_least(cfg.inject_failure_rank, 0, "inject-failure");
-  }
+  if (vm.count("inject-jitter"))
+    cfg.injection.jitter_mean_us = parse_real_option(vm["inject-jitter"].as<std::string>(), "--inject-jitter", 0, false,
+                                                     k_max_injected_us, "a finite mean in microseconds");
+  if (vm.count("inject-failure")) cfg.inject_failure_rank = int_option(vm, "inject-failure", 0, k_int_max);
   // Shapes are checked once the world size is known (validate_layout).
   return cfg;
 }
@@ -144,7 +150,7 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
       {"timeout_s", c.timeout_s},   {"resync_every", c.resync_every},
       {"inject_delay_rank", c.injection.delay_rank}, {"inject_delay_us", c.injection.delay_us},
       {"inject_delay_every", c.injection.delay_every}, {"inject_jitter_us", c.injection.jitter_mean_us},
-      {"out", c.out},               {"config_file", c.config_file}};
+      {"out", c.out},               {"overwrite", c.overwrite},   {"config_file", c.config_file}};
   return j.dump();
 }
 

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 
+#include "core/checked_math.hpp"
 #include "core/dtype.hpp"
 
 namespace flopwall {
@@ -39,7 +40,11 @@ struct BufferSpec {
   std::uint64_t seed = 0;  // distinguishes weight matrices and replicas
   WeightShard shard;
 
-  std::int64_t elements() const noexcept { return rows * cols; }
+  // Checked: a wrapped product would allocate a small buffer that the
+  // kernels then overrun. validate_layout refuses such shapes first.
+  std::int64_t elements() const {
+    return mul_or_throw(rows, cols, [this] { return "buffer " + name + " (rows x cols)"; });
+  }
 };
 
 // Fills `out` (spec.elements() values) with the buffer's initial contents.

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "core/error.hpp"
+#include "model/plan_size.hpp"
 
 namespace flopwall {
 namespace {
@@ -61,6 +62,14 @@ void validate_layout(const ModelShape& s, const ParallelLayout& l) {
   if (s.ffn % l.tp != 0)
     throw UsageError(fmt::format("--ffn {} is not divisible by --tp {}; the MLP splits by columns",
                                  s.ffn, l.tp));
+  if (s.layers > k_max_layers)
+    throw UsageError(fmt::format("--layers {} is not valid; give at most {} (each layer adds up to {} ops and the "
+                                 "trace's op ids are 32-bit)",
+                                 s.layers, k_max_layers, k_max_ops_per_layer));
+  // Every size the plan derives must fit 64-bit arithmetic (else it wraps to
+  // a small buffer that the kernels overrun). fp64 has the widest elements in
+  // every buffer, so a shape that fits in fp64 fits in every dtype.
+  transformer_plan_size(s, l, DType::fp64);
 }
 
 }  // namespace flopwall

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/checked_math.hpp"
+
 namespace flopwall {
 
 struct ModelShape {
@@ -16,7 +18,9 @@ struct ModelShape {
   std::int64_t batch = 0;   // sequences per data-parallel replica
 
   std::int64_t head_dim() const noexcept { return hidden / heads; }
-  std::int64_t tokens() const noexcept { return batch * seq; }  // per replica
+  std::int64_t tokens() const {  // per replica; checked, as every size derived from flags
+    return mul_or_throw(batch, seq, "--batch x --seq (tokens per replica)");
+  }
 };
 
 struct ParallelLayout {
@@ -29,7 +33,9 @@ struct ParallelLayout {
 ModelShape model_preset(std::string_view name);
 std::vector<std::string> model_preset_names();
 
-// Throws UsageError with one line naming the first inconsistent value.
+// Throws UsageError with one line naming the first inconsistent value: a
+// non-positive size, a split that is not whole, more than k_max_layers
+// layers, or a shape whose derived sizes overflow 64-bit arithmetic.
 void validate_layout(const ModelShape& shape, const ParallelLayout& layout);
 
 }  // namespace flopwall

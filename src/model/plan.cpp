@@ -1,5 +1,7 @@
 #include "model/plan.hpp"
 
+#include "core/checked_math.hpp"
+
 namespace flopwall {
 
 RankPosition rank_position(const ParallelLayout& layout, int world_rank) noexcept {
@@ -11,16 +13,20 @@ BufferId Plan::add_buffer(BufferSpec spec) {
   return static_cast<BufferId>(buffers.size() - 1);
 }
 
-std::uint64_t Plan::flops_per_iteration() const noexcept {
+std::uint64_t Plan::flops_per_iteration() const {
   std::uint64_t total = 0;
-  for (const Op& op : ops) total += op.flops;
+  for (const Op& op : ops) total = add_or_throw(total, op.flops, "the plan's FLOPs per iteration");
   return total;
 }
 
-std::uint64_t Plan::buffer_bytes() const noexcept {
+std::uint64_t Plan::buffer_bytes() const {
   std::uint64_t total = 0;
-  for (const BufferSpec& b : buffers)
-    total += static_cast<std::uint64_t>(b.elements()) * static_cast<std::uint64_t>(element_bytes(dtype, b.role));
+  for (const BufferSpec& b : buffers) {
+    const auto bytes = mul_or_throw(static_cast<std::uint64_t>(b.elements()),
+                                    static_cast<std::uint64_t>(element_bytes(dtype, b.role)),
+                                    [&] { return "buffer " + b.name + " in bytes"; });
+    total = add_or_throw(total, bytes, "the plan's buffer bytes");
+  }
   return total;
 }
 

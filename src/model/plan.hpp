@@ -27,8 +27,9 @@ struct Plan {
   BufferId output = -1;  // the residual stream after the last layer
 
   BufferId add_buffer(BufferSpec spec);
-  std::uint64_t flops_per_iteration() const noexcept;
-  std::uint64_t buffer_bytes() const noexcept;  // everything a device allocates
+  // Both checked: an overflow throws UsageError (validate_layout refuses such shapes first).
+  std::uint64_t flops_per_iteration() const;
+  std::uint64_t buffer_bytes() const;  // everything a device allocates
 };
 
 // Puts an "injected_delay" idle op first in the iteration: the injected

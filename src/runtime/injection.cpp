@@ -2,27 +2,49 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <optional>
 #include <random>
-#include <sstream>
+#include <string_view>
 
 #include "backend/steady_timer.hpp"
 #include "core/error.hpp"
 
 namespace flopwall {
 
+namespace {
+
+// The whole of `text` as a T, or nothing (no sign, space or suffix allowed
+// beyond what from_chars itself reads).
+template <class T>
+std::optional<T> whole_number(std::string_view text) {
+  T value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
 void parse_inject_delay(const std::string& text, InjectionConfig& into) {
-  std::istringstream in(text);
-  char c1 = 0, c2 = 0;
-  int rank = -1, every = 1;
-  double us = -1;
-  const bool ok = static_cast<bool>(in >> rank >> c1 >> us) && c1 == ':' &&
-                  (in.eof() || (static_cast<bool>(in >> c2 >> every) && c2 == ':' && in.eof()));
-  if (!ok || rank < 0 || us < 0 || every < 1)
-    throw UsageError(fmt::format("--inject-delay '{}' is not valid; give RANK:MICROSECONDS[:EVERY], e.g. 1:500 or 1:500:10",
-                                 text));
-  into.delay_rank = rank;
-  into.delay_us = us;
-  into.delay_every = every;
+  const auto bad = [&] {
+    return UsageError(fmt::format("--inject-delay '{}' is not valid; give RANK:MICROSECONDS[:EVERY] with MICROSECONDS "
+                                  "in [0, {}] and EVERY >= 1, e.g. 1:500 or 1:500:10",
+                                  text, k_max_injected_us));
+  };
+  const std::string_view all(text);
+  const std::size_t first = all.find(':');
+  if (first == std::string_view::npos) throw bad();
+  const std::size_t second = all.find(':', first + 1);
+  const auto rank = whole_number<int>(all.substr(0, first));
+  const auto us = whole_number<double>(all.substr(first + 1, second == std::string_view::npos ? std::string_view::npos
+                                                                                                : second - first - 1));
+  const auto every = second == std::string_view::npos ? std::optional<int>(1) : whole_number<int>(all.substr(second + 1));
+  // `!(us <= max)` also refuses NaN; inf is above the max.
+  if (!rank || !us || !every || *rank < 0 || !(*us >= 0 && *us <= k_max_injected_us) || *every < 1) throw bad();
+  into.delay_rank = *rank;
+  into.delay_us = *us;
+  into.delay_every = *every;
 }
 
 std::vector<std::int64_t> injected_delays_ns(const InjectionConfig& c, int rank, int iterations) {

@@ -17,7 +17,14 @@ struct InjectionConfig {
   bool active() const noexcept { return delay_rank >= 0 || jitter_mean_us > 0; }
 };
 
-// "RANK:MICROSECONDS[:EVERY]"; throws UsageError naming the value.
+// The longest injected wait, fixed delay or jitter mean, in microseconds
+// (10 s). The injection exists to show the analysis finds a delay; a longer
+// one only stalls the job (and inf or 1e300 would overflow the ns count).
+inline constexpr double k_max_injected_us = 1e7;
+
+// "RANK:MICROSECONDS[:EVERY]" with RANK in [0, 2147483647] (the job's size is
+// checked later), MICROSECONDS finite in [0, k_max_injected_us] and EVERY in
+// [1, 2147483647]; throws UsageError naming the value and what is valid.
 void parse_inject_delay(const std::string& text, InjectionConfig& into);
 
 // This rank's busy-wait before each of `iterations` timed iterations, in ns.

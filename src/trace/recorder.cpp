@@ -1,11 +1,30 @@
 #include "trace/recorder.hpp"
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 
+#include "core/checked_math.hpp"
+
 namespace flopwall {
+namespace {
+
+// iterations × ops events, checked in count and in bytes: a wrapped count
+// would size a small buffer that commit() then fills past its end.
+std::size_t event_count(std::size_t ops, int iterations) {
+  if (iterations < 0) throw std::invalid_argument("recorder: negative iteration count");
+  const auto describe = [&] {
+    return fmt::format("--iters {} x {} ops per iteration (the trace's events)", iterations, ops);
+  };
+  const std::size_t count = mul_or_throw(ops, static_cast<std::size_t>(iterations), describe);
+  mul_or_throw(count, sizeof(TraceEvent), describe);
+  return count;
+}
+
+}  // namespace
 
 Recorder::Recorder(const Plan& plan, int iterations)
-    : m_plan(plan), m_events(plan.ops.size() * static_cast<std::size_t>(iterations)), m_spans(plan.ops.size()) {}
+    : m_plan(plan), m_events(event_count(plan.ops.size(), iterations)), m_spans(plan.ops.size()) {}
 
 void Recorder::set_timeline(std::int64_t clock_offset_ns, std::int64_t origin_ns) noexcept {
   m_shift_ns = clock_offset_ns + origin_ns;

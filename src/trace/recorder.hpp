@@ -12,6 +12,9 @@ namespace flopwall {
 
 class Recorder {
  public:
+  // Sizes iterations × ops events up front; throws UsageError when that
+  // overflows (input_limits' run_bytes_per_rank refuses it earlier, with the
+  // memory check, before the plan is even built).
   Recorder(const Plan& plan, int iterations);
 
   // rank-0 time = local − clock_offset_ns − origin_ns (origin on rank 0's clock).

@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -5,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "model/plan.hpp"
+#include "model/plan_size.hpp"
 
 namespace flopwall {
 namespace {
@@ -150,6 +152,119 @@ TEST(ModelPlan, Fp8GemmsReadCastCopiesAndKeepTheSameFlops) {
   }
   // bf16 weights take 2 bytes per element, fp8 weights 1.
   EXPECT_LT(fp8.buffer_bytes(), bf16.buffer_bytes() + 3ULL * 128 * 1024);
+}
+
+}  // namespace
+}  // namespace flopwall
+
+namespace flopwall {
+namespace {
+
+std::string usage_error_of(const auto& f) {
+  try {
+    f();
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "<accepted>";
+}
+
+TEST(PlanSize, EqualsTheBuiltPlanForEveryDtypeAndSplit) {
+  const ModelShape odd{.hidden = 96, .heads = 6, .ffn = 192, .layers = 3, .seq = 10, .batch = 3};
+  for (const ModelShape& shape : {model_preset("tiny"), odd})
+    for (DType dtype : {DType::fp32, DType::fp64, DType::tf32, DType::fp16, DType::bf16, DType::fp8})
+      for (int tp : {1, 2}) {
+        const ParallelLayout layout{.world_size = 2 * tp, .tp = tp};
+        const PlanSize size = transformer_plan_size(shape, layout, dtype);
+        for (int rank : {0, 2 * tp - 1}) {
+          const Plan p = build_transformer_plan(shape, layout, rank, dtype);
+          const std::string where = fmt::format("{} tp {} rank {} h {}", dtype_name(dtype), tp, rank, shape.hidden);
+          EXPECT_EQ(size.buffer_bytes, p.buffer_bytes()) << where;
+          EXPECT_EQ(size.buffers, p.buffers.size()) << where;
+          EXPECT_EQ(size.ops, p.ops.size()) << where;
+          EXPECT_EQ(size.flops_per_iteration, p.flops_per_iteration()) << where;
+          std::int64_t largest = 0, largest_filled = 0;
+          for (const BufferSpec& b : p.buffers) {
+            largest = std::max(largest, b.elements());
+            if (b.fill != BufferFill::zero) largest_filled = std::max(largest_filled, b.elements());
+          }
+          EXPECT_EQ(size.largest_buffer_elements, largest) << where;
+          EXPECT_EQ(size.largest_filled_elements, largest_filled) << where;
+          // The plan is sized once: its vectors never grew past what was announced.
+          EXPECT_LE(p.ops.capacity(), size.ops + 1) << where;
+          EXPECT_EQ(p.buffers.capacity(), size.buffers) << where;
+        }
+      }
+  // The most ops a layer can have, which bounds --layers.
+  const PlanSize most = transformer_plan_size(model_preset("tiny"), {.world_size = 2, .tp = 2}, DType::fp8);
+  EXPECT_EQ(most.ops, static_cast<std::uint64_t>(k_max_ops_per_layer * model_preset("tiny").layers));
+}
+
+TEST(PlanSize, DoesNotBuildThePlan) {
+  // 10^8 layers: hundreds of gigabytes of ops and buffer specs if built;
+  // sized here in microseconds.
+  ModelShape shape = model_preset("tiny");
+  shape.layers = 100'000'000;
+  const PlanSize size = transformer_plan_size(shape, {.world_size = 2, .tp = 2}, DType::fp32);
+  EXPECT_EQ(size.ops, 14ULL * 100'000'000);
+  EXPECT_EQ(size.buffers, 9ULL + 6ULL * 100'000'000);
+}
+
+TEST(ModelShapeValidation, RefusesShapesWhoseSizesOverflowNamingTheFlags) {
+  const ParallelLayout two{.world_size = 2, .tp = 2};
+  auto refused = [&](ModelShape s, const ParallelLayout& l) { return usage_error_of([&] { validate_layout(s, l); }); };
+  ModelShape s = model_preset("tiny");
+
+  s.hidden = std::int64_t{1} << 62;  // the fault report's --hidden 4611686018427387904
+  std::string msg = refused(s, two);
+  EXPECT_NE(msg.find("--hidden 4611686018427387904"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("overflows 64-bit arithmetic"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos);
+
+  s = model_preset("tiny");
+  s.seq = 1'000'000'000'000;
+  msg = refused(s, two);
+  EXPECT_NE(msg.find("--seq 1000000000000"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("attention score size"), std::string::npos) << msg;
+
+  s = model_preset("tiny");
+  s.batch = 99'999'999'999'999'999;
+  EXPECT_NE(refused(s, two).find("--batch 99999999999999999"), std::string::npos);
+
+  s = model_preset("tiny");
+  s.ffn = std::int64_t{1} << 61;
+  msg = refused(s, two);
+  EXPECT_NE(msg.find("--ffn 2305843009213693952"), std::string::npos) << msg;
+
+  // Every buffer fits, but 2·tokens·3h·h FLOPs do not fit 64 bits.
+  const ModelShape wide{.hidden = 1 << 24, .heads = 1, .ffn = 1 << 24, .layers = 1, .seq = 1, .batch = 1 << 20};
+  msg = refused(wide, {.world_size = 1, .tp = 1});
+  EXPECT_NE(msg.find("FLOP count per layer"), std::string::npos) << msg;
+
+  // Each layer fits, all of them together do not.
+  ModelShape deep{.hidden = 1 << 20, .heads = 1, .ffn = 1 << 20, .layers = k_max_layers, .seq = 1, .batch = 1};
+  msg = refused(deep, {.world_size = 1, .tp = 1});
+  EXPECT_NE(msg.find("--layers 119304647"), std::string::npos) << msg;
+
+  s = model_preset("tiny");
+  s.layers = k_max_layers + 1;
+  EXPECT_NE(refused(s, two).find("--layers 119304648 is not valid; give at most 119304647"), std::string::npos);
+  s.layers = k_max_layers;
+  EXPECT_NO_THROW(validate_layout(s, two));
+}
+
+TEST(ModelSizes, BufferAndPlanArithmeticIsChecked) {
+  const BufferSpec huge{.name = "huge", .rows = std::int64_t{1} << 62, .cols = 4};
+  EXPECT_NE(usage_error_of([&] { static_cast<void>(huge.elements()); }).find("buffer huge (rows x cols) overflows"),
+            std::string::npos);
+  Plan plan{.dtype = DType::fp64};
+  plan.add_buffer({.name = "big", .rows = std::int64_t{1} << 61, .cols = 1});
+  EXPECT_NE(usage_error_of([&] { static_cast<void>(plan.buffer_bytes()); }).find("buffer big in bytes overflows"),
+            std::string::npos);
+  plan.ops.push_back({.name = "a", .flops = ~0ULL});
+  plan.ops.push_back({.name = "b", .flops = 1});
+  EXPECT_NE(usage_error_of([&] { static_cast<void>(plan.flops_per_iteration()); }).find("FLOPs per iteration"),
+            std::string::npos);
 }
 
 }  // namespace
