@@ -73,7 +73,9 @@ SweepConfig parse_sweep_options(const std::vector<std::string>& args) {
       ("format", po::value<std::string>()->default_value("text"), "text | json | csv")
       ("out", po::value<std::string>(), "also write an HDF5 trace with a /collectives table")
       ("overwrite", po::bool_switch(), "replace an existing --out file")
-      ("timeout", po::value<std::string>()->default_value("300"), "cuda: seconds any wait may take");
+      ("timeout", po::value<std::string>()->default_value("300"),
+       "seconds one size (all its iterations), a clock synchronisation or the trace write may take before the job "
+       "ends, naming the rank it waits for; cuda also bounds every wait");
   SweepConfig c;
   po::variables_map vm;
   try {

@@ -4,7 +4,7 @@
 set(FLOPWALL_FAULT_CASES
   stop_usr2_mpirun stop_term_rank stop_term_mpirun stop_twice stop_collectives
   kill9_run sigstop_collectives full_disk_run full_disk_collectives
-  same_out_concurrent default_names_concurrent slurm_default_name existing_out)
+  same_out_concurrent default_names_concurrent slurm_default_name existing_out long_out_name)
 foreach(case ${FLOPWALL_FAULT_CASES})
   add_test(NAME fault_${case}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/fault_cases.sh ${case}

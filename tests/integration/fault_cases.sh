@@ -242,6 +242,17 @@ existing_out)
   done
   [[ -c /dev/null ]] || fail "/dev/null is no longer a device"
   ;;
+long_out_name)
+  # A 250-byte name: the temporary name stays short enough for MPI-IO's own
+  # helper files, and the trace arrives under the full name.
+  name=$(printf 'n%.0s' $(seq 247)).h5
+  "$mpiexec" -q --oversubscribe -np 2 "$flopwall" run --iters 2 --warmup 0 --quiet --backend cpu --out "$name" 2>job.log ||
+    fail "a 250-byte --out failed"
+  report_json "$name"
+  rc=0
+  "$mpiexec" -q --oversubscribe -np 2 "$flopwall" run --iters 2 --quiet --backend cpu --out "n$name$name" 2>err.txt || rc=$?
+  [[ $rc == 2 ]] && grep -q "at most 255 are valid" err.txt || fail "an over-long name: exit $rc: $(cat err.txt)"
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "PASS [$case_name]"
