@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "analysis/json_number.hpp"
+#include "trace/trace_validation.hpp"
 
 namespace flopwall {
 namespace {
@@ -31,8 +32,13 @@ json report_json(const RunReport& r) {
                      {"clock_offset_ns", k.clock_offset_ns}, {"clock_error_ns", k.clock_error_ns}});
   json meta = json::object();
   for (const auto& [k, v] : r.header.meta) meta[k] = v;
-  json config = json::parse(r.header.config_json, nullptr, false);
-  if (config.is_discarded()) config = nullptr;
+  // Nesting is bounded before parsing: printing a parsed value recurses per level.
+  json config = nullptr;
+  if (trace_checks::json_nesting_depth(r.header.config_json, trace_checks::k_max_json_depth) <=
+      trace_checks::k_max_json_depth) {
+    config = json::parse(r.header.config_json, nullptr, false);
+    if (config.is_discarded()) config = nullptr;
+  }
   return {{"file", r.path},
           {"world_size", r.world_size},
           {"backend", r.header.backend},

@@ -5,6 +5,7 @@
 
 #include "analysis/report_printers.hpp"
 #include "core/units.hpp"
+#include "trace/trace_validation.hpp"
 
 namespace flopwall {
 namespace {
@@ -18,15 +19,30 @@ std::string meta_value(const KeyValues& kv, const std::string& key) {
 // Figures that cannot be derived (no FLOPs, no bytes) print as "-".
 std::string rate(double v) { return v > 0 ? fmt::format("{:.2f}", v) : "-"; }
 
+// A config value as text: strings as they are, numbers as JSON writes them,
+// `fallback` when the key is absent or of another type (the reader refuses
+// such a config_json; printing still never throws on one).
+std::string config_text(const nlohmann::json& c, const char* key, bool numeric, const char* fallback) {
+  const auto it = c.find(key);
+  if (it == c.end()) return fallback;
+  if (!numeric && it->is_string()) return it->get<std::string>();
+  if (numeric && it->is_number_integer()) return it->dump();
+  return fallback;
+}
+
 void print_model(std::back_insert_iterator<std::string> out, const std::string& config_json) {
+  // Nesting is bounded before parsing: destroying a parsed value recurses per level.
+  if (trace_checks::json_nesting_depth(config_json, trace_checks::k_max_json_depth) > trace_checks::k_max_json_depth)
+    return;
   const auto c = nlohmann::json::parse(config_json, nullptr, false);
   if (c.is_discarded() || !c.is_object()) return;
+  const auto text = [&](const char* key) { return config_text(c, key, false, "?"); };
+  const auto number = [&](const char* key) { return config_text(c, key, true, "0"); };
   fmt::format_to(out,
                  "model      {} : hidden {} heads {} ffn {} layers {} seq {} batch {} | tp {} dp {} | {} | "
                  "{} timed + {} warm-up iterations\n",
-                 c.value("model", "?"), c.value("hidden", 0), c.value("heads", 0), c.value("ffn", 0),
-                 c.value("layers", 0), c.value("seq", 0), c.value("batch", 0), c.value("tp", 0), c.value("dp", 0),
-                 c.value("dtype", "?"), c.value("iters", 0), c.value("warmup", 0));
+                 text("model"), number("hidden"), number("heads"), number("ffn"), number("layers"), number("seq"),
+                 number("batch"), number("tp"), number("dp"), text("dtype"), number("iters"), number("warmup"));
 }
 
 }  // namespace

@@ -9,23 +9,32 @@
 namespace flopwall {
 namespace {
 
-double seconds(std::int64_t ns) { return static_cast<double>(ns) / units::k_ns_per_s; }
+double seconds(double ns) { return ns / units::k_ns_per_s; }
+
+// The op of an event, or nullptr when its id is outside the vocabulary (the
+// reader refuses such traces; the analysis still never indexes past it).
+const OpInfo* op_of(const TraceEvent& e, const std::vector<OpInfo>& ops) {
+  return e.op >= 0 && static_cast<std::size_t>(e.op) < ops.size() ? &ops[static_cast<std::size_t>(e.op)] : nullptr;
+}
 
 RankReport rank_report(const RankTrace& rank, const std::vector<OpInfo>& ops,
                        const std::vector<IterationSpan>& spans) {
   RankReport r{.rank = rank.rank, .hostname = rank.info.hostname, .device = rank.info.device,
                .clock_offset_ns = rank.info.clock_offset_ns, .clock_error_ns = rank.info.clock_error_ns};
-  std::int64_t span_ns = 0;
+  // Sums in double: int64 nanoseconds summed over many iterations could overflow.
+  double span_ns = 0;
   int counted = 0;
   for (const auto& s : spans)
     if (s.seen()) {
-      span_ns += s.end_ns - s.start_ns;
+      span_ns += s.duration_ns();
       ++counted;
     }
-  std::int64_t compute_ns = 0, memory_ns = 0, comm_ns = 0;
+  double compute_ns = 0, memory_ns = 0, comm_ns = 0;
   for (const TraceEvent& e : rank.events) {
-    const std::string& kind = ops[static_cast<std::size_t>(e.op)].kind;
-    const std::int64_t d = e.t_end_ns - e.t_start_ns;
+    const OpInfo* op = op_of(e, ops);
+    if (!op) continue;
+    const std::string& kind = op->kind;
+    const double d = duration_ns(e);
     if (kind == "comm") comm_ns += d;
     else if (kind == "memory") memory_ns += d;
     else if (kind == "compute") compute_ns += d;
@@ -59,7 +68,8 @@ RunReport analyze_run(const TraceData& trace, const std::string& path) {
     const auto spans = iteration_spans(rank, iters);
     for (int i = 0; i < iters; ++i) {
       const auto& s = spans[static_cast<std::size_t>(i)];
-      if (s.seen()) step_s[static_cast<std::size_t>(i)] = std::max(step_s[static_cast<std::size_t>(i)], seconds(s.end_ns - s.start_ns));
+      auto& step = step_s[static_cast<std::size_t>(i)];
+      if (s.seen()) step = std::max(step, seconds(s.duration_ns()));
     }
     report.ranks.push_back(rank_report(rank, trace.ops, spans));
   }
@@ -77,8 +87,10 @@ RunReport analyze_run(const TraceData& trace, const std::string& path) {
     }
   for (const RankTrace& rank : trace.ranks)
     for (const TraceEvent& e : rank.events) {
-      auto& acc = by_name[trace.ops[static_cast<std::size_t>(e.op)].name];
-      acc.durations_s.push_back(seconds(e.t_end_ns - e.t_start_ns));
+      const OpInfo* op = op_of(e, trace.ops);
+      if (!op) continue;
+      auto& acc = by_name[op->name];
+      acc.durations_s.push_back(seconds(duration_ns(e)));
       acc.flops += static_cast<double>(e.flops);
       acc.bytes_mem += static_cast<double>(e.bytes_mem);
       acc.bytes_comm += static_cast<double>(e.bytes_comm);

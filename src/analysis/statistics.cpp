@@ -13,8 +13,13 @@ double mean(std::span<const double> values) noexcept {
 }
 
 double percentile(std::span<const double> values, double q) {
-  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
-  std::vector<double> sorted(values.begin(), values.end());
+  // NaN has no place in an order (std::sort would be handed an invalid
+  // comparison and may run past the ends): such values are left out.
+  std::vector<double> sorted;
+  sorted.reserve(values.size());
+  for (const double v : values)
+    if (!std::isnan(v)) sorted.push_back(v);
+  if (sorted.empty()) return std::numeric_limits<double>::quiet_NaN();
   std::sort(sorted.begin(), sorted.end());
   const double pos = std::clamp(q, 0.0, 1.0) * static_cast<double>(sorted.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(pos));

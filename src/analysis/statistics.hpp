@@ -7,7 +7,8 @@ namespace flopwall::stats {
 
 double mean(std::span<const double> values) noexcept;
 // q in [0, 1]; linear interpolation between closest ranks, as numpy's and
-// pandas' default: position (n − 1)·q in the sorted values. NaN when empty.
+// pandas' default: position (n − 1)·q in the sorted values, NaN values left
+// out (as pandas does). NaN when nothing is left.
 double percentile(std::span<const double> values, double q);
 double max(std::span<const double> values) noexcept;
 

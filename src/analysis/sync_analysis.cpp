@@ -2,6 +2,7 @@
 #include <cmath>
 #include <map>
 #include <tuple>
+#include <utility>
 
 #include "analysis/iteration_spans.hpp"
 #include "analysis/statistics.hpp"
@@ -17,7 +18,7 @@ constexpr std::int64_t k_min_times_last = 3;      // lateness needs a few instan
 constexpr double k_lateness_ratio = 3.0;          // "by far": against the other ranks' lateness
 
 struct Arrival {
-  int rank;
+  std::size_t index;  // into trace.ranks (not the rank number the file claims)
   std::int64_t start_ns, end_ns;
 };
 
@@ -30,10 +31,15 @@ std::int64_t group_id(const RankTrace& r, const std::string& kind) {
   return 0;  // no ids stored: the whole job is one group
 }
 
-std::int64_t max_clock_error_ns(const RankTrace& r) {
+// In double: two ranks' errors are added, and int64 sums could overflow.
+double max_clock_error_ns(const RankTrace& r) {
   std::int64_t e = r.info.clock_error_ns;
   for (const ClockSample& s : r.info.clock_samples) e = std::max(e, s.error_ns);
-  return e;
+  return static_cast<double>(e);
+}
+
+double difference_ns(std::int64_t later, std::int64_t earlier) {
+  return static_cast<double>(later) - static_cast<double>(earlier);
 }
 
 struct RankTotals {
@@ -63,15 +69,17 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
     const RankTrace& rt = trace.ranks[r];
     rep.ranks[r].rank = rt.rank;
     for (const TraceEvent& e : rt.events) {
+      // The reader refuses ops outside /ops; never index past it regardless.
+      if (e.op < 0 || static_cast<std::size_t>(e.op) >= trace.ops.size()) continue;
       const OpInfo& op = trace.ops[static_cast<std::size_t>(e.op)];
       if (op.kind == "comm")
-        instances[{e.op, e.iter, group_id(rt, op.group)}].push_back({rt.rank, e.t_start_ns, e.t_end_ns});
+        instances[{e.op, e.iter, group_id(rt, op.group)}].push_back({r, e.t_start_ns, e.t_end_ns});
       else if (op.kind == "compute" || op.kind == "memory")
-        totals[r].compute_ns += static_cast<double>(e.t_end_ns - e.t_start_ns);
+        totals[r].compute_ns += duration_ns(e);
     }
     for (const IterationSpan& s : iteration_spans(rt, iterations))
       if (s.seen()) {
-        totals[r].span_ns += static_cast<double>(s.end_ns - s.start_ns);
+        totals[r].span_ns += s.duration_ns();
         ++totals[r].iterations;
       }
   }
@@ -84,8 +92,7 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
   for (const auto& [key, arrivals] : instances) {
     if (arrivals.size() < 2) {
       // A group of one waits for nobody: its comm time is all transfer.
-      for (const Arrival& a : arrivals)
-        totals[static_cast<std::size_t>(a.rank)].comm_ns += static_cast<double>(a.end_ns - a.start_ns);
+      for (const Arrival& a : arrivals) totals[a.index].comm_ns += difference_ns(a.end_ns, a.start_ns);
       continue;
     }
     rep.has_collectives = true;
@@ -96,10 +103,10 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
     std::int64_t second_latest = first->start_ns;
     for (const Arrival& a : arrivals)
       if (&a != &*last) second_latest = std::max(second_latest, a.start_ns);
-    const double skew_us = static_cast<double>(last->start_ns - first->start_ns) / 1e3;
+    const double skew_us = difference_ns(last->start_ns, first->start_ns) / 1e3;
     // Two clocks are compared: the skew is only known to within both errors.
-    const double error_us = static_cast<double>(max_clock_error_ns(trace.ranks[static_cast<std::size_t>(first->rank)]) +
-                                                max_clock_error_ns(trace.ranks[static_cast<std::size_t>(last->rank)])) / 1e3;
+    const double error_us =
+        (max_clock_error_ns(trace.ranks[first->index]) + max_clock_error_ns(trace.ranks[last->index])) / 1e3;
     const std::string& op = trace.ops[static_cast<std::size_t>(std::get<0>(key))].name;
     if (!skews_by_op.contains(op)) op_order.push_back(op);
     skews_by_op[op].push_back(skew_us);
@@ -112,9 +119,10 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
 
     const double chance = 1.0 / static_cast<double>(arrivals.size());
     for (const Arrival& a : arrivals) {
-      const auto r = static_cast<std::size_t>(a.rank);
-      const double duration = static_cast<double>(a.end_ns - a.start_ns);
-      const double wait = std::clamp(static_cast<double>(last->start_ns - a.start_ns), 0.0, duration);
+      const std::size_t r = a.index;
+      const double duration = difference_ns(a.end_ns, a.start_ns);
+      // max(…, 0): clamp's bounds must be ordered even for a negative duration.
+      const double wait = std::clamp(difference_ns(last->start_ns, a.start_ns), 0.0, std::max(duration, 0.0));
       totals[r].wait_ns += wait;
       totals[r].comm_ns += duration - wait;
       totals[r].wait_per_instance_ns += wait;
@@ -123,7 +131,7 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
       s.expected_last += chance;
       if (&a == &*last) {
         ++s.times_last;
-        totals[r].lateness_ns += static_cast<double>(a.start_ns - second_latest);
+        totals[r].lateness_ns += difference_ns(a.start_ns, second_latest);
       }
       s.z_score += chance * (1 - chance);  // variance, turned into a z-score below
     }
@@ -147,6 +155,7 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
     lateness_total_ns += totals[r].lateness_ns;
     last_total += rep.ranks[r].times_last;
   }
+  std::vector<std::pair<double, Straggler>> stragglers;  // with their cost
   for (std::size_t r = 0; r < n_ranks; ++r) {
     SyncRank& s = rep.ranks[r];
     const RankTotals& t = totals[r];
@@ -177,16 +186,13 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
     const bool by_far =
         s.times_last >= k_min_times_last && s.mean_lateness_us > k_lateness_ratio * others_lateness_us;
     if (late && (too_often || by_far))
-      rep.stragglers.push_back({.rank = s.rank, .last_arrival_fraction = s.last_arrival_fraction,
-                                .mean_lateness_us = s.mean_lateness_us});
+      stragglers.push_back({s.mean_lateness_us * static_cast<double>(s.times_last),
+                            {.rank = s.rank, .last_arrival_fraction = s.last_arrival_fraction,
+                             .mean_lateness_us = s.mean_lateness_us}});
   }
   // Worst first: the most time others spent waiting on this rank while it was last.
-  std::sort(rep.stragglers.begin(), rep.stragglers.end(), [&](const Straggler& a, const Straggler& b) {
-    const auto cost = [&](const Straggler& s) {
-      return s.mean_lateness_us * static_cast<double>(rep.ranks[static_cast<std::size_t>(s.rank)].times_last);
-    };
-    return cost(a) > cost(b);
-  });
+  std::sort(stragglers.begin(), stragglers.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [cost, straggler] : stragglers) rep.stragglers.push_back(straggler);
   return rep;
 }
 

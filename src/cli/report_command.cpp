@@ -14,6 +14,15 @@
 
 namespace flopwall {
 namespace po = boost::program_options;
+namespace {
+
+// Strings from a trace (host names, the command line, /meta) need not be
+// valid UTF-8; JSON output replaces such bytes instead of failing.
+std::string dump_json(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
 
 int report_command(const std::vector<std::string>& args) {
   po::options_description opts("Usage: flopwall report FILE.h5 [options]\n\nOptions");
@@ -39,6 +48,8 @@ int report_command(const std::vector<std::string>& args) {
   if (!vm.count("file")) throw UsageError("flopwall report needs a trace file: flopwall report FILE.h5");
 
   const std::string path = vm["file"].as<std::string>();
+  // Both readers validate everything they return (trace_validation.hpp): a
+  // damaged file ends here with one line, before any analysis.
   const TraceData trace = read_trace(path);
   // A collective sweep's trace: its /collectives table is the report.
   if (const auto sweep = read_sweep_tables(path)) {
@@ -46,7 +57,7 @@ int report_command(const std::vector<std::string>& args) {
     if (format == "json") {
       nlohmann::json j = sweep_json(*sweep);
       j["sync"] = sync_json(sync);
-      std::cout << j.dump(2) << '\n';
+      std::cout << dump_json(j) << '\n';
     }
     else if (format == "csv")
       std::cout << render_sweep_csv(*sweep);
@@ -60,7 +71,7 @@ int report_command(const std::vector<std::string>& args) {
   }
   const RunReport report = analyze_run(trace, path);
   if (format == "json")
-    std::cout << report_json(report).dump(2) << '\n';
+    std::cout << dump_json(report_json(report)) << '\n';
   else if (format == "csv")
     std::cout << render_csv(report);
   else

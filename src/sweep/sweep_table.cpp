@@ -1,10 +1,13 @@
 #include "sweep/sweep_table.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cstddef>
 #include <cstring>
 
 #include "trace/h5.hpp"
+#include "trace/trace_validation.hpp"
 
 namespace flopwall {
 namespace {
@@ -83,13 +86,66 @@ void write_table(hid_t file, const char* name, hid_t type, const std::vector<Rec
   if (writer && !rows.empty()) FLOPWALL_H5_CHECK(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()));
 }
 
-template <class Record>
-std::vector<Record> read_table(hid_t file, const char* name, hid_t type) {
-  Handle dset(FLOPWALL_H5_CHECK(H5Dopen2(file, name, H5P_DEFAULT)), H5Dclose);
-  Handle space(FLOPWALL_H5_CHECK(H5Dget_space(dset)), H5Sclose);
-  std::vector<Record> rows(static_cast<std::size_t>(FLOPWALL_H5_CHECK(H5Sget_simple_extent_npoints(space))));
-  if (!rows.empty()) FLOPWALL_H5_CHECK(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()));
-  return rows;
+// A sweep stores a few hundred results; this many would be no sweep's, and it
+// keeps sums over the rows (wrong_total) far from overflowing.
+constexpr std::uint64_t k_max_sweep_rows = std::uint64_t{1} << 22;
+constexpr std::int64_t k_max_wrong = std::int64_t{1} << 40;
+
+std::string text(const char* what, std::size_t row, const char* field, std::string value) {
+  if (!trace_checks::is_printable_ascii(value))
+    throw DamagedTrace(fmt::format("{} row {} has a {} that is not printable ASCII", what, row, field));
+  return value;
+}
+
+void check_row(const RowRecord& rec, std::size_t i) {
+  const auto bad = [&](const char* field, std::int64_t value, const char* valid) {
+    throw DamagedTrace(fmt::format("/collectives row {} has {} {}; valid: {}", i, field, value, valid));
+  };
+  if (rec.size_bytes < 0) bad("size_bytes", rec.size_bytes, "0 or more");
+  if (rec.count < 0) bad("count", rec.count, "0 or more");
+  if (rec.root < -1) bad("root", rec.root, "-1 or a rank");
+  if (rec.inplace != 0 && rec.inplace != 1) bad("inplace", rec.inplace, "0 or 1");
+  if (rec.wrong < -1 || rec.wrong > k_max_wrong) bad("wrong", rec.wrong, "-1 (not checked) .. 2^40");
+}
+
+SweepResult read_checked(hid_t file, trace_checks::ReadBudget& budget) {
+  SweepResult r;
+  r.backend = h5::read_string_attribute(file, "backend", budget.file_bytes);
+  const std::int64_t world_size = h5::read_int_attribute(file, "world_size");
+  if (world_size < 1 || world_size > trace_checks::k_max_world_size)
+    throw DamagedTrace(*trace_checks::world_size_fault(world_size, 0));
+  r.world_size = static_cast<int>(world_size);
+  Handle rt = row_type(), ft = fit_type();
+  const auto rows = trace_checks::read_table<RowRecord>(file, "collectives", rt, "/collectives", budget);
+  const auto fits = trace_checks::read_table<FitRecord>(file, "collective_fits", ft, "/collective_fits", budget);
+  if (rows.size() > k_max_sweep_rows || fits.size() > k_max_sweep_rows)
+    throw DamagedTrace(fmt::format("/collectives has {} rows and /collective_fits {}; a sweep has at most {}",
+                                   rows.size(), fits.size(), k_max_sweep_rows));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const RowRecord& rec = rows[i];
+    check_row(rec, i);
+    r.rows.push_back({.collective = text("/collectives", i, "collective", get(rec.collective)),
+                      .tier = text("/collectives", i, "tier", get(rec.tier)), .size_bytes = rec.size_bytes,
+                      .count = rec.count, .dtype = text("/collectives", i, "dtype", get(rec.dtype)),
+                      .redop = text("/collectives", i, "redop", get(rec.redop)), .root = rec.root,
+                      .inplace = rec.inplace != 0,
+                      .time_us = rec.time_us, .algbw_gbs = rec.algbw_gbs, .busbw_gbs = rec.busbw_gbs, .wrong = rec.wrong,
+                      .p50_us = rec.p50_us, .p99_us = rec.p99_us, .max_us = rec.max_us});
+  }
+  for (std::size_t i = 0; i < fits.size(); ++i) {
+    const FitRecord& rec = fits[i];
+    if (rec.points < 0)
+      throw DamagedTrace(fmt::format("/collective_fits row {} has points {}; valid: 0 or more", i, rec.points));
+    r.fits.push_back({.collective = text("/collective_fits", i, "collective", get(rec.collective)),
+                      .tier = text("/collective_fits", i, "tier", get(rec.tier)), .alpha_us = rec.alpha_us,
+                      .beta_gbs = rec.beta_gbs, .points = rec.points});
+  }
+  Handle dset = trace_checks::open_dataset(file, "collectives", "/collectives");
+  r.transport = h5::read_string_attribute(dset, "transport", budget.file_bytes);
+  const std::string notes = h5::read_string_attribute(dset, "notes", budget.file_bytes);
+  for (std::size_t start = 0, end; (end = notes.find('\n', start)) != std::string::npos; start = end + 1)
+    r.notes.push_back(notes.substr(start, end - start));
+  return r;
 }
 
 }  // namespace
@@ -138,27 +194,12 @@ void write_sweep_tables(hid_t file, const SweepResult& result, bool writer) {
 
 std::optional<SweepResult> read_sweep_tables(const std::string& path) {
   h5::silence_errors();
-  Handle file(FLOPWALL_H5_CHECK(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT)), H5Fclose);
-  if (H5Lexists(file, "collectives", H5P_DEFAULT) <= 0) return std::nullopt;
-  SweepResult r;
-  r.backend = h5::read_string_attribute(file, "backend");
-  r.world_size = static_cast<int>(h5::read_int_attribute(file, "world_size"));
-  Handle rt = row_type(), ft = fit_type();
-  for (const RowRecord& rec : read_table<RowRecord>(file, "collectives", rt))
-    r.rows.push_back({.collective = get(rec.collective), .tier = get(rec.tier), .size_bytes = rec.size_bytes,
-                      .count = rec.count, .dtype = get(rec.dtype), .redop = get(rec.redop), .root = rec.root,
-                      .inplace = rec.inplace != 0,
-                      .time_us = rec.time_us, .algbw_gbs = rec.algbw_gbs, .busbw_gbs = rec.busbw_gbs, .wrong = rec.wrong,
-                      .p50_us = rec.p50_us, .p99_us = rec.p99_us, .max_us = rec.max_us});
-  for (const FitRecord& rec : read_table<FitRecord>(file, "collective_fits", ft))
-    r.fits.push_back({.collective = get(rec.collective), .tier = get(rec.tier), .alpha_us = rec.alpha_us,
-                      .beta_gbs = rec.beta_gbs, .points = rec.points});
-  Handle dset(FLOPWALL_H5_CHECK(H5Dopen2(file, "collectives", H5P_DEFAULT)), H5Dclose);
-  r.transport = h5::read_string_attribute(dset, "transport");
-  const std::string notes = h5::read_string_attribute(dset, "notes");
-  for (std::size_t start = 0, end; (end = notes.find('\n', start)) != std::string::npos; start = end + 1)
-    r.notes.push_back(notes.substr(start, end - start));
-  return r;
+  return trace_checks::guard_damaged(path, [&]() -> std::optional<SweepResult> {
+    trace_checks::OpenedTrace opened = trace_checks::open_trace_file(path);
+    if (h5::link_type(opened.file, "collectives") == h5::LinkType::missing) return std::nullopt;
+    trace_checks::ReadBudget budget{.file_bytes = opened.file_bytes};
+    return read_checked(opened.file, budget);
+  });
 }
 
 }  // namespace flopwall

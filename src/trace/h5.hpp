@@ -4,8 +4,10 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -59,8 +61,38 @@ Handle fixed_string_type(std::size_t size);
 void write_attribute(hid_t obj, const char* name, std::string_view value);
 void write_attribute(hid_t obj, const char* name, std::int64_t value);
 bool has_attribute(hid_t obj, const char* name);
-std::string read_string_attribute(hid_t obj, const char* name);
+
+// Read helpers for files nobody vouches for: each checks what is stored
+// before it reads, and every failure is a std::runtime_error with a plain
+// one-line message (no file:line), since it ends up in front of the user.
+
+// The description of the deepest frame on HDF5's error stack: the cause
+// ("data error detected by Fletcher32 checksum"), not the API call.
+std::string innermost_error();
+// Throws "what: <the cause>" when rc is negative.
+template <class T>
+T expect(T rc, std::string_view what) {
+  if (rc < 0) throw std::runtime_error(std::string(what) + ": " + innermost_error());
+  return rc;
+}
+// A scalar, fixed-length string attribute of at most max_bytes bytes, up to
+// its first NUL. Variable-length strings are refused: traces never hold
+// them, and HDF5 reads them from the unchecksummed global heap.
+std::string read_string_attribute(hid_t obj, const char* name, std::uint64_t max_bytes = 1u << 26);
+// A scalar integer attribute of any width and sign, as int64.
 std::int64_t read_int_attribute(hid_t obj, const char* name);
+// Whether the attribute is stored as a string or an integer (nothing else is
+// read as either); `missing` when there is none by that name.
+enum class AttributeClass { missing, string, integer, other };
+AttributeClass attribute_class(hid_t obj, const char* name);
+// The names of obj's attributes in name order; more than max_count throws.
+std::vector<std::string> attribute_names(hid_t obj, std::size_t max_count);
+// How `name` is linked from `parent`: soft and external links are never
+// followed by the reader (an external link would open another file).
+enum class LinkType { missing, hard, other };
+LinkType link_type(hid_t parent, const char* name);
+// HDF5's name for a datatype class ("integer", "string", ...), for messages.
+std::string type_class_name(H5T_class_t type_class);
 
 }  // namespace flopwall::h5
 

@@ -1,40 +1,48 @@
 #include "trace/trace_reader.hpp"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 #include <cstring>
 
 #include "core/error.hpp"
 #include "trace/trace_schema.hpp"
+#include "trace/trace_validation.hpp"
 
 namespace flopwall {
 namespace {
 
 using h5::Handle;
+using trace_checks::ReadBudget;
 
-herr_t collect_attribute_names(hid_t, const char* name, const H5A_info_t*, void* out) {
-  static_cast<std::vector<std::string>*>(out)->emplace_back(name);
-  return 0;
+// More attributes than this on one object is not a trace's (a rank group
+// has a handful; /meta/env a few hundred at most).
+constexpr std::size_t k_max_attributes = 1u << 16;
+
+std::string read_string(hid_t obj, const char* name, const ReadBudget& budget) {
+  return h5::read_string_attribute(obj, name, budget.file_bytes);
 }
 
-KeyValues read_key_values(hid_t group) {
-  std::vector<std::string> names;
-  hsize_t idx = 0;
-  FLOPWALL_H5_CHECK(H5Aiterate2(group, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute_names, &names));
+KeyValues read_key_values(hid_t group, const ReadBudget& budget) {
   KeyValues out;
-  for (const auto& n : names) out.emplace_back(n, h5::read_string_attribute(group, n.c_str()));
+  for (const std::string& n : h5::attribute_names(group, k_max_attributes))
+    out.emplace_back(n, read_string(group, n.c_str(), budget));
   return out;
 }
 
-void check_is_trace(const std::string& path, hid_t file) {
-  const auto fail = [&](const std::string& why) {
-    throw UsageError(fmt::format("'{}' is not a flopwall trace: {}; expected a file written by 'flopwall run'",
-                                 path, why));
-  };
-  if (!h5::has_attribute(file, "schema")) fail("it has no 'schema' attribute");
-  const std::string schema = h5::read_string_attribute(file, "schema");
-  if (schema != k_trace_schema) fail(fmt::format("its schema is '{}'", schema));
+[[noreturn]] void not_a_trace(const std::string& path, const std::string& why) {
+  throw UsageError(
+      fmt::format("'{}' is not a flopwall trace: {}; expected a file written by 'flopwall run'", path, why));
+}
+
+// The three facts that tell a foreign or unfinished file from a damaged one
+// keep their own messages.
+void check_is_trace(const std::string& path, hid_t file, const ReadBudget& budget) {
+  const h5::AttributeClass schema_class = h5::attribute_class(file, "schema");
+  if (schema_class == h5::AttributeClass::missing) not_a_trace(path, "it has no 'schema' attribute");
+  if (schema_class != h5::AttributeClass::string) not_a_trace(path, "its 'schema' attribute is not a string");
+  const std::string schema = read_string(file, "schema", budget);
+  if (schema != k_trace_schema)
+    not_a_trace(path, fmt::format("its schema is '{}'", trace_checks::printable(schema, 60)));
   const std::int64_t version = h5::read_int_attribute(file, "schema_version");
   if (version != k_trace_schema_version)
     throw UsageError(fmt::format("'{}' has trace schema version {}; this flopwall reads version {}", path, version,
@@ -44,105 +52,125 @@ void check_is_trace(const std::string& path, hid_t file) {
                                  path));
 }
 
-TraceHeader read_header(hid_t file) {
+TraceHeader read_header(hid_t file, const ReadBudget& budget) {
   TraceHeader h;
   h.schema_version = h5::read_int_attribute(file, "schema_version");
-  h.tool_version = h5::read_string_attribute(file, "tool_version");
-  h.created_utc = h5::read_string_attribute(file, "created_utc");
-  h.command_line = h5::read_string_attribute(file, "command_line");
-  h.config_json = h5::read_string_attribute(file, "config_json");
-  h.world_size = static_cast<int>(h5::read_int_attribute(file, "world_size"));
-  h.backend = h5::read_string_attribute(file, "backend");
+  h.tool_version = read_string(file, "tool_version", budget);
+  h.created_utc = read_string(file, "created_utc", budget);
+  h.command_line = read_string(file, "command_line", budget);
+  h.config_json = read_string(file, "config_json", budget);
+  if (const auto fault = trace_checks::config_json_fault(h.config_json)) throw DamagedTrace(*fault);
+  const std::int64_t world_size = h5::read_int_attribute(file, "world_size");
+  if (world_size < 1 || world_size > trace_checks::k_max_world_size)
+    throw DamagedTrace(*trace_checks::world_size_fault(world_size, 0));
+  h.world_size = static_cast<int>(world_size);
+  h.backend = read_string(file, "backend", budget);
   h.complete = h5::read_int_attribute(file, "complete") == 1;
   h.truncated = h5::read_int_attribute(file, "truncated") == 1;
-  Handle meta(FLOPWALL_H5_CHECK(H5Gopen2(file, "meta", H5P_DEFAULT)), H5Gclose);
-  h.meta = read_key_values(meta);
-  Handle env(FLOPWALL_H5_CHECK(H5Gopen2(meta, "env", H5P_DEFAULT)), H5Gclose);
-  h.environment = read_key_values(env);
+  Handle meta = trace_checks::open_group(file, "meta", "/meta");
+  h.meta = read_key_values(meta, budget);
+  Handle env = trace_checks::open_group(meta, "env", "/meta/env");
+  h.environment = read_key_values(env, budget);
   return h;
 }
 
-template <class Row>
-std::vector<Row> read_table(hid_t parent, const char* name, hid_t type) {
-  Handle dset(FLOPWALL_H5_CHECK(H5Dopen2(parent, name, H5P_DEFAULT)), H5Dclose);
-  Handle space(FLOPWALL_H5_CHECK(H5Dget_space(dset)), H5Sclose);
-  const hssize_t n = FLOPWALL_H5_CHECK(H5Sget_simple_extent_npoints(space));
-  std::vector<Row> rows(static_cast<std::size_t>(n));
-  if (n > 0) FLOPWALL_H5_CHECK(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()));
-  return rows;
+std::string field_text(const char* data, std::size_t size, const char* what, std::size_t row) {
+  std::string s(data, strnlen(data, size));
+  if (!trace_checks::is_printable_ascii(s))
+    throw DamagedTrace(fmt::format("/ops row {} has a {} that is not printable ASCII", row, what));
+  return s;
 }
 
-std::vector<OpInfo> read_ops(hid_t file) {
+std::vector<OpInfo> read_ops(hid_t file, ReadBudget& budget) {
   Handle type = trace_schema::op_row_type();
+  const auto rows = trace_checks::read_table<trace_schema::OpRow>(file, "ops", type, "/ops", budget);
   std::vector<OpInfo> ops;
-  for (const auto& r : read_table<trace_schema::OpRow>(file, "ops", type))
-    ops.push_back({.name = std::string(r.name.data(), strnlen(r.name.data(), r.name.size())),
-                   .kind = std::string(r.kind.data(), strnlen(r.kind.data(), r.kind.size())),
-                   .layer = r.layer,
-                   .group = std::string(r.group.data(), strnlen(r.group.data(), r.group.size()))});
+  ops.reserve(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    if (r.id < 0 || static_cast<std::size_t>(r.id) != i)
+      throw DamagedTrace(fmt::format("/ops row {} has id {}; the id of a row is its index", i, r.id));
+    OpInfo op{.name = field_text(r.name.data(), r.name.size(), "name", i),
+              .kind = field_text(r.kind.data(), r.kind.size(), "kind", i),
+              .layer = r.layer,
+              .group = field_text(r.group.data(), r.group.size(), "group", i)};
+    if (op.kind != "compute" && op.kind != "comm" && op.kind != "memory" && op.kind != "idle")
+      throw DamagedTrace(fmt::format("/ops row {} has kind '{}'; valid: compute, comm, memory, idle", i, op.kind));
+    ops.push_back(std::move(op));
+  }
   return ops;
 }
 
-RankTrace read_rank(hid_t file, int rank, hid_t event_type) {
-  Handle group(FLOPWALL_H5_CHECK(H5Gopen2(file, trace_schema::rank_group_name(rank).c_str(), H5P_DEFAULT)),
-               H5Gclose);
+// Clock errors are added and compared in the analysis: keep them where sums fit.
+void check_clock_error(std::int64_t error_ns, const std::string& what) {
+  if (error_ns < 0 || error_ns > trace_checks::k_max_abs_stamp_ns)
+    throw DamagedTrace(fmt::format("{} has a clock error of {} ns; valid: 0 .. 2^62", what, error_ns));
+}
+
+RankTrace read_rank(hid_t ranks, int rank, hid_t event_type, std::size_t op_count, ReadBudget& budget) {
+  const std::string name = fmt::format("{:05d}", rank);
+  const std::string where = "/ranks/" + name;
+  Handle group = trace_checks::open_group(ranks, name.c_str(), where);
   RankTrace t;
   t.rank = rank;
-  t.info.hostname = h5::read_string_attribute(group, "hostname");
-  t.info.local_rank = static_cast<int>(h5::read_int_attribute(group, "local_rank"));
-  t.info.device = h5::read_string_attribute(group, "device");
+  t.info.hostname = read_string(group, "hostname", budget);
+  const std::int64_t local_rank = h5::read_int_attribute(group, "local_rank");
+  if (local_rank < 0 || local_rank >= trace_checks::k_max_world_size)
+    throw DamagedTrace(fmt::format("{} has local_rank {}; valid: 0 .. {}", where, local_rank,
+                                   trace_checks::k_max_world_size - 1));
+  t.info.local_rank = static_cast<int>(local_rank);
+  t.info.device = read_string(group, "device", budget);
   t.info.clock_offset_ns = h5::read_int_attribute(group, "clock_offset_ns");
   t.info.clock_error_ns = h5::read_int_attribute(group, "clock_error_ns");
-  t.events = read_table<TraceEvent>(group, "events", event_type);
-  std::vector<std::string> names;
-  hsize_t idx = 0;
-  FLOPWALL_H5_CHECK(H5Aiterate2(group, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute_names, &names));
-  for (const std::string& n : names)
+  check_clock_error(t.info.clock_error_ns, where);
+  for (const std::string& n : h5::attribute_names(group, k_max_attributes))
     if (n.starts_with("group_")) t.info.groups.emplace_back(n.substr(6), h5::read_int_attribute(group, n.c_str()));
+
+  const std::string events_what = where + "/events";
+  t.events = trace_checks::read_table<TraceEvent>(group, "events", event_type, events_what, budget, true);
+  if (const auto fault = trace_checks::events_fault(t.events, op_count))
+    throw DamagedTrace(events_what + ": " + *fault);
   // Traces from before clock resynchronisation have no clock_sync table.
-  if (H5Lexists(group, "clock_sync", H5P_DEFAULT) > 0) {
-    h5::Handle type = trace_schema::clock_sample_type();
-    t.info.clock_samples = read_table<ClockSample>(group, "clock_sync", type);
+  if (h5::link_type(group, "clock_sync") != h5::LinkType::missing) {
+    Handle type = trace_schema::clock_sample_type();
+    t.info.clock_samples =
+        trace_checks::read_table<ClockSample>(group, "clock_sync", type, where + "/clock_sync", budget);
+    for (const ClockSample& s : t.info.clock_samples) check_clock_error(s.error_ns, where + "/clock_sync");
   }
-  if (H5Lexists(group, "recent_ops", H5P_DEFAULT) > 0) {
-    h5::Handle type = trace_schema::recent_op_type();
-    t.info.recent_ops = read_table<RecentOp>(group, "recent_ops", type);
+  if (h5::link_type(group, "recent_ops") != h5::LinkType::missing) {
+    Handle type = trace_schema::recent_op_type();
+    t.info.recent_ops = trace_checks::read_table<RecentOp>(group, "recent_ops", type, where + "/recent_ops", budget);
   }
   return t;
+}
+
+TraceData read_checked(const std::string& path) {
+  trace_checks::OpenedTrace opened = trace_checks::open_trace_file(path);
+  const hid_t file = opened.file;
+  ReadBudget budget{.file_bytes = opened.file_bytes};
+  check_is_trace(path, file, budget);
+
+  TraceData data;
+  data.header = read_header(file, budget);
+  data.ops = read_ops(file, budget);
+  Handle ranks = trace_checks::open_group(file, "ranks", "/ranks");
+  H5G_info_t info{};
+  h5::expect(H5Gget_info(ranks, &info), "cannot list /ranks");
+  if (const auto fault = trace_checks::world_size_fault(data.header.world_size, info.nlinks))
+    throw DamagedTrace(*fault);
+  Handle type = trace_schema::event_type();
+  // Grown rank by rank, never reserved from world_size: only ranks that are
+  // really in the file take memory.
+  for (int r = 0; r < data.header.world_size; ++r)
+    data.ranks.push_back(read_rank(ranks, r, type, data.ops.size(), budget));
+  return data;
 }
 
 }  // namespace
 
 TraceData read_trace(const std::string& path) {
   h5::silence_errors();
-  struct stat st{};
-  if (stat(path.c_str(), &st) != 0)
-    throw UsageError(fmt::format("trace file '{}' does not exist; give the .h5 file 'flopwall run' wrote", path));
-  if (!S_ISREG(st.st_mode)) throw UsageError(fmt::format("'{}' is not a regular file; give a trace .h5 file", path));
-  if (H5Fis_hdf5(path.c_str()) <= 0)
-    throw UsageError(fmt::format("'{}' is not an HDF5 file; give the .h5 file 'flopwall run' wrote", path));
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (file.get() < 0) throw UsageError(fmt::format("'{}' could not be opened as HDF5: {}", path, h5::last_error()));
-
-  TraceData data;
-  try {
-    check_is_trace(path, file);
-    data.header = read_header(file);
-    data.ops = read_ops(file);
-    Handle type = trace_schema::event_type();
-    for (int r = 0; r < data.header.world_size; ++r) data.ranks.push_back(read_rank(file, r, type));
-  } catch (const UsageError&) {
-    throw;
-  } catch (const std::runtime_error& e) {
-    throw UsageError(fmt::format("'{}' is a damaged flopwall trace: {}", path, e.what()));
-  }
-  for (const RankTrace& r : data.ranks)
-    for (const TraceEvent& e : r.events)
-      if (e.op < 0 || static_cast<std::size_t>(e.op) >= data.ops.size() || e.t_end_ns < e.t_start_ns)
-        throw UsageError(fmt::format("'{}' is a damaged flopwall trace: rank {} has an event with op {} "
-                                     "(the /ops table has {}) or negative duration",
-                                     path, r.rank, e.op, data.ops.size()));
-  return data;
+  return trace_checks::guard_damaged(path, [&] { return read_checked(path); });
 }
 
 }  // namespace flopwall

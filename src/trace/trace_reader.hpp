@@ -1,6 +1,8 @@
 #pragma once
 // Reads a whole trace file. Anything that is not a complete flopwall trace
-// of a known schema version is rejected with a one-line UsageError.
+// of a known schema version is rejected with a one-line UsageError: the
+// file's own faults as "damaged trace PATH: what" (trace_validation.hpp
+// lists what is checked), before anything is allocated for them.
 #include <string>
 
 #include "trace/trace_data.hpp"
