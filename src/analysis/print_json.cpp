@@ -43,6 +43,7 @@ json report_json(const RunReport& r) {
           {"world_size", r.world_size},
           {"backend", r.header.backend},
           {"iterations", r.iterations},
+          {"truncated", r.header.truncated},
           {"created_utc", r.header.created_utc},
           {"config", config},
           {"model_flops_per_iter", json_number(r.model_flops_per_iter)},
@@ -62,6 +63,7 @@ std::string render_csv(const RunReport& r) {
   };
   row("run", "all", "world_size", r.world_size);
   row("run", "all", "iterations", r.iterations);
+  row("run", "all", "truncated", r.header.truncated ? 1 : 0);
   row("run", "all", "model_flops_per_iter", r.model_flops_per_iter);
   row("run", "all", "step_time_p50_s", r.step_time_s.p50);
   row("run", "all", "step_time_p99_s", r.step_time_s.p99);

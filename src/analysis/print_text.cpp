@@ -52,8 +52,8 @@ std::string render_text(const RunReport& r) {
   auto out = std::back_inserter(s);
   const auto& h = r.header;
   fmt::format_to(out, "flopwall report  {}\n", r.path);
-  fmt::format_to(out, "run        {} ranks, backend {}, {} iterations, created {}\n", r.world_size, h.backend,
-                 r.iterations, h.created_utc);
+  fmt::format_to(out, "run        {} ranks, backend {}, {} iterations, created {}{}\n", r.world_size, h.backend,
+                 r.iterations, h.created_utc, h.truncated ? " (truncated: stopped early, by a signal)" : "");
   print_model(out, h.config_json);
   fmt::format_to(out, "\nFLOPs are the plan, seconds are the truth:\n");
   fmt::format_to(out, "  model FLOPs per iteration   {}\n", units::flops(r.model_flops_per_iter));

@@ -56,6 +56,7 @@ int report_command(const std::vector<std::string>& args) {
     const SyncReport sync = analyze_sync(trace, {});
     if (format == "json") {
       nlohmann::json j = sweep_json(*sweep);
+      j["truncated"] = trace.header.truncated;
       j["sync"] = sync_json(sync);
       std::cout << dump_json(j) << '\n';
     }
@@ -63,9 +64,10 @@ int report_command(const std::vector<std::string>& args) {
       std::cout << render_sweep_csv(*sweep);
     else
       std::cout << render_sweep_text(*sweep, fmt::format("flopwall report {}: collective sweep, backend {} ({}), {} "
-                                                         "ranks, created {}",
+                                                         "ranks, created {}{}",
                                                          path, sweep->backend, sweep->transport, sweep->world_size,
-                                                         trace.header.created_utc))
+                                                         trace.header.created_utc,
+                                                         trace.header.truncated ? " (truncated: stopped early)" : ""))
                 << render_sync_text(sync);
     return k_exit_ok;
   }

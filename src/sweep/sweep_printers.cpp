@@ -84,7 +84,7 @@ json sweep_json(const SweepResult& r) {
                     {"beta_gbs", f.beta_gbs > 0 ? json(f.beta_gbs) : json(nullptr)}, {"points", f.points}});
   return {{"results", results}, {"avg_busbw_gbs", json_number(r.avg_busbw_gbs())}, {"wrong_total", r.wrong_total()},
           {"fits", fits}, {"notes", r.notes}, {"backend", r.backend}, {"transport", r.transport},
-          {"world_size", r.world_size}};
+          {"world_size", r.world_size}, {"truncated", r.stop_signal != 0}};
 }
 
 std::string render_sweep_csv(const SweepResult& r) {

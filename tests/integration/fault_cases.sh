@@ -92,6 +92,7 @@ expect_graceful_stop() {
   local kept
   kept=$(sed -n 's/.*kept \([0-9]*\) of.*/\1/p' job.log)
   [[ $(json_value stop.h5.json 'json.load(sys.stdin)["iterations"]') == "$kept" ]] || fail "the report's iterations differ from the $kept kept"
+  [[ $(json_value stop.h5.json 'json.load(sys.stdin)["truncated"]') == True ]] || fail "the report does not say truncated"
   [[ -z $(find . -name '*.tmp') ]] || fail "temporary file left"
 }
 
@@ -150,6 +151,7 @@ stop_collectives)
   grep -Eq "^flopwall: stopped by SIGUSR2: kept the [0-9]+ rows measured before it" job.log || fail "no stop line"
   [[ $(root_attribute stop.h5 truncated) == 1 ]] || fail "sweep trace not flagged truncated"
   report_json stop.h5
+  [[ $(json_value stop.h5.json 'json.load(sys.stdin)["truncated"]') == True ]] || fail "the report does not say truncated"
   ;;
 kill9_run)
   # A rank killed outright: mpirun ends the job; nothing is written.
