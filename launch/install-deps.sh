@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages flopwall builds and tests with, only those
-# missing. Used by launch/quickstart.sh and tests/run.sh; needs root (or sudo).
+# missing. Used by launch/quickstart.sh (with --runtime-only: what building
+# and running need) and tests/run.sh (everything); needs root (or sudo).
 set -euo pipefail
 
 packages=(
@@ -10,14 +11,16 @@ packages=(
   libboost-program-options-dev
   libopenblas-dev
   nlohmann-json3-dev libfmt-dev libhwloc-dev
-  libgtest-dev libbenchmark-dev
   python3
 )
-[[ ${1:-} == --runtime-only ]] && packages=("${packages[@]/libgtest-dev}") && packages=("${packages[@]/libbenchmark-dev}")
+# Only for tests/run.sh: GoogleTest, Google Benchmark, and clang with its
+# libFuzzer runtime (libclang-rt-dev, which clang does not pull in) for
+# tests/fuzz/.
+test_packages=(libgtest-dev libbenchmark-dev clang libclang-rt-dev)
+[[ ${1:-} == --runtime-only ]] || packages+=("${test_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
-  [[ -z $p ]] && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
