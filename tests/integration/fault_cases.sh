@@ -185,7 +185,7 @@ full_disk_run | full_disk_collectives)
   if [[ $case_name == full_disk_run ]]; then
     start_job -np 2 "$flopwall" run --model tiny --iters 300 --warmup 0 --quiet --backend cpu --timeout 120 --out disk/full.h5
   else
-    start_job -np 2 "$flopwall" collectives --backend cpu -b 8 -e 1M -n 50 -w 0 --timeout 120 --out disk/full.h5
+    start_job -np 2 "$flopwall" collectives --backend cpu -b 8 -e 1M -n 200 -w 0 --timeout 120 --out disk/full.h5
   fi
   read -r rc waited <<<"$(wait_job)"
   [[ $rc == 1 ]] || fail "exit code $rc, want 1"
