@@ -15,6 +15,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# A test killed by ctest's timeout still unmounts its tmpfs.
+trap 'exit 143' TERM INT
 cd "$work"
 
 fail() { echo "FAIL [$case_name]: $*" >&2; [[ -f job.log ]] && sed 's/^/  job.log: /' job.log >&2; exit 1; }
