@@ -68,9 +68,8 @@ Backend make_backend(const BackendRequest& request, const Plan& plan, const MpiE
   if (request.name != "cpu")
     throw UsageError(fmt::format("--backend '{}' is not valid; valid: {}", request.name, compiled_backends()));
   Backend b;
+  // The node's memory was checked before the plan was built (cli/input_limits.hpp, run_footprint).
   agreed(MPI_COMM_WORLD, [&] { b.device = make_cpu_device(request.dtype, request.threads); });
-  agree_on_usage_error(MPI_COMM_WORLD, node_memory_problem(mpi.node_comm(), plan.buffer_bytes(), "the model",
-                                                           "reduce --layers, --seq or --batch, or raise --tp"));
   b.comm = std::make_unique<MpiCommunicator>(MPI_COMM_WORLD, layout);
   return b;
 }

@@ -45,9 +45,7 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   std::string note;
   cfg.backend = resolve_backend_everywhere(cfg.backend, note);
   if (!cfg.out.empty()) agree_on_usage_error(world, output_path_problem(cfg.out, cfg.overwrite));
-  Footprint need;
-  agreed(world, [&] { need = sweep_footprint(cfg, mpi.size()); });
-  agree_on_usage_error(world, node_memory_problem(mpi.node_comm(), need.bytes_per_rank, need.what, need.advice));
+  require_node_memory(world, mpi.node_comm(), [&] { return sweep_footprint(cfg, mpi.size()); });
   if (cfg.backend == "cpu") {
     // MPI counts are int.
     const std::int64_t most = std::int64_t{INT_MAX} * element_type_size(cfg.type);

@@ -16,6 +16,7 @@
 #include "core/units.hpp"
 #include "model/plan.hpp"
 #include "model/plan_size.hpp"
+#include "runtime/mpi_environment.hpp"
 #include "sweep/size_steps.hpp"
 #include "sweep/sweep_result.hpp"
 #include "trace/trace_data.hpp"
@@ -250,6 +251,12 @@ Footprint sweep_footprint(const SweepConfig& c, int world_size) {
                    {timings, iters_what, "lower --iters or measure fewer sizes"},
                    {rows, sizes_what, "measure fewer sizes (a larger -f or -i, or a narrower -b..-e)"}},
                   "the sweep's memory per rank");
+}
+
+void require_node_memory(MPI_Comm world, MPI_Comm node, const std::function<Footprint()>& footprint) {
+  Footprint need;
+  agreed(world, [&] { need = footprint(); });
+  agree_on_usage_error(world, node_memory_problem(node, need.bytes_per_rank, need.what, need.advice));
 }
 
 }  // namespace flopwall

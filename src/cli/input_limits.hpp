@@ -4,8 +4,11 @@
 // parse with, and what a run or a sweep will hold in memory per rank,
 // computed from the configuration alone (no plan built, no buffer sized).
 // docs (README's run table, docs/collectives.md) list the same ranges.
+#include <mpi.h>
+
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +65,11 @@ struct Footprint {
   std::string what;    // the input that drives it, e.g. "--iters 3000000 with 28 ops per iteration"
   std::string advice;  // e.g. "lower --iters"
 };
+
+// Collective over `world`: computes each rank's footprint (an overflow on
+// any rank is an agreed UsageError) and refuses the job, agreed, when the
+// ranks sharing a node's memory (`node`) need more than it has available.
+void require_node_memory(MPI_Comm world, MPI_Comm node, const std::function<Footprint()>& footprint);
 
 // Host memory of one rank of `flopwall run`, from the configuration alone
 // (call it before build_transformer_plan): the backend's buffers (cpu: all

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 
 #include "core/error.hpp"
@@ -31,6 +30,16 @@ const char* file_kind(mode_t mode) {
   return "not a regular file";
 }
 
+// A failure every rank knows of (bad input, or an agreed JobFailure): rank
+// 0 says it, and since mpirun kills the job when the first rank exits
+// non-zero, before any rank leaves the barrier. No abort is needed.
+int say_once(const MpiEnvironment& mpi, const char* prefix, const std::exception& e, int exit_code) {
+  if (mpi.rank() == 0) fmt::print(stderr, "{}{}\n", prefix, e.what());
+  std::fflush(stderr);
+  MPI_Barrier(MPI_COMM_WORLD);
+  return exit_code;
+}
+
 }  // namespace
 
 int run_mpi_job(int argc, char** argv, const std::function<int(const MpiEnvironment&, const std::string&)>& job) {
@@ -43,18 +52,9 @@ int run_mpi_job(int argc, char** argv, const std::function<int(const MpiEnvironm
   try {
     return job(mpi, command_line);
   } catch (const UsageError& e) {
-    // mpirun kills the job when the first rank exits non-zero, so rank 0
-    // says it before any rank leaves the barrier.
-    if (mpi.rank() == 0) fmt::print(stderr, "flopwall: error: {}\n", e.what());
-    std::fflush(stderr);
-    MPI_Barrier(MPI_COMM_WORLD);
-    return k_exit_usage_error;
+    return say_once(mpi, "flopwall: error: ", e, k_exit_usage_error);
   } catch (const JobFailure& e) {
-    // Every rank knows: one line, and no abort is needed.
-    if (mpi.rank() == 0) fmt::print(stderr, "rank 0: {}\n", e.what());
-    std::fflush(stderr);
-    MPI_Barrier(MPI_COMM_WORLD);
-    return k_exit_runtime_error;
+    return say_once(mpi, "rank 0: ", e, k_exit_runtime_error);
   } catch (const std::exception& e) {
     // Peers may be blocked in a collective: abort the whole job, never hang.
     fmt::print(stderr, "rank {}: {}\n", mpi.rank(), e.what());
@@ -100,14 +100,9 @@ std::optional<std::string> output_path_problem(const std::string& path, bool ove
 std::string default_output_path(const std::string& what) {
   // Unique per job and array task: UTC to the millisecond, the batch
   // system's ids when there are any, and a random suffix for the rest.
-  std::string job;
-  if (const char* id = std::getenv("SLURM_ARRAY_JOB_ID")) {
-    const char* task = std::getenv("SLURM_ARRAY_TASK_ID");
-    job = fmt::format("-j{}_{}", id, task ? task : "");
-  } else if (const char* id = std::getenv("SLURM_JOB_ID")) {
-    job = fmt::format("-j{}", id);
-  }
-  return fmt::format("{}/{}{}-{}-{}.h5", k_default_dir, utc_timestamp_compact(), job, random_hex(6), what);
+  const std::string job = slurm_job_tag();
+  return fmt::format("{}/{}{}{}-{}-{}.h5", k_default_dir, utc_timestamp_compact(), job.empty() ? "" : "-", job,
+                     random_hex(6), what);
 }
 
 void create_output_directory(const std::string& path) {

@@ -49,9 +49,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
     check_run_int_counts(cfg, layout);
   });
   // Before the plan is built: everything that grows with the input, against the node's memory.
-  Footprint need;
-  agreed(world, [&] { need = run_footprint(cfg, layout); });
-  agree_on_usage_error(world, node_memory_problem(mpi.node_comm(), need.bytes_per_rank, need.what, need.advice));
+  require_node_memory(world, mpi.node_comm(), [&] { return run_footprint(cfg, layout); });
 
   if (root && cfg.out.empty()) cfg.out = default_output_path("run");
   cfg.out = broadcast_string(world, cfg.out);

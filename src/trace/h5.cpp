@@ -9,9 +9,17 @@
 namespace flopwall::h5 {
 namespace {
 
-herr_t keep_innermost(unsigned n, const H5E_error2_t* err, void* out) {
-  if (n == 0 && err && err->desc) *static_cast<std::string*>(out) = std::string(err->func_name) + ": " + err->desc;
+// The first frame met on a walk of HDF5's error stack: the API call when
+// walking downward, the deepest cause when walking upward.
+herr_t keep_first_frame(unsigned n, const H5E_error2_t* err, void* out) {
+  if (n == 0 && err && err->desc) *static_cast<H5E_error2_t*>(out) = *err;
   return 0;
+}
+
+H5E_error2_t first_frame(H5E_direction_t direction) {
+  H5E_error2_t frame{};
+  H5Ewalk2(H5E_DEFAULT, direction, keep_first_frame, &frame);
+  return frame;
 }
 
 Handle scalar_space() { return Handle(FLOPWALL_H5_CHECK(H5Screate(H5S_SCALAR)), H5Sclose); }
@@ -26,25 +34,17 @@ Handle string_type(std::size_t length) {
 
 }  // namespace
 
-namespace {
-
-herr_t keep_first_description(unsigned n, const H5E_error2_t* err, void* out) {
-  if (n == 0 && err && err->desc) *static_cast<std::string*>(out) = err->desc;
-  return 0;
-}
-
-}  // namespace
-
 std::string innermost_error() {
-  std::string message = "unknown HDF5 error";
-  // Walking upward starts at the deepest frame: the cause, not the API call.
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_first_description, &message);
-  return message;
+  const H5E_error2_t cause = first_frame(H5E_WALK_UPWARD);
+  return cause.desc ? cause.desc : "unknown HDF5 error";
 }
 
 std::string last_error() {
-  std::string message = "unknown HDF5 error";
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &message);
+  const H5E_error2_t call = first_frame(H5E_WALK_DOWNWARD);
+  if (!call.desc) return "unknown HDF5 error";
+  std::string message = std::string(call.func_name) + ": " + call.desc;
+  // The cause too ("No space left on device", a failed checksum), when deeper.
+  if (const std::string cause = innermost_error(); cause != call.desc) message += " (" + cause + ")";
   return message;
 }
 

@@ -13,7 +13,8 @@
 
 namespace flopwall::h5 {
 
-// The innermost message on HDF5's error stack (automatic printing is off).
+// The failed API call and its message on HDF5's error stack, with the
+// deepest cause appended when it differs (automatic printing is off).
 std::string last_error();
 // Turns off HDF5's own stderr dump; our exceptions carry the message.
 void silence_errors() noexcept;

@@ -20,15 +20,6 @@ namespace fs = std::filesystem;
 
 std::string system_reason(int error) { return std::strerror(error); }
 
-// Names the job in temporary files, so a leftover can be traced to its job.
-std::string job_tag() {
-  if (const char* job = std::getenv("SLURM_JOB_ID")) {
-    const char* task = std::getenv("SLURM_ARRAY_TASK_ID");
-    return task ? fmt::format("j{}_{}", job, task) : fmt::format("j{}", job);
-  }
-  return fmt::format("p{}", static_cast<long>(getpid()));
-}
-
 // renameat2(RENAME_NOREPLACE) through syscall(): glibc 2.36 declares it, but
 // older C libraries do not, and the kernel call is the same.
 int rename_noreplace(const char* from, const char* to) {
@@ -43,6 +34,14 @@ int rename_noreplace(const char* from, const char* to) {
 
 }  // namespace
 
+std::string slurm_job_tag() {
+  const char* array_job = std::getenv("SLURM_ARRAY_JOB_ID");
+  const char* task = std::getenv("SLURM_ARRAY_TASK_ID");
+  if (array_job && task) return fmt::format("j{}_{}", array_job, task);
+  if (const char* job = std::getenv("SLURM_JOB_ID")) return fmt::format("j{}", job);
+  return {};
+}
+
 std::string random_hex(int digits) {
   std::random_device device;  // /dev/urandom on Linux
   std::string out;
@@ -54,8 +53,11 @@ std::string create_exclusive_temp(const std::string& final_path) {
   const fs::path target(final_path);
   const std::string base = target.filename().string().substr(0, 100);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  // Names the job, so a leftover can be traced to it.
+  std::string job = slurm_job_tag();
+  if (job.empty()) job = fmt::format("p{}", static_cast<long>(getpid()));
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const std::string temp = (dir / fmt::format("{}.{}.{}.tmp", base, job_tag(), random_hex(8))).string();
+    const std::string temp = (dir / fmt::format("{}.{}.{}.tmp", base, job, random_hex(8))).string();
     const int fd = open(temp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
     if (fd >= 0) {
       close(fd);

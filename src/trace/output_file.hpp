@@ -8,7 +8,7 @@ namespace flopwall {
 
 // Creates, exclusively (O_EXCL), an empty file beside `final_path` named
 //   <dir>/<basename, cut to 100 bytes>.<job tag>.<random>.tmp
-// where the job tag is SLURM_JOB_ID (and array task) or the host's pid.
+// where the job tag is slurm_job_tag() or, outside SLURM, p<pid>.
 // Returns its path; throws std::runtime_error with the system's reason.
 std::string create_exclusive_temp(const std::string& final_path);
 
@@ -18,6 +18,10 @@ std::string create_exclusive_temp(const std::string& final_path);
 // atomic rename over a regular file. On success `temp` is gone; on failure
 // it is left for the caller to remove. Throws std::runtime_error.
 void publish_file(const std::string& temp, const std::string& final_path, bool overwrite);
+
+// "j<array job>_<task>" for a SLURM array task, "j<job>" for another SLURM
+// job, "" outside SLURM.
+std::string slurm_job_tag();
 
 // A random lowercase hex string of `digits` digits (from /dev/urandom).
 std::string random_hex(int digits);
