@@ -9,10 +9,10 @@
 #include <algorithm>
 #include <vector>
 
-#include "analysis/statistics.hpp"
-#include "backend/steady_timer.hpp"
-#include "collectives/mpi/mpi_collective_engine.hpp"
-#include "runtime/mpi_environment.hpp"
+#include "core/statistics.hpp"
+#include "platform/steady_timer.hpp"
+#include "transport/mpi/mpi_collective_engine.hpp"
+#include "platform/mpi_environment.hpp"
 #include "sweep/sweep_runner.hpp"
 
 namespace {

@@ -28,10 +28,10 @@
 #include <thread>
 #include <vector>
 
-#include "analysis/statistics.hpp"
+#include "core/statistics.hpp"
 #include "backend/cuda/cuda_device.hpp"
-#include "backend/cuda/cuda_probe.hpp"
-#include "backend/cuda/cuda_resources.hpp"
+#include "platform/cuda/cuda_probe.hpp"
+#include "platform/cuda/cuda_resources.hpp"
 #include "backend/cuda/lt_gemm.hpp"
 #include "bench/gpu_gate.hpp"
 #include "kernels/cuda/cuda_kernels.hpp"

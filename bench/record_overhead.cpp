@@ -5,8 +5,8 @@
 
 #include <optional>
 
-#include "backend/steady_timer.hpp"
-#include "model/plan.hpp"
+#include "platform/steady_timer.hpp"
+#include "runtime/runner.hpp"
 #include "trace/recorder.hpp"
 
 namespace flopwall {
@@ -20,12 +20,12 @@ void BM_RecordOneOp(benchmark::State& state) {
   SteadyTimer timer(ops);
   OpTimer& t = timer;  // through the interface, as the runner calls it
   std::optional<Recorder> recorder;
-  recorder.emplace(plan, k_iterations_per_batch);
+  recorder.emplace(plan_work(plan), k_iterations_per_batch);
   int iter = 0;
   for (auto _ : state) {
     if (iter == k_iterations_per_batch) {
       state.PauseTiming();
-      recorder.emplace(plan, k_iterations_per_batch);
+      recorder.emplace(plan_work(plan), k_iterations_per_batch);
       iter = 0;
       state.ResumeTiming();
     }

@@ -9,7 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "collectives/element_type.hpp"
+#include "collectives/reduce_op.hpp"
+#include "core/element_type.hpp"
 
 namespace flopwall {
 
@@ -44,6 +45,29 @@ struct CollectiveDescriptor {
   void (*expected)(std::span<double> out, const CollectiveShape& s, int rank, int n, ReduceOp op, int root,
                    ElementType t);
 };
+
+struct CollectiveCall {
+  Collective collective = Collective::allreduce;
+  CollectiveShape shape;
+  ElementType type = ElementType::float32;
+  ReduceOp op = ReduceOp::sum;
+  int root = 0;
+  bool in_place = false;
+};
+
+// Where one call's data sits, the same for every transport: the receive
+// buffer starts as a sentinel image (a value no check produces, so elements
+// the call should have written and did not are caught); the input goes to
+// the send buffer, or in place into the receive buffer at input_offset.
+struct CallLayout {
+  std::int64_t element_bytes;
+  std::int64_t input_offset_bytes;   // into the receive buffer when in place, else into the send buffer
+  std::int64_t result_offset_bytes;  // into the receive buffer
+  std::int64_t input_bytes, result_bytes;
+};
+CallLayout call_layout(const CollectiveCall& call, int rank);
+// max(send, receive) elements of the sentinel, encoded in the call's type.
+std::vector<std::byte> sentinel_image(const CollectiveCall& call);
 
 const CollectiveDescriptor& descriptor(Collective c);
 const std::vector<Collective>& all_collectives();

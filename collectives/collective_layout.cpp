@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "collectives/collective_engine.hpp"
+#include "collectives/collective.hpp"
 
 namespace flopwall {
 namespace {

@@ -21,7 +21,7 @@ json summary(const stats::Summary& s) {
 json report_json(const RunReport& r) {
   json ops = json::array();
   for (const OpReport& op : r.ops)
-    ops.push_back({{"name", op.name}, {"kind", op.kind}, {"count", op.count}, {"time_s", summary(op.time_s)},
+    ops.push_back({{"name", op.name}, {"kind", op_kind_name(op.kind)}, {"count", op.count}, {"time_s", summary(op.time_s)},
                    {"gflops_per_s", json_number(op.gflops_per_s)}, {"mem_gbytes_per_s", json_number(op.mem_gbytes_per_s)},
                    {"busbw_gbytes_per_s", json_number(op.comm_gbytes_per_s)}, {"share", json_number(op.share)}});
   json ranks = json::array();

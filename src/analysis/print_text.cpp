@@ -66,7 +66,7 @@ std::string render_text(const RunReport& r) {
   fmt::format_to(out, "\n{:<16} {:<8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>7}\n", "op", "kind", "count",
                  "mean", "p50", "p99", "GFLOP/s", "mem GB/s", "busbw GB/s", "share");
   for (const OpReport& op : r.ops)
-    fmt::format_to(out, "{:<16} {:<8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>6.1f}%\n", op.name, op.kind,
+    fmt::format_to(out, "{:<16} {:<8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>6.1f}%\n", op.name, op_kind_name(op.kind),
                    op.count, units::seconds(op.time_s.mean), units::seconds(op.time_s.p50),
                    units::seconds(op.time_s.p99), rate(op.gflops_per_s), rate(op.mem_gbytes_per_s),
                    rate(op.comm_gbytes_per_s), 100.0 * op.share);

@@ -33,11 +33,13 @@ RankReport rank_report(const RankTrace& rank, const std::vector<OpInfo>& ops,
   for (const TraceEvent& e : rank.events) {
     const OpInfo* op = op_of(e, ops);
     if (!op) continue;
-    const std::string& kind = op->kind;
     const double d = duration_ns(e);
-    if (kind == "comm") comm_ns += d;
-    else if (kind == "memory") memory_ns += d;
-    else if (kind == "compute") compute_ns += d;
+    switch (op->kind) {
+      case OpKind::comm: comm_ns += d; break;
+      case OpKind::memory: memory_ns += d; break;
+      case OpKind::compute: compute_ns += d; break;
+      case OpKind::idle: break;
+    }
     // idle ops (injected delays) stay in "other".
   }
   if (counted == 0) return r;
@@ -106,7 +108,7 @@ RunReport analyze_run(const TraceData& trace, const std::string& path) {
     const auto kind_of = [&] {
       for (const OpInfo& op : trace.ops)
         if (op.name == name) return op.kind;
-      return std::string{};
+      return OpKind::compute;
     };
     const double safe_time = time_total > 0 ? time_total : std::numeric_limits<double>::quiet_NaN();
     report.ops.push_back({.name = name,

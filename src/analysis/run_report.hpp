@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/statistics.hpp"
+#include "core/statistics.hpp"
 #include "analysis/sync_report.hpp"
 #include "trace/trace_data.hpp"
 
@@ -13,7 +13,7 @@ namespace flopwall {
 
 struct OpReport {
   std::string name;
-  std::string kind;
+  OpKind kind = OpKind::compute;
   std::uint64_t count = 0;  // events over all layers, ranks and iterations
   stats::Summary time_s;    // per event
   double gflops_per_s = 0;  // Σ flops / Σ time

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "analysis/iteration_spans.hpp"
-#include "analysis/statistics.hpp"
+#include "core/statistics.hpp"
 #include "analysis/sync_report.hpp"
 
 namespace flopwall {
@@ -72,9 +72,9 @@ SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_
       // The reader refuses ops outside /ops; never index past it regardless.
       if (e.op < 0 || static_cast<std::size_t>(e.op) >= trace.ops.size()) continue;
       const OpInfo& op = trace.ops[static_cast<std::size_t>(e.op)];
-      if (op.kind == "comm")
+      if (op.kind == OpKind::comm)
         instances[{e.op, e.iter, group_id(rt, op.group)}].push_back({r, e.t_start_ns, e.t_end_ns});
-      else if (op.kind == "compute" || op.kind == "memory")
+      else if (op.kind == OpKind::compute || op.kind == OpKind::memory)
         totals[r].compute_ns += duration_ns(e);
     }
     for (const IterationSpan& s : iteration_spans(rt, iterations))

@@ -8,13 +8,13 @@
 #include <span>
 #include <stdexcept>
 
-#include "backend/steady_timer.hpp"
+#include "platform/steady_timer.hpp"
 #include "core/checked_math.hpp"
 #include "core/error.hpp"
 #include "core/overloaded.hpp"
 #include "core/units.hpp"
 #include "kernels/cpu/kernels.hpp"
-#include "runtime/host_info.hpp"
+#include "platform/host_info.hpp"
 
 namespace flopwall {
 namespace {

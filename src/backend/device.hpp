@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "backend/op_timer.hpp"
+#include "platform/op_timer.hpp"
 #include "model/plan.hpp"
 
 namespace flopwall {

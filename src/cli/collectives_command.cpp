@@ -5,7 +5,7 @@
 #include <climits>
 #include <iostream>
 
-#include "backend/backend_factory.hpp"
+#include "runtime/backend_factory.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_limits.hpp"
 #include "cli/mpi_job.hpp"
@@ -14,12 +14,12 @@
 #include "runtime/clock_sync.hpp"
 #include "runtime/graceful_stop.hpp"
 #include "runtime/hang_locator.hpp"
-#include "runtime/mpi_check.hpp"
+#include "platform/mpi_check.hpp"
 #include "runtime/run_metadata.hpp"
 #include "sweep/sweep_config.hpp"
-#include "sweep/sweep_printers.hpp"
+#include "analysis/sweep_printers.hpp"
 #include "sweep/sweep_runner.hpp"
-#include "sweep/sweep_table.hpp"
+#include "trace/sweep_tables.hpp"
 #include "trace/trace_writer.hpp"
 
 namespace flopwall {

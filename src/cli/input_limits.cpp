@@ -10,13 +10,13 @@
 #include <fstream>
 #include <iterator>
 
-#include "backend/op_timer.hpp"
+#include "platform/op_timer.hpp"
 #include "core/checked_math.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "model/plan.hpp"
 #include "model/plan_size.hpp"
-#include "runtime/mpi_environment.hpp"
+#include "platform/mpi_environment.hpp"
 #include "sweep/size_steps.hpp"
 #include "sweep/sweep_result.hpp"
 #include "trace/trace_data.hpp"

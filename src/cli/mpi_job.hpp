@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "runtime/mpi_environment.hpp"
+#include "platform/mpi_environment.hpp"
 
 namespace flopwall {
 

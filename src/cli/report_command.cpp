@@ -8,8 +8,8 @@
 #include "analysis/sync_report.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
-#include "sweep/sweep_printers.hpp"
-#include "sweep/sweep_table.hpp"
+#include "analysis/sweep_printers.hpp"
+#include "trace/sweep_tables.hpp"
 #include "trace/trace_reader.hpp"
 
 namespace flopwall {

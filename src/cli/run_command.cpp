@@ -3,7 +3,7 @@
 
 #include <optional>
 
-#include "backend/backend_factory.hpp"
+#include "runtime/backend_factory.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_limits.hpp"
 #include "cli/mpi_job.hpp"
@@ -13,8 +13,8 @@
 #include "core/version.hpp"
 #include "runtime/graceful_stop.hpp"
 #include "runtime/hang_locator.hpp"
-#include "runtime/mpi_check.hpp"
-#include "runtime/mpi_environment.hpp"
+#include "platform/mpi_check.hpp"
+#include "platform/mpi_environment.hpp"
 #include "runtime/run_metadata.hpp"
 #include "runtime/runner.hpp"
 #include "trace/trace_writer.hpp"
@@ -25,7 +25,7 @@ namespace {
 std::vector<OpInfo> op_vocabulary(const Plan& plan) {
   std::vector<OpInfo> ops;
   for (const Op& op : plan.ops)
-    ops.push_back({.name = op.name, .kind = std::string(op_kind_name(op.kind)), .layer = op.layer,
+    ops.push_back({.name = op.name, .kind = op.kind, .layer = op.layer,
                    .group = std::string(comm_group_name(op.group))});
   return ops;
 }
@@ -78,7 +78,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   locator.begin_phase(HangLocator::Phase::clock_sync, 0);
   const ClockEstimate clock = estimate_clock_offset(world);
   locator.end_phase();
-  Recorder recorder(plan, cfg.iterations);
+  Recorder recorder(plan_work(plan), cfg.iterations);
   RunLoopResult loop;
   try {
     loop = run_plan(plan, device, *backend.comm, recorder, clock,

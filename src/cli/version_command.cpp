@@ -1,6 +1,6 @@
 #include <fmt/format.h>
 
-#include "backend/backend_factory.hpp"
+#include "runtime/backend_factory.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"

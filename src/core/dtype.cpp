@@ -10,16 +10,16 @@ namespace {
 constexpr std::array<DType, 6> k_all{DType::fp32, DType::fp64, DType::tf32, DType::fp16, DType::bf16, DType::fp8};
 }
 
-std::int64_t element_bytes(DType t, BufferRole role) noexcept {
+ElementType element_type(DType t, BufferRole role) noexcept {
   switch (t) {
     case DType::fp32:
-    case DType::tf32: return 4;
-    case DType::fp64: return 8;
-    case DType::fp16:
-    case DType::bf16: return 2;
-    case DType::fp8: return role == BufferRole::gemm_operand ? 1 : 2;
+    case DType::tf32: return ElementType::float32;  // tf32 is a GEMM mode on fp32 storage
+    case DType::fp64: return ElementType::float64;
+    case DType::fp16: return ElementType::half;
+    case DType::bf16: return ElementType::bfloat16;
+    case DType::fp8: return role == BufferRole::gemm_operand ? ElementType::fp8_e4m3 : ElementType::bfloat16;
   }
-  return 0;
+  return ElementType::float32;
 }
 
 std::string_view dtype_name(DType t) noexcept {

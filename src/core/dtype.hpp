@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/element_type.hpp"
+
 namespace flopwall {
 
 enum class DType : std::uint8_t { fp32, fp64, tf32, fp16, bf16, fp8 };
@@ -16,7 +18,10 @@ enum class DType : std::uint8_t { fp32, fp64, tf32, fp16, bf16, fp8 };
 //   gemm_operand: weights and the activation copies a GEMM reads; fp8 (e4m3)
 //     in fp8 runs, otherwise the activation type.
 enum class BufferRole : std::uint8_t { activation, gemm_operand };
-std::int64_t element_bytes(DType t, BufferRole role) noexcept;
+// The element type such a buffer holds: the one mapping from --dtype to the
+// element vocabulary that kernels, transports and checks share.
+ElementType element_type(DType t, BufferRole role) noexcept;
+inline std::int64_t element_bytes(DType t, BufferRole role) noexcept { return element_type_size(element_type(t, role)); }
 inline std::int64_t dtype_size_bytes(DType t) noexcept { return element_bytes(t, BufferRole::activation); }
 
 std::string_view dtype_name(DType t) noexcept;

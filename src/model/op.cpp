@@ -2,16 +2,6 @@
 
 namespace flopwall {
 
-std::string_view op_kind_name(OpKind k) noexcept {
-  switch (k) {
-    case OpKind::compute: return "compute";
-    case OpKind::comm: return "comm";
-    case OpKind::memory: return "memory";
-    case OpKind::idle: return "idle";
-  }
-  return "?";
-}
-
 std::string_view comm_group_name(CommGroup g) noexcept {
   switch (g) {
     case CommGroup::none: return "none";

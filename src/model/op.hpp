@@ -6,12 +6,12 @@
 #include <string_view>
 #include <variant>
 
+#include "core/op_kind.hpp"
+
 namespace flopwall {
 
-enum class OpKind : std::uint8_t { compute = 0, comm = 1, memory = 2, idle = 3 };
 enum class CommGroup : std::uint8_t { none = 0, tp = 1, dp = 2, world = 3 };
 
-std::string_view op_kind_name(OpKind k) noexcept;
 std::string_view comm_group_name(CommGroup g) noexcept;
 
 using BufferId = std::int32_t;

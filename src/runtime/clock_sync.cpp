@@ -3,8 +3,8 @@
 #include <array>
 #include <limits>
 
-#include "backend/steady_timer.hpp"
-#include "runtime/mpi_check.hpp"
+#include "platform/steady_timer.hpp"
+#include "platform/mpi_check.hpp"
 
 namespace flopwall {
 namespace {

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <csignal>
 
-#include "runtime/mpi_check.hpp"
+#include "platform/mpi_check.hpp"
 
 namespace flopwall {
 namespace {

@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "backend/host_ticks.hpp"
-#include "runtime/mpi_check.hpp"
+#include "platform/host_ticks.hpp"
+#include "platform/mpi_check.hpp"
 
 namespace flopwall {
 namespace {

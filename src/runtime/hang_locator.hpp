@@ -17,16 +17,10 @@
 #include <utility>
 #include <vector>
 
+#include "trace/trace_event.hpp"
+
 namespace flopwall {
 
-struct RecentOp {
-  std::int32_t op;
-  std::int32_t iter;
-  std::int64_t issued_ns;     // steady clock, when the host issued it
-  std::int64_t completed_ns;  // when it returned to the host; -1 while pending
-};
-// (In the ring, the two stamps are host ticks; recent() converts them.)
-static_assert(sizeof(RecentOp) == 24);
 
 class HangLocator {
  public:

@@ -7,7 +7,7 @@
 #include <random>
 #include <string_view>
 
-#include "backend/steady_timer.hpp"
+#include "platform/steady_timer.hpp"
 #include "core/error.hpp"
 
 namespace flopwall {

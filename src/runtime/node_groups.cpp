@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "runtime/mpi_check.hpp"
+#include "platform/mpi_check.hpp"
 
 namespace flopwall {
 

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "runtime/mpi_environment.hpp"
+#include "platform/mpi_environment.hpp"
 
 namespace flopwall {
 

@@ -16,9 +16,9 @@
 #include <string_view>
 
 #include "core/version.hpp"
-#include "runtime/host_info.hpp"
+#include "platform/host_info.hpp"
 #if FLOPWALL_HAVE_CUDA
-#include "backend/cuda/cuda_probe.hpp"
+#include "platform/cuda/cuda_probe.hpp"
 #endif
 
 extern char** environ;

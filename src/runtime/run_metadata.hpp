@@ -1,6 +1,6 @@
 #pragma once
 // What a run records about the software and the environment it ran in.
-#include "trace/trace_data.hpp"
+#include "core/key_values.hpp"
 
 namespace flopwall {
 

@@ -6,10 +6,10 @@
 #include <variant>
 #include <vector>
 
-#include "backend/steady_timer.hpp"
+#include "platform/steady_timer.hpp"
 #include "runtime/graceful_stop.hpp"
 #include "runtime/injection.hpp"
-#include "runtime/mpi_check.hpp"
+#include "platform/mpi_check.hpp"
 #include "runtime/progress.hpp"
 
 namespace flopwall {
@@ -50,6 +50,13 @@ ClockSample sample(int iter, const ClockEstimate& c) {
 }
 
 }  // namespace
+
+std::vector<OpWork> plan_work(const Plan& plan) {
+  std::vector<OpWork> work;
+  work.reserve(plan.ops.size());
+  for (const Op& op : plan.ops) work.push_back({.flops = op.flops, .bytes_mem = op.bytes_mem, .bytes_comm = op.bytes_comm});
+  return work;
+}
 
 void execute_op(const Op& op, Device& device, Communicator& comm, DType dtype) {
   if (const auto* ar = std::get_if<AllReduceOp>(&op.params))

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "backend/device.hpp"
-#include "collectives/communicator.hpp"
+#include "runtime/communicator.hpp"
 #include "runtime/clock_sync.hpp"
 #include "runtime/hang_locator.hpp"
 #include "trace/recorder.hpp"
@@ -27,6 +27,9 @@ struct RunLoopResult {
   int iterations = 0;   // timed iterations completed and recorded on every rank
   int stop_signal = 0;  // nonzero: the job agreed to stop early on this signal
 };
+
+// Each op's FLOPs and bytes, in plan order, for the Recorder.
+std::vector<OpWork> plan_work(const Plan& plan);
 
 // Runs one op: comm ops go to the communicator, the rest to the device.
 void execute_op(const Op& op, Device& device, Communicator& comm, DType dtype);

@@ -7,10 +7,10 @@
 #include <map>
 #include <optional>
 
-#include "analysis/statistics.hpp"
-#include "backend/steady_timer.hpp"
+#include "core/statistics.hpp"
+#include "platform/steady_timer.hpp"
 #include "runtime/graceful_stop.hpp"
-#include "runtime/mpi_check.hpp"
+#include "platform/mpi_check.hpp"
 #include "runtime/node_groups.hpp"
 #include "sweep/size_steps.hpp"
 
@@ -199,7 +199,7 @@ class SweepRunner {
   void record(const SweepRow& row, std::int64_t requested_bytes, std::span<const OpSpan> spans, double busbw_factor) {
     const auto op = static_cast<std::int32_t>(m_trace.ops.size());
     m_trace.ops.push_back({.name = sweep_op_name(row.collective, requested_bytes, m_tier, row.inplace),
-                           .kind = "comm", .layer = -1, .group = row.tier});
+                           .kind = OpKind::comm, .layer = -1, .group = row.tier});
     const auto bytes = static_cast<std::uint64_t>(static_cast<double>(row.size_bytes) * busbw_factor);
     for (std::size_t i = 0; i < spans.size(); ++i)
       m_trace.events.push_back({.iter = static_cast<std::int32_t>(i), .op = op,

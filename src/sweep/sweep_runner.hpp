@@ -5,10 +5,10 @@
 #include <memory>
 #include <vector>
 
-#include "collectives/collective_engine.hpp"
+#include "transport/transport.hpp"
 #include "runtime/clock_sync.hpp"
 #include "runtime/hang_locator.hpp"
-#include "runtime/mpi_environment.hpp"
+#include "platform/mpi_environment.hpp"
 #include "sweep/sweep_result.hpp"
 #include "trace/trace_data.hpp"
 

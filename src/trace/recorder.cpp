@@ -23,8 +23,8 @@ std::size_t event_count(std::size_t ops, int iterations) {
 
 }  // namespace
 
-Recorder::Recorder(const Plan& plan, int iterations)
-    : m_plan(plan), m_events(event_count(plan.ops.size(), iterations)), m_spans(plan.ops.size()) {}
+Recorder::Recorder(std::vector<OpWork> work, int iterations)
+    : m_work(std::move(work)), m_events(event_count(m_work.size(), iterations)), m_spans(m_work.size()) {}
 
 void Recorder::set_timeline(std::int64_t clock_offset_ns, std::int64_t origin_ns) noexcept {
   m_shift_ns = clock_offset_ns + origin_ns;
@@ -33,7 +33,7 @@ void Recorder::set_timeline(std::int64_t clock_offset_ns, std::int64_t origin_ns
 void Recorder::commit(int iter) {
   if (m_size + m_spans.size() > m_events.size()) throw std::logic_error("recorder: more iterations than sized for");
   for (std::size_t i = 0; i < m_spans.size(); ++i) {
-    const Op& op = m_plan.ops[i];
+    const OpWork& op = m_work[i];
     m_events[m_size++] = TraceEvent{.iter = iter,
                                     .op = static_cast<std::int32_t>(i),
                                     .t_start_ns = m_spans[i].start_ns - m_shift_ns,

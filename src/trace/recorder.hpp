@@ -4,18 +4,27 @@
 #include <span>
 #include <vector>
 
-#include "backend/op_timer.hpp"
-#include "model/plan.hpp"
+#include <cstdint>
+
+#include "platform/op_timer.hpp"
 #include "trace/trace_event.hpp"
 
 namespace flopwall {
+
+// The analytic work of one op, copied into each of its events.
+struct OpWork {
+  std::uint64_t flops = 0;
+  std::uint64_t bytes_mem = 0;
+  std::uint64_t bytes_comm = 0;
+};
 
 class Recorder {
  public:
   // Sizes iterations × ops events up front; throws UsageError when that
   // overflows (input_limits' run_bytes_per_rank refuses it earlier, with the
   // memory check, before the plan is even built).
-  Recorder(const Plan& plan, int iterations);
+  // One entry of `work` per op of an iteration, in op order.
+  Recorder(std::vector<OpWork> work, int iterations);
 
   // rank-0 time = local − clock_offset_ns − origin_ns (origin on rank 0's clock).
   void set_timeline(std::int64_t clock_offset_ns, std::int64_t origin_ns) noexcept;
@@ -28,7 +37,7 @@ class Recorder {
   int iterations_recorded() const noexcept { return m_iterations_recorded; }
 
  private:
-  const Plan& m_plan;
+  std::vector<OpWork> m_work;
   std::vector<TraceEvent> m_events;
   std::vector<OpSpan> m_spans;
   std::size_t m_size = 0;

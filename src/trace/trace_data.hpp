@@ -6,7 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/hang_locator.hpp"
+#include "core/key_values.hpp"
+#include "core/op_kind.hpp"
 #include "trace/trace_event.hpp"
 
 namespace flopwall {
@@ -16,7 +17,7 @@ inline constexpr std::int64_t k_trace_schema_version = 1;
 
 struct OpInfo {
   std::string name;
-  std::string kind;   // compute | comm | memory | idle
+  OpKind kind = OpKind::compute;  // stored as its name: compute | comm | memory | idle
   int layer = -1;
   std::string group;  // none | tp | dp | world
 };
@@ -50,8 +51,6 @@ struct RankTrace {
   RankInfo info;
   std::vector<TraceEvent> events;
 };
-
-using KeyValues = std::vector<std::pair<std::string, std::string>>;
 
 struct TraceHeader {
   std::int64_t schema_version = k_trace_schema_version;

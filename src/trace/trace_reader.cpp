@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <optional>
 
 #include "core/error.hpp"
 #include "trace/trace_schema.hpp"
@@ -90,12 +91,14 @@ std::vector<OpInfo> read_ops(hid_t file, ReadBudget& budget) {
     const auto& r = rows[i];
     if (r.id < 0 || static_cast<std::size_t>(r.id) != i)
       throw DamagedTrace(fmt::format("/ops row {} has id {}; the id of a row is its index", i, r.id));
+    const std::string kind = field_text(r.kind.data(), r.kind.size(), "kind", i);
+    const std::optional<OpKind> parsed = parse_op_kind(kind);
+    if (!parsed)
+      throw DamagedTrace(fmt::format("/ops row {} has kind '{}'; valid: compute, comm, memory, idle", i, kind));
     OpInfo op{.name = field_text(r.name.data(), r.name.size(), "name", i),
-              .kind = field_text(r.kind.data(), r.kind.size(), "kind", i),
+              .kind = *parsed,
               .layer = r.layer,
               .group = field_text(r.group.data(), r.group.size(), "group", i)};
-    if (op.kind != "compute" && op.kind != "comm" && op.kind != "memory" && op.kind != "idle")
-      throw DamagedTrace(fmt::format("/ops row {} has kind '{}'; valid: compute, comm, memory, idle", i, op.kind));
     ops.push_back(std::move(op));
   }
   return ops;

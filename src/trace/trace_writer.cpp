@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "runtime/mpi_check.hpp"
-#include "runtime/mpi_environment.hpp"
+#include "platform/mpi_check.hpp"
+#include "platform/mpi_environment.hpp"
 #include "trace/output_file.hpp"
 #include "trace/trace_schema.hpp"
 
@@ -70,7 +70,7 @@ void write_ops(hid_t file, const std::vector<OpInfo>& ops, bool writer) {
     r.id = static_cast<std::int32_t>(i);
     r.layer = ops[i].layer;
     ops[i].name.copy(r.name.data(), r.name.size() - 1);
-    ops[i].kind.copy(r.kind.data(), r.kind.size() - 1);
+    op_kind_name(ops[i].kind).copy(r.kind.data(), r.kind.size() - 1);
     ops[i].group.copy(r.group.data(), r.group.size() - 1);
   }
   Handle type = trace_schema::op_row_type();

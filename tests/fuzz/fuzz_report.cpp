@@ -30,7 +30,7 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
-#include "sweep/sweep_table.hpp"
+#include "trace/sweep_tables.hpp"
 #include "tools/trace_damage.hpp"
 #include "trace/h5.hpp"
 #include "trace/trace_reader.hpp"

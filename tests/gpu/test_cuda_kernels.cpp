@@ -17,7 +17,7 @@
 
 #include "backend/cpu_device.hpp"
 #include "backend/cuda/cuda_device.hpp"
-#include "backend/cuda/cuda_resources.hpp"
+#include "platform/cuda/cuda_resources.hpp"
 #include "backend/cuda/lt_gemm.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "tests/common/expect_close.hpp"

@@ -5,7 +5,7 @@
 
 #include <cstdlib>
 
-#include "runtime/mpi_environment.hpp"
+#include "platform/mpi_environment.hpp"
 
 int main(int argc, char** argv) {
   flopwall::MpiEnvironment mpi(argc, argv);

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "backend/steady_timer.hpp"
+#include "platform/steady_timer.hpp"
 #include "runtime/clock_sync.hpp"
 
 namespace flopwall {

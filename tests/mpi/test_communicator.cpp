@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "collectives/mpi/mpi_communicator.hpp"
+#include "runtime/mpi_communicator.hpp"
 
 namespace flopwall {
 namespace {

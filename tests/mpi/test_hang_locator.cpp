@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/hang_locator.hpp"
-#include "runtime/mpi_environment.hpp"
+#include "platform/mpi_environment.hpp"
 
 namespace flopwall {
 namespace {

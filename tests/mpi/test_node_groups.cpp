@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <set>
 
-#include "collectives/mpi/mpi_collective_engine.hpp"
-#include "runtime/mpi_check.hpp"
+#include "transport/mpi/mpi_collective_engine.hpp"
+#include "platform/mpi_check.hpp"
 #include "runtime/node_groups.hpp"
 #include "sweep/sweep_runner.hpp"
 

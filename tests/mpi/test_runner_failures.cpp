@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "backend/cpu_device.hpp"
-#include "collectives/mpi/mpi_communicator.hpp"
+#include "runtime/mpi_communicator.hpp"
 #include "runtime/runner.hpp"
 
 namespace flopwall {
@@ -62,7 +62,7 @@ std::optional<std::string> run_failing(std::size_t op, int iteration, FailingDev
   MpiCommunicator comm(MPI_COMM_SELF, layout);
   FailingDevice device(op, iteration, when);
   device.prepare(plan);
-  Recorder recorder(plan, 3);
+  Recorder recorder(plan_work(plan), 3);
   try {
     // The barrier and broadcast of the loop are on MPI_COMM_WORLD: every rank
     // fails at the same point, so none is left behind in them.

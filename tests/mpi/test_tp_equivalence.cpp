@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "backend/cpu_device.hpp"
-#include "collectives/mpi/mpi_communicator.hpp"
+#include "runtime/mpi_communicator.hpp"
 #include "runtime/runner.hpp"
 
 namespace flopwall {
@@ -55,7 +55,7 @@ TEST(TensorParallel, TimedLoopLeavesTheSameOutput) {
   MpiCommunicator comm(MPI_COMM_WORLD, layout);
   auto device = make_cpu_device(DType::fp64, 1);
   device->prepare(plan);
-  Recorder recorder(plan, 3);
+  Recorder recorder(plan_work(plan), 3);
   run_plan(plan, *device, comm, recorder, {}, {.iterations = 3, .warmup = 1, .progress = false});
   const auto after_loop = device->read_buffer(plan.output);
   for (const Op& op : plan.ops) execute_op(op, *device, comm, DType::fp64);

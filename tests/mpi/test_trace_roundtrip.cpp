@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/mpi_environment.hpp"
+#include "platform/mpi_environment.hpp"
 #include "trace/trace_reader.hpp"
 #include "trace/trace_writer.hpp"
 
@@ -38,8 +38,8 @@ TEST(TraceRoundTrip, AllRanksEventsAndAttributesSurvive) {
   const std::string path = broadcast_string(
       MPI_COMM_WORLD, rank == 0 ? testing::TempDir() + "roundtrip-" + std::to_string(getpid()) + ".h5" : "");
 
-  const std::vector<OpInfo> ops{{"qkv_proj", "compute", 0, "none"}, {"allreduce_attn", "comm", 0, "tp"},
-                                {"gelu", "memory", 1, "none"}};
+  const std::vector<OpInfo> ops{{"qkv_proj", OpKind::compute, 0, "none"}, {"allreduce_attn", OpKind::comm, 0, "tp"},
+                                {"gelu", OpKind::memory, 1, "none"}};
   TraceHeader header{.tool_version = "test", .created_utc = "2026-01-01T00:00:00Z", .command_line = "flopwall run",
                      .config_json = R"({"model":"tiny"})", .world_size = size, .backend = "cpu",
                      .meta = {{"hdf5", "x"}}, .environment = {{"OMPI_TEST", "1"}}};
@@ -116,7 +116,7 @@ TEST(TraceRoundTrip, ExistingFileIsReplacedOnlyWithOverwrite) {
       MPI_COMM_WORLD, rank == 0 ? testing::TempDir() + "taken-" + std::to_string(getpid()) + ".h5" : "");
   if (rank == 0) std::ofstream(path) << "keep me";
   MPI_Barrier(MPI_COMM_WORLD);
-  const std::vector<OpInfo> ops{{"gelu", "memory", 0, "none"}};
+  const std::vector<OpInfo> ops{{"gelu", OpKind::memory, 0, "none"}};
   const TraceHeader header{.tool_version = "test", .created_utc = "2026-01-01T00:00:00Z", .command_line = "t",
                            .config_json = "{}", .world_size = size, .backend = "cpu"};
   const RankInfo info{.hostname = "h", .device = "cpu test"};

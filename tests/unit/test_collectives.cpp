@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "collectives/collective.hpp"
-#include "collectives/element_type.hpp"
+#include "core/element_type.hpp"
 #include "core/error.hpp"
 #include "sweep/size_steps.hpp"
 #include "sweep/sweep_config.hpp"

@@ -4,7 +4,7 @@
 #include <numeric>
 #include <vector>
 
-#include "analysis/statistics.hpp"
+#include "core/statistics.hpp"
 
 namespace stats = flopwall::stats;
 

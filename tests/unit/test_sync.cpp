@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "analysis/sync_report.hpp"
-#include "backend/host_ticks.hpp"
-#include "backend/steady_timer.hpp"
+#include "platform/host_ticks.hpp"
+#include "platform/steady_timer.hpp"
 #include "core/error.hpp"
 #include "runtime/injection.hpp"
 #include "trace/trace_data.hpp"
@@ -27,9 +27,9 @@ constexpr std::int64_t k_transfer_ns = 200'000;  // allreduce time after the las
 // Ranks 0..n-1, one tp group id each.
 TraceData make_trace(const std::vector<std::int64_t>& tp_groups) {
   TraceData t;
-  t.ops = {{.name = "compute_a", .kind = "compute", .layer = 0, .group = "none"},
-           {.name = "allreduce", .kind = "comm", .layer = 0, .group = "tp"},
-           {.name = "gelu", .kind = "memory", .layer = 0, .group = "none"}};
+  t.ops = {{.name = "compute_a", .kind = OpKind::compute, .layer = 0, .group = "none"},
+           {.name = "allreduce", .kind = OpKind::comm, .layer = 0, .group = "tp"},
+           {.name = "gelu", .kind = OpKind::memory, .layer = 0, .group = "none"}};
   for (std::size_t r = 0; r < tp_groups.size(); ++r) {
     RankTrace rt;
     rt.rank = static_cast<int>(r);

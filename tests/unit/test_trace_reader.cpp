@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "analysis/report_printers.hpp"
-#include "analysis/statistics.hpp"
+#include "core/statistics.hpp"
 #include "core/error.hpp"
 #include "trace/h5.hpp"
 #include "trace/trace_reader.hpp"
@@ -285,7 +285,7 @@ TEST(AnalysisOfOddData, SkipsWhatItCannotPlace) {
   TraceData t;
   t.header.world_size = 2;
   t.header.config_json = R"({"model":5,"hidden":"x","iters":[1]})";
-  t.ops = {{"gemm", "compute", 0, "none"}, {"allreduce", "comm", 0, "world"}};
+  t.ops = {{"gemm", OpKind::compute, 0, "none"}, {"allreduce", OpKind::comm, 0, "world"}};
   const auto ev = [](std::int32_t iter, std::int32_t op, std::int64_t start, std::int64_t end) {
     return TraceEvent{.iter = iter, .op = op, .t_start_ns = start, .t_end_ns = end, .flops = 1, .bytes_mem = 0,
                       .bytes_comm = 0};

@@ -7,7 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "backend/cuda/cuda_probe.hpp"
+#include "platform/cuda/cuda_probe.hpp"
 #include "backend/cuda/lt_gemm.hpp"
 #include "core/overloaded.hpp"
 #include "kernels/cuda/cuda_kernels.hpp"

@@ -3,7 +3,7 @@
 // cuBLASLt, everything else through kernels/cuda, all on one compute stream.
 #include <memory>
 
-#include "backend/cuda/cuda_timer.hpp"
+#include "platform/cuda/cuda_timer.hpp"
 #include "backend/device.hpp"
 #include "kernels/cuda/cuda_kernels.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "backend/cuda/cuda_check.hpp"
+#include "platform/cuda/cuda_check.hpp"
 
 namespace flopwall::cuda {
 namespace {

@@ -1,0 +1,83 @@
+// The CUDA + NCCL backend: one rank per GPU, bound by local rank.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "runtime/backend_factory.hpp"
+#include "backend/device_binding.hpp"
+#include "backend/cuda/cuda_device.hpp"
+#include "platform/cuda/cuda_probe.hpp"
+#include "transport/nccl/nccl_collective_engine.hpp"
+#include "runtime/nccl_communicator.hpp"
+#include "core/units.hpp"
+#include "platform/mpi_check.hpp"
+
+namespace flopwall {
+namespace {
+
+constexpr std::uint64_t k_device_reserve_bytes = 512ull << 20;  // context, cuBLASLt workspace, NCCL buffers
+
+// Every rank of the node learns of a shared GPU, so all refuse together.
+std::optional<std::string> shared_device_problem(const MpiEnvironment& mpi, const std::string& uuid) {
+  const auto uuids = allgather_strings(mpi.node_comm(), uuid);
+  const auto pair = first_shared_device(uuids);
+  if (!pair) return std::nullopt;
+  return fmt::format("local ranks {} and {} on {} would share GPU {}; run one rank per GPU: {} ranks on this node "
+                     "see {} distinct GPUs",
+                     pair->first, pair->second, mpi.hostname(), uuids[static_cast<std::size_t>(pair->first)],
+                     mpi.local_size(), std::set<std::string>(uuids.begin(), uuids.end()).size());
+}
+
+std::optional<std::string> device_memory_problem(const Plan& plan) {
+  std::size_t free_bytes = 0, total_bytes = 0;
+  FLOPWALL_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  const std::uint64_t need = plan.buffer_bytes() + k_device_reserve_bytes +
+                             static_cast<std::uint64_t>(cuda::largest_staged_elements(plan)) * sizeof(float);
+  if (need <= free_bytes) return std::nullopt;
+  return fmt::format("the model needs {} of GPU memory per rank but the device has {} free; "
+                     "reduce --layers, --seq or --batch, or raise --tp",
+                     units::bytes(static_cast<double>(need)), units::bytes(static_cast<double>(free_bytes)));
+}
+
+}  // namespace
+
+int bind_cuda_device(const MpiEnvironment& mpi) {
+  const MPI_Comm world = MPI_COMM_WORLD;
+  const cuda::Visibility visible = cuda::probe_devices();
+  agree_on_usage_error(world, visible.devices > 0 ? std::nullopt
+                                                  : std::optional<std::string>("--backend cuda: no CUDA device is "
+                                                                               "visible: " + visible.why_none));
+  const int device = device_for_local_rank(mpi.local_rank(), visible.devices);
+  FLOPWALL_CUDA_CHECK(cudaSetDevice(device));
+  agree_on_usage_error(world, shared_device_problem(mpi, cuda::device_uuid(device)));
+  return device;
+}
+
+EngineFactory make_nccl_engine_factory(const MpiEnvironment& mpi, double timeout_s) {
+  bind_cuda_device(mpi);
+  return [timeout_s](MPI_Comm comm) -> std::unique_ptr<CollectiveEngine> {
+    return std::make_unique<NcclCollectiveEngine>(comm, timeout_s);
+  };
+}
+
+Backend make_cuda_backend(const BackendRequest& request, const Plan& plan, const MpiEnvironment& mpi,
+                          const ParallelLayout& layout) {
+  const MPI_Comm world = MPI_COMM_WORLD;
+  agree_on_usage_error(world, request.dtype != DType::fp64
+                                  ? std::nullopt
+                                  : std::optional<std::string>("--dtype fp64 is not supported by the cuda backend; "
+                                                               "valid: fp32, tf32, fp16, bf16, fp8"));
+  const int device = bind_cuda_device(mpi);
+  agree_on_usage_error(world, device_memory_problem(plan));
+
+  Backend b;
+  auto dev = cuda::make_cuda_device(device, request.dtype, {.timeout_s = request.timeout_s});
+  auto comm = std::make_unique<NcclCommunicator>(world, layout, dev->compute_stream(), request.timeout_s);
+  dev->set_wait_policy({.timeout_s = request.timeout_s,
+                        .check_async_errors = [c = comm.get()] { c->check_async_errors(); }});
+  b.device = std::move(dev);
+  b.comm = std::move(comm);
+  return b;
+}
+
+}  // namespace flopwall
