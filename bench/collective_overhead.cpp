@@ -11,7 +11,7 @@
 
 #include "core/statistics.hpp"
 #include "platform/steady_timer.hpp"
-#include "transport/mpi/mpi_collective_engine.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 #include "platform/mpi_environment.hpp"
 #include "sweep/sweep_runner.hpp"
 
@@ -52,7 +52,7 @@ double flopwall_us(std::int64_t bytes, RankCombine combine) {
   c.backend = "cpu";
   SweepTrace trace;
   const SweepResult r = run_sweep(
-      c, "host", [](MPI_Comm comm) -> std::unique_ptr<CollectiveEngine> { return std::make_unique<MpiCollectiveEngine>(comm); },
+      c, "host", [](MPI_Comm comm) -> std::unique_ptr<Transport> { return std::make_unique<MpiTransport>(comm); },
       {}, trace);
   return r.rows.at(0).time_us;
 }

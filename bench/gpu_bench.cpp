@@ -131,7 +131,7 @@ class Pattern {
   void fill(k::Element e, void* out, std::int64_t count, std::int64_t offset, cudaStream_t s) const {
     if (offset + count > m_count)
       throw std::logic_error(fmt::format("pattern of {} elements, {} asked for", m_count, offset + count));
-    k::convert(k::Element::f32, static_cast<const float*>(m_buffer.get()) + offset, e, out, count, s);
+    k::convert(k::Element::float32, static_cast<const float*>(m_buffer.get()) + offset, e, out, count, s);
     FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(s));
   }
 
@@ -200,28 +200,28 @@ json bandwidth_figures(const Pattern& p, cudaStream_t s) {
   // 256 Mi elements: 512 MiB per bf16 operand (256 MiB for the fp8 output),
   // each far past the 60 MB L2, so every figure is HBM traffic.
   const std::int64_t n = 256ll << 20;
-  auto x = p.filled(k::Element::bf16, n, 2, s), y = p.filled(k::Element::bf16, n, 2, s, k_weight_offset);
+  auto x = p.filled(k::Element::bfloat16, n, 2, s), y = p.filled(k::Element::bfloat16, n, 2, s, k_weight_offset);
   cuda::DeviceBuffer z(static_cast<std::size_t>(2 * n)), f8(static_cast<std::size_t>(n));
   // x is refreshed before each kernel: gelu and causal_softmax work in place.
-  auto fresh_x = [&] { p.fill(k::Element::bf16, x.get(), n, 0, s); };
+  auto fresh_x = [&] { p.fill(k::Element::bfloat16, x.get(), n, 0, s); };
   record("device-to-device copy", 2.0 * 2 * n, time_calls(s, [&] {
            FLOPWALL_CUDA_CHECK(cudaMemcpyAsync(z.get(), x.get(), 2 * n, cudaMemcpyDeviceToDevice, s));
          }));
-  record("gelu bf16", 2.0 * 2 * n, time_calls(s, [&] { k::gelu(k::Element::bf16, x.get(), n, s); }));
+  record("gelu bf16", 2.0 * 2 * n, time_calls(s, [&] { k::gelu(k::Element::bfloat16, x.get(), n, s); }));
   fresh_x();
   record("residual_add bf16", 3.0 * 2 * n,
-         time_calls(s, [&] { k::residual_add(k::Element::bf16, x.get(), y.get(), z.get(), n, s); }));
+         time_calls(s, [&] { k::residual_add(k::Element::bfloat16, x.get(), y.get(), z.get(), n, s); }));
   record("cast bf16->fp8", 3.0 * n,
-         time_calls(s, [&] { k::convert(k::Element::bf16, x.get(), k::Element::e4m3, f8.get(), n, s); }));
+         time_calls(s, [&] { k::convert(k::Element::bfloat16, x.get(), k::Element::fp8_e4m3, f8.get(), n, s); }));
   const std::int64_t rows = 65536, cols = 4096;  // rows·cols = n
-  auto params = p.filled(k::Element::bf16, 2 * cols, 2, s);
+  auto params = p.filled(k::Element::bfloat16, 2 * cols, 2, s);
   record("layernorm bf16 4096 cols", 2.0 * 2 * rows * cols,
-         time_calls(s, [&] { k::layernorm(k::Element::bf16, x.get(), params.get(), y.get(), rows, cols, s); }));
+         time_calls(s, [&] { k::layernorm(k::Element::bfloat16, x.get(), params.get(), y.get(), rows, cols, s); }));
   // Causal softmax reads the lower triangle and writes whole rows.
   const std::int64_t seq = 4096, matrices = 16;  // matrices·seq² = n
   const double softmax_bytes = 2.0 * matrices * (seq * (seq + 1) / 2.0 + static_cast<double>(seq) * seq);
   record("causal_softmax bf16 seq 4096", softmax_bytes,
-         time_calls(s, [&] { k::causal_softmax(k::Element::bf16, x.get(), matrices, seq, s); }));
+         time_calls(s, [&] { k::causal_softmax(k::Element::bfloat16, x.get(), matrices, seq, s); }));
   return out;
 }
 
@@ -267,9 +267,9 @@ json event_overhead(const Pattern& p, cudaStream_t s) {
   // a timed-out gate halves the batch and starts again.
   int ops = 128;
   const std::int64_t n = 1 << 20;  // 1 Mi bf16: a gelu of a few µs, not just launch latency
-  auto x = p.filled(k::Element::bf16, n, 2, s);
+  auto x = p.filled(k::Element::bfloat16, n, 2, s);
   // Load gelu's module now: lazy loading must not happen while the gate holds the stream.
-  k::gelu(k::Element::bf16, x.get(), n, s);
+  k::gelu(k::Element::bfloat16, x.get(), n, s);
   FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(s));
   Gate gate;
   cuda::Event outer_start = cuda::make_event(true), outer_end = cuda::make_event(true);
@@ -288,7 +288,7 @@ json event_overhead(const Pattern& p, cudaStream_t s) {
     const auto t0 = clock::now();
     for (int i = 0; i < ops; ++i) {
       if (with_events) FLOPWALL_CUDA_CHECK(cudaEventRecord(events[2 * i].get(), s));
-      k::gelu(k::Element::bf16, x.get(), n, s);
+      k::gelu(k::Element::bfloat16, x.get(), n, s);
       if (with_events) FLOPWALL_CUDA_CHECK(cudaEventRecord(events[2 * i + 1].get(), s));
     }
     const double host_s = std::chrono::duration<double>(clock::now() - t0).count();

@@ -11,6 +11,7 @@
 
 #include "collectives/reduce_op.hpp"
 #include "core/element_type.hpp"
+#include "core/element_values.hpp"
 
 namespace flopwall {
 
@@ -24,14 +25,23 @@ struct CollectiveShape {
   std::int64_t param_count = 0;  // the count the library call takes
 };
 
+// The bus-bandwidth factor as an exact ratio: busbw = algbw · num / den.
+struct BusFactor {
+  std::int64_t num = 1, den = 1;
+};
+
+class CollectivePrimitives;
+struct CollectiveCall;
+
 struct CollectiveDescriptor {
   Collective kind;
   std::string_view name;
   bool reduces;  // takes --op
   bool rooted;   // takes --root
   bool in_place;  // has an in-place form in flopwall's layout (see in_place_offset)
-  // algbw · factor = busbw (nccl-tests' PERFORMANCE.md)
-  double (*busbw_factor)(int n);
+  // algbw · factor = busbw on n ranks (nccl-tests' PERFORMANCE.md); the one
+  // place each collective's factor is written.
+  BusFactor (*bus_factor)(int n);
   // Rounds `requested_count` down as nccl-tests does (to a multiple of n where chunks are per rank).
   CollectiveShape (*shape)(std::int64_t requested_count, int n);
   // In place, this rank's input starts this many elements into the receive
@@ -44,6 +54,14 @@ struct CollectiveDescriptor {
   // stored in type t; NaN marks elements the collective leaves undefined.
   void (*expected)(std::span<double> out, const CollectiveShape& s, int rank, int n, ReduceOp op, int root,
                    ElementType t);
+  // Issues one call on a transport: `recv` is the receive buffer; `send` the
+  // send buffer, ignored in place (the input is then inside `recv`).
+  void (*issue)(CollectivePrimitives& t, const CollectiveCall& call, const void* send, void* recv);
+
+  double busbw_factor(int n) const noexcept {
+    const BusFactor f = bus_factor(n);
+    return static_cast<double>(f.num) / static_cast<double>(f.den);
+  }
 };
 
 struct CollectiveCall {
@@ -70,6 +88,15 @@ CallLayout call_layout(const CollectiveCall& call, int rank);
 std::vector<std::byte> sentinel_image(const CollectiveCall& call);
 
 const CollectiveDescriptor& descriptor(Collective c);
+
+// Bytes each rank moves on the bus for a payload of `payload_bytes` on n
+// ranks (payload · factor, exact); throws UsageError on overflow.
+std::uint64_t bus_bytes(const CollectiveDescriptor& d, std::uint64_t payload_bytes, int n);
+// The call for `count` requested elements on a group of n ranks.
+CollectiveCall make_call(Collective c, std::int64_t count, int n, ElementType t, ReduceOp op = ReduceOp::sum,
+                         int root = 0, bool in_place = false);
+// Issues `call` on `t` through its descriptor (the one way every caller does).
+void issue(CollectivePrimitives& t, const CollectiveCall& call, const void* send, void* recv);
 const std::vector<Collective>& all_collectives();
 // Throws UsageError listing the valid names (and "all").
 Collective parse_collective(std::string_view name);

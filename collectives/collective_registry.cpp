@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
 #include "collectives/collective.hpp"
+#include "collectives/collective_primitives.hpp"
+#include "core/checked_math.hpp"
 #include "core/error.hpp"
 
 namespace flopwall {
@@ -27,6 +29,21 @@ const std::vector<Collective>& all_collectives() {
                                            Collective::alltoall,  Collective::broadcast, Collective::reduce,
                                            Collective::sendrecv};
   return all;
+}
+
+std::uint64_t bus_bytes(const CollectiveDescriptor& d, std::uint64_t payload_bytes, int n) {
+  const BusFactor f = d.bus_factor(n);
+  return mul_or_throw(payload_bytes, static_cast<std::uint64_t>(f.num), "a collective's bytes on the bus") /
+         static_cast<std::uint64_t>(f.den);
+}
+
+CollectiveCall make_call(Collective c, std::int64_t count, int n, ElementType t, ReduceOp op, int root, bool in_place) {
+  return {.collective = c, .shape = descriptor(c).shape(count, n), .type = t, .op = op, .root = root,
+          .in_place = in_place};
+}
+
+void issue(CollectivePrimitives& t, const CollectiveCall& call, const void* send, void* recv) {
+  descriptor(call.collective).issue(t, call, send, recv);
 }
 
 Collective parse_collective(std::string_view name) {

@@ -9,8 +9,11 @@ void expected(std::span<double> out, const CollectiveShape& s, int, int n, Reduc
   for (double& v : out) v = stored_value(t, v);
 }
 std::int64_t offset(const CollectiveShape& s, int rank) { return rank * s.param_count; }
+void issue(CollectivePrimitives& t, const CollectiveCall& c, const void* send, void* recv) {
+  t.allgather(input_of(c, send, recv, offset(c.shape, t.rank())), recv, c.shape.param_count, c.type, c.in_place);
+}
 }  // namespace
 
 extern const CollectiveDescriptor k_allgather{Collective::allgather, "allgather", false, false, true, factor_ring,
-                                              gathered, offset, offset_zero, input, expected};
+                                              gathered, offset, offset_zero, input, expected, issue};
 }  // namespace flopwall::descriptors

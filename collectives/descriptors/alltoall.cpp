@@ -11,8 +11,11 @@ void expected(std::span<double> out, const CollectiveShape& s, int rank, int n, 
               rank * s.param_count);
   for (double& v : out) v = stored_value(t, v);
 }
+void issue(CollectivePrimitives& t, const CollectiveCall& c, const void* send, void* recv) {
+  t.alltoall(send, recv, c.shape.param_count, c.type);
+}
 }  // namespace
 
 extern const CollectiveDescriptor k_alltoall{Collective::alltoall, "alltoall", false, false, false, factor_ring,
-                                             exchanged, offset_zero, offset_zero, input, expected};
+                                             exchanged, offset_zero, offset_zero, input, expected, issue};
 }  // namespace flopwall::descriptors

@@ -8,8 +8,12 @@ void expected(std::span<double> out, const CollectiveShape&, int rank, int n, Re
   fill_data(out, (rank - 1 + n) % n);
   for (double& v : out) v = stored_value(t, v);
 }
+void issue(CollectivePrimitives& t, const CollectiveCall& c, const void* send, void* recv) {
+  const int n = t.size(), rank = t.rank();
+  t.sendrecv(send, c.shape.param_count, (rank + 1) % n, recv, c.shape.param_count, (rank - 1 + n) % n, c.type);
+}
 }  // namespace
 
 extern const CollectiveDescriptor k_sendrecv{Collective::sendrecv, "sendrecv", false, false, false, factor_one, whole,
-                                             offset_zero, offset_zero, input, expected};
+                                             offset_zero, offset_zero, input, expected, issue};
 }  // namespace flopwall::descriptors

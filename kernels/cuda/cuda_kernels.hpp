@@ -7,9 +7,12 @@
 
 #include <cstdint>
 
+#include "core/element_type.hpp"
+
 namespace flopwall::kernels::cuda {
 
-enum class Element : std::uint8_t { f32, f16, bf16, e4m3 };
+// Buffers hold float32, half, bfloat16 or (GEMM operands only) fp8_e4m3.
+using Element = ElementType;
 
 // Per row: y = (x − mean)/sqrt(var + 1e-5)·gamma + beta; params = [gamma | beta].
 void layernorm(Element t, const void* x, const void* params, void* y, std::int64_t rows, std::int64_t cols,

@@ -40,11 +40,13 @@ struct alignas(16) Pack {
 template <class F>
 void dispatch(Element t, F&& f) {
   switch (t) {
-    case Element::f32: f(float{}); return;
-    case Element::f16: f(__half{}); return;
-    case Element::bf16: f(__nv_bfloat16{}); return;
-    case Element::e4m3: f(__nv_fp8_e4m3{}); return;
+    case Element::float32: f(float{}); return;
+    case Element::half: f(__half{}); return;
+    case Element::bfloat16: f(__nv_bfloat16{}); return;
+    case Element::fp8_e4m3: f(__nv_fp8_e4m3{}); return;
+    default: break;
   }
+  throw std::invalid_argument("the CUDA kernels hold float32, half, bfloat16 or fp8_e4m3 buffers only");
 }
 
 // Activations are never fp8 (fp8 runs keep them in bf16), so the
@@ -52,12 +54,12 @@ void dispatch(Element t, F&& f) {
 template <class F>
 void dispatch_activation(Element t, F&& f) {
   switch (t) {
-    case Element::f32: f(float{}); return;
-    case Element::f16: f(__half{}); return;
-    case Element::bf16: f(__nv_bfloat16{}); return;
-    case Element::e4m3: break;
+    case Element::float32: f(float{}); return;
+    case Element::half: f(__half{}); return;
+    case Element::bfloat16: f(__nv_bfloat16{}); return;
+    default: break;
   }
-  throw std::invalid_argument("fp8 is a GEMM operand type, not an activation type");
+  throw std::invalid_argument("activations are float32, half or bfloat16 (fp8 is a GEMM operand type)");
 }
 
 // Row kernels (layernorm, softmax): one block of k_row_block threads per row.

@@ -69,7 +69,7 @@ class CpuDevice final : public Device {
     m_timer = std::make_unique<SteadyTimer>(plan.ops.size());
   }
 
-  void execute(const Op& op) override {
+  void execute(std::size_t, const DeviceOp& op) override {
     namespace k = kernels::cpu;
     std::visit(Overloaded{
                    [&](const GemmOp& g) {
@@ -92,12 +92,8 @@ class CpuDevice final : public Device {
                    [&](const CastOp&) {
                      throw std::logic_error("fp8 casts do not exist on the cpu backend (fp32/fp64 only)");
                    },
-                   [&](const IdleOp&) { throw std::logic_error("idle ops are the runner's, not the device's"); },
-                   [&](const AllReduceOp&) {
-                     throw std::logic_error("allreduce reached the device; comm ops go to the communicator");
-                   },
                },
-               op.params);
+               op);
   }
 
   void* buffer(BufferId id) override { return at(id); }

@@ -5,7 +5,7 @@
 #include <climits>
 #include <iostream>
 
-#include "runtime/backend_factory.hpp"
+#include "runtime/backends.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_limits.hpp"
 #include "cli/mpi_job.hpp"
@@ -53,7 +53,7 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
       throw UsageError(fmt::format("--maxbytes {} is too large for MPI's int element counts with {}; at most {}",
                                    cfg.max_bytes, element_type_name(cfg.type), most));
   }
-  const EngineFactory engines = make_engine_factory(cfg.backend, mpi, cfg.timeout_s);
+  const TransportFactory engines = make_transport_factory(cfg.backend, mpi, cfg.timeout_s);
   if (root && !note.empty()) fmt::print(stderr, "flopwall: {}\n", note);
 
   // As for run: from the first clock estimate to the closed file, no wait
@@ -78,6 +78,7 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
                        .backend = cfg.backend, .truncated = result.stop_signal != 0, .meta = library_versions(),
                        .environment = captured_environment()};
     for (auto& kv : host_and_job_meta()) header.meta.push_back(std::move(kv));
+    for (auto& kv : backend_meta(cfg.backend)) header.meta.push_back(std::move(kv));
     const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = result.transport,
                       .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,
                       .groups = trace.groups, .clock_samples = {{.iter = 0, .pad_ = 0, .offset_ns = clock.offset_ns,

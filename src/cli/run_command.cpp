@@ -3,7 +3,7 @@
 
 #include <optional>
 
-#include "runtime/backend_factory.hpp"
+#include "runtime/backends.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_limits.hpp"
 #include "cli/mpi_job.hpp"
@@ -28,6 +28,14 @@ std::vector<OpInfo> op_vocabulary(const Plan& plan) {
     ops.push_back({.name = op.name, .kind = op.kind, .layer = op.layer,
                    .group = std::string(comm_group_name(op.group))});
   return ops;
+}
+
+// Which instance of each group this rank is in, as the trace stores it.
+std::vector<std::pair<std::string, std::int64_t>> trace_groups(const ParallelLayout& layout, int world_rank) {
+  std::vector<std::pair<std::string, std::int64_t>> groups;
+  for (const GroupMembership& m : comm_groups(layout, world_rank))
+    groups.emplace_back(std::string(comm_group_name(m.group)), m.color);
+  return groups;
 }
 
 int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector<std::string>& args) {
@@ -62,9 +70,8 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
                                         cfg.injection.delay_rank, mpi.size(), mpi.size() - 1)));
   Plan plan = build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
   if (cfg.injection.active()) prepend_injected_delay(plan);
-  Backend backend = make_backend(
-      {.name = cfg.backend, .dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s}, plan, mpi,
-      layout);
+  Backend backend = make_backend(cfg.backend, {.dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s},
+                                 plan, mpi, layout);
   if (root && !backend_note.empty()) fmt::print(stderr, "flopwall: {}\n", backend_note);
   Device& device = *backend.device;
   device.prepare(plan);
@@ -101,11 +108,12 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
                      .meta = library_versions(),
                      .environment = captured_environment()};
   for (auto& kv : host_and_job_meta()) header.meta.push_back(std::move(kv));
+  for (auto& kv : backend_meta(cfg.backend)) header.meta.push_back(std::move(kv));
   header.meta.emplace_back("blas_threads_per_rank", std::to_string(cfg.threads));
 
   const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = device.description(),
                     .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,
-                    .groups = {{"world", 0}, {"tp", plan.position.dp_rank}, {"dp", plan.position.tp_rank}},
+                    .groups = trace_groups(layout, mpi.rank()),
                     .clock_samples = loop.clock_samples,
                     .recent_ops = locator.recent()};
   if (loop.stop_signal != 0 && loop.iterations == 0) {

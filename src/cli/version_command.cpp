@@ -1,6 +1,6 @@
 #include <fmt/format.h>
 
-#include "runtime/backend_factory.hpp"
+#include "runtime/backends.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"

@@ -1,4 +1,5 @@
 #include "core/element_type.hpp"
+#include "core/element_values.hpp"
 
 #include <fmt/format.h>
 

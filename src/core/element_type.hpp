@@ -3,9 +3,9 @@
 // kernel computes on it, a collective moves it or a check decodes it. Spelled
 // as nccl-tests spells them (-d float, ...). Each transport maps it to its
 // library's types once (transport/mpi/mpi_types.hpp, transport/nccl/nccl_types.hpp),
-// and a run's --dtype maps to it once (core/dtype.hpp).
+// and a run's --dtype maps to it once (core/dtype.hpp). C++17 too: the CUDA
+// kernels name their buffers' types with it.
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -22,13 +22,5 @@ std::int64_t element_type_size(ElementType t) noexcept;
 bool is_integer(ElementType t) noexcept;
 // Throws UsageError naming the valid spellings (the sweepable types).
 ElementType parse_element_type(std::string_view text);
-
-// The value `v` as stored in type `t`: integers wrap as the hardware wraps,
-// floating types are exact for the small integers the checks use.
-double stored_value(ElementType t, double v) noexcept;
-// Host encoding of small-integer values into a buffer of type `t` and back
-// (not for fp8_e4m3, which no check reads: std::invalid_argument).
-void encode(ElementType t, std::span<const double> values, void* out);
-void decode(ElementType t, const void* in, std::span<double> values);
 
 }  // namespace flopwall

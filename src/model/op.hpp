@@ -6,6 +6,7 @@
 #include <string_view>
 #include <variant>
 
+#include "collectives/collective.hpp"
 #include "core/op_kind.hpp"
 
 namespace flopwall {
@@ -57,16 +58,24 @@ struct CastOp {
   BufferId src, dst;
   std::int64_t count;
 };
-// A host busy-wait of a per-iteration length (--inject-delay, --inject-jitter).
-struct IdleOp {};
-// In-place sum over the op's communicator group.
-struct AllReduceOp {
-  BufferId x;
-  std::int64_t count;
+
+// What a Device executes: the compute and memory ops, and nothing else.
+using DeviceOp = std::variant<GemmOp, AttentionScoreOp, CausalSoftmaxOp, AttentionContextOp, LayerNormOp, GeluOp,
+                              ResidualAddOp, CastOp>;
+
+// A collective over the op's group on the plan's buffers: the call (shaped
+// for the group's size, collectives/collective.hpp) and where it reads and
+// writes. In place, send == recv.
+struct CommOp {
+  CollectiveCall call;
+  BufferId send, recv;
 };
 
-using OpParams = std::variant<GemmOp, AttentionScoreOp, CausalSoftmaxOp, AttentionContextOp, LayerNormOp,
-                              GeluOp, ResidualAddOp, CastOp, IdleOp, AllReduceOp>;
+// A host busy-wait of a per-iteration length (--inject-delay, --inject-jitter).
+struct IdleOp {};
+
+// The three kinds of work: the device's, the communicator's, the runner's.
+using OpParams = std::variant<DeviceOp, CommOp, IdleOp>;
 
 struct Op {
   std::string name;  // e.g. "qkv_proj"; (name, layer) identifies the op

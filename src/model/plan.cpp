@@ -8,6 +8,15 @@ RankPosition rank_position(const ParallelLayout& layout, int world_rank) noexcep
   return {.tp_rank = world_rank % layout.tp, .dp_rank = world_rank / layout.tp};
 }
 
+std::vector<GroupMembership> comm_groups(const ParallelLayout& layout, int world_rank) {
+  const RankPosition pos = rank_position(layout, world_rank);
+  // TP groups are consecutive world ranks (one replica); DP groups the same
+  // TP rank across replicas.
+  return {{CommGroup::world, 0, world_rank},
+          {CommGroup::tp, pos.dp_rank, pos.tp_rank},
+          {CommGroup::dp, pos.tp_rank, pos.dp_rank}};
+}
+
 BufferId Plan::add_buffer(BufferSpec spec) {
   buffers.push_back(std::move(spec));
   return static_cast<BufferId>(buffers.size() - 1);

@@ -17,6 +17,16 @@ struct RankPosition {
 };
 RankPosition rank_position(const ParallelLayout& layout, int world_rank) noexcept;
 
+// This rank's place in each communicator group: the world ranks of equal
+// `color` form one group, ordered by `key`; the color is also the group's id
+// (the trace's group_<name> attributes). The one place the TP/DP split is written.
+struct GroupMembership {
+  CommGroup group;
+  int color;
+  int key;
+};
+std::vector<GroupMembership> comm_groups(const ParallelLayout& layout, int world_rank);
+
 struct Plan {
   ModelShape shape;
   ParallelLayout layout;

@@ -37,6 +37,7 @@ struct Dims {
   std::int64_t b, s;    // sequences, sequence length
   std::int64_t e;       // activation element size in bytes
   std::int64_t e_in;    // GEMM operand (weights, fp8 copies) element size
+  ElementType type;     // the activations' element type (what collectives move)
 };
 
 struct Activations {
@@ -72,12 +73,15 @@ Op residual(std::string name, int layer, BufferId x, BufferId y, BufferId out, c
           .params = ResidualAddOp{x, y, out, d.th}, .bytes_mem = mul(3, U(d.th), U(d.e))};
 }
 
-// Ring allreduce: every rank sends 2·(p−1)/p of the payload (nccl-tests'
-// bus-bandwidth factor); p divides the payload because heads % tp == 0.
+// In-place sum of the row-parallel partial products over the TP group. Bytes
+// on the wire are the allreduce descriptor's bus bytes: 2·(p−1)/p of the
+// payload (nccl-tests' factor), exact because heads % tp == 0.
 Op allreduce(std::string name, int layer, BufferId x, const Dims& d, int tp) {
-  const u64 payload = mul(U(d.th), U(d.e));
+  const CollectiveCall call = make_call(Collective::allreduce, d.th, tp, d.type, ReduceOp::sum, 0, true);
+  const u64 payload = mul(U(call.shape.count), U(d.e));
   return {.name = std::move(name), .kind = OpKind::comm, .layer = layer, .group = CommGroup::tp,
-          .params = AllReduceOp{x, d.th}, .bytes_comm = mul(2, U(tp - 1), payload) / U(tp)};
+          .params = CommOp{.call = call, .send = x, .recv = x},
+          .bytes_comm = bus_bytes(descriptor(Collective::allreduce), payload, tp)};
 }
 
 BufferId add_weight(Plan& plan, int layer, const char* name, std::uint64_t matrix, std::int64_t rows,
@@ -155,7 +159,8 @@ Plan build_transformer_plan(const ModelShape& shape, const ParallelLayout& layou
                .scores = mul(mul(mul(shape.batch, shape.heads / tp), shape.seq), shape.seq), .h = shape.hidden,
                .h_l = shape.hidden / tp, .f_l = shape.ffn / tp, .heads_l = shape.heads / tp, .d = shape.head_dim(),
                .b = shape.batch, .s = shape.seq, .e = element_bytes(dtype, BufferRole::activation),
-               .e_in = element_bytes(dtype, BufferRole::gemm_operand)};
+               .e_in = element_bytes(dtype, BufferRole::gemm_operand),
+               .type = element_type(dtype, BufferRole::activation)};
   // Sized once: no reallocation while growing, so the memory a run needs is
   // exactly what transformer_plan_size said before anything was built.
   const PlanSize size = transformer_plan_size(shape, layout, dtype);

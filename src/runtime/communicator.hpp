@@ -1,23 +1,62 @@
 #pragma once
-// The collectives a plan's comm ops need, on the plan's groups. One
-// implementation per transport: mpi/ (CPU buffers) and, later, nccl/.
-#include <cstdint>
-#include <string_view>
+// The run's collectives on the plan's groups: one transport per group this
+// rank belongs to, built from the model's split (model/plan.hpp,
+// comm_groups). Every call goes through the collective's descriptor, as the
+// sweep's do (collectives/collective.hpp), to the group's transport.
+#include <memory>
+#include <span>
+#include <vector>
 
-#include "core/dtype.hpp"
 #include "model/op.hpp"
+#include "model/plan.hpp"
+#include "platform/mpi_environment.hpp"
+#include "transport/transport.hpp"
 
 namespace flopwall {
 
 class Communicator {
  public:
-  virtual ~Communicator() = default;
-  virtual std::string_view name() const noexcept = 0;
-  virtual int size(CommGroup group) const = 0;
-  virtual int rank(CommGroup group) const = 0;
-  // In-place sum of `count` elements over `group`; returns when complete.
-  virtual void allreduce_sum(void* buffer, std::int64_t count, DType dtype, CommGroup group) = 0;
-  virtual void barrier(CommGroup group) = 0;
+  struct Group {
+    CommGroup group;
+    MpiComm comm;                          // the group's ranks, which the transport works on
+    std::unique_ptr<Transport> transport;  // declared last: gone before its communicator
+  };
+  explicit Communicator(std::vector<Group> groups) : m_groups(std::move(groups)) {}
+
+  Transport& transport(CommGroup g) const;
+  int size(CommGroup g) const { return transport(g).size(); }
+  int rank(CommGroup g) const { return transport(g).rank(); }
+
+  // One call through its descriptor; the plan's comm ops come here.
+  void issue(CommGroup g, const CollectiveCall& call, const void* send, void* recv);
+
+  // What the workloads use. Counts are in elements; in place when send == recv
+  // (allgather: when send is this rank's chunk of recv).
+  void allreduce(CommGroup g, const void* send, void* recv, std::int64_t count, ElementType t,
+                 ReduceOp op = ReduceOp::sum);
+  void allgather(CommGroup g, const void* send, void* recv, std::int64_t count_per_rank, ElementType t);
+  void reduce_scatter(CommGroup g, const void* send, void* recv, std::int64_t count_per_rank, ElementType t,
+                      ReduceOp op = ReduceOp::sum);
+  void alltoall(CommGroup g, const void* send, void* recv, std::int64_t count_per_rank, ElementType t);
+  void alltoallv(CommGroup g, const void* send, std::span<const std::int64_t> send_counts,
+                 std::span<const std::int64_t> send_displs, void* recv, std::span<const std::int64_t> recv_counts,
+                 std::span<const std::int64_t> recv_displs, ElementType t);
+  void broadcast(CommGroup g, const void* send, void* recv, std::int64_t count, ElementType t, int root);
+  // Sends to rank `to` and receives from rank `from` of the group, together.
+  void send_recv(CommGroup g, const void* send, std::int64_t send_count, int to, void* recv, std::int64_t recv_count,
+                 int from, ElementType t);
+  void barrier(CommGroup g);
+
+  // Throws if any transport has reported an asynchronous failure.
+  void check_async_errors() const;
+
+ private:
+  std::vector<Group> m_groups;
 };
+
+// Collective over `world`: splits it into the layout's groups and makes one
+// transport per group, in the same order on every rank.
+std::unique_ptr<Communicator> make_communicator(MPI_Comm world, const ParallelLayout& layout,
+                                                const TransportFactory& make_transport);
 
 }  // namespace flopwall

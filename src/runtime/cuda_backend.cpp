@@ -1,15 +1,16 @@
-// The CUDA + NCCL backend: one rank per GPU, bound by local rank.
+// The cuda backend's row of the backends table: one rank per GPU, bound by
+// local rank; cuBLASLt and the project's kernels; NCCL collectives.
 #include <fmt/format.h>
 
 #include <set>
 
-#include "runtime/backend_factory.hpp"
 #include "backend/device_binding.hpp"
 #include "backend/cuda/cuda_device.hpp"
 #include "platform/cuda/cuda_probe.hpp"
-#include "transport/nccl/nccl_collective_engine.hpp"
-#include "runtime/nccl_communicator.hpp"
+#include "runtime/backends.hpp"
+#include "transport/nccl/nccl_transport.hpp"
 #include "core/units.hpp"
+#include "platform/cuda/cuda_check.hpp"
 #include "platform/mpi_check.hpp"
 
 namespace flopwall {
@@ -39,8 +40,9 @@ std::optional<std::string> device_memory_problem(const Plan& plan) {
                      units::bytes(static_cast<double>(need)), units::bytes(static_cast<double>(free_bytes)));
 }
 
-}  // namespace
-
+// Picks this rank's GPU (one visible: device 0; else local rank mod count),
+// refuses two ranks on one GPU, and makes it current. Errors are agreed
+// UsageErrors. Collective over MPI_COMM_WORLD.
 int bind_cuda_device(const MpiEnvironment& mpi) {
   const MPI_Comm world = MPI_COMM_WORLD;
   const cuda::Visibility visible = cuda::probe_devices();
@@ -53,15 +55,7 @@ int bind_cuda_device(const MpiEnvironment& mpi) {
   return device;
 }
 
-EngineFactory make_nccl_engine_factory(const MpiEnvironment& mpi, double timeout_s) {
-  bind_cuda_device(mpi);
-  return [timeout_s](MPI_Comm comm) -> std::unique_ptr<CollectiveEngine> {
-    return std::make_unique<NcclCollectiveEngine>(comm, timeout_s);
-  };
-}
-
-Backend make_cuda_backend(const BackendRequest& request, const Plan& plan, const MpiEnvironment& mpi,
-                          const ParallelLayout& layout) {
+std::unique_ptr<Device> make_device(const DeviceRequest& request, const Plan& plan, const MpiEnvironment& mpi) {
   const MPI_Comm world = MPI_COMM_WORLD;
   agree_on_usage_error(world, request.dtype != DType::fp64
                                   ? std::nullopt
@@ -69,15 +63,34 @@ Backend make_cuda_backend(const BackendRequest& request, const Plan& plan, const
                                                                "valid: fp32, tf32, fp16, bf16, fp8"));
   const int device = bind_cuda_device(mpi);
   agree_on_usage_error(world, device_memory_problem(plan));
+  return cuda::make_cuda_device(device, request.dtype, {.timeout_s = request.timeout_s});
+}
 
-  Backend b;
-  auto dev = cuda::make_cuda_device(device, request.dtype, {.timeout_s = request.timeout_s});
-  auto comm = std::make_unique<NcclCommunicator>(world, layout, dev->compute_stream(), request.timeout_s);
-  dev->set_wait_policy({.timeout_s = request.timeout_s,
-                        .check_async_errors = [c = comm.get()] { c->check_async_errors(); }});
-  b.device = std::move(dev);
-  b.comm = std::move(comm);
-  return b;
+std::unique_ptr<Transport> make_transport(MPI_Comm comm, const TransportOptions& options) {
+  // A run's collectives go on its device's compute stream, in order with the ops around them.
+  auto* device = dynamic_cast<cuda::CudaDevice*>(options.device);
+  return std::make_unique<NcclTransport>(comm, options.timeout_s, device ? device->compute_stream() : nullptr);
+}
+
+std::optional<std::string> unavailable() {
+  const cuda::Visibility v = cuda::probe_devices();
+  if (v.devices > 0) return std::nullopt;
+  return v.why_none;
+}
+
+}  // namespace
+
+BackendEntry cuda_backend_entry() {
+  return {.name = "cuda",
+          .title = "CUDA",
+          .transport = "nccl",
+          .compiled = true,
+          .accelerator = true,
+          .unavailable = unavailable,
+          .make_device = make_device,
+          .prepare_transports = [](const MpiEnvironment& mpi) { bind_cuda_device(mpi); },
+          .make_transport = make_transport,
+          .versions = cuda::library_versions};
 }
 
 }  // namespace flopwall

@@ -17,9 +17,7 @@
 
 #include "core/version.hpp"
 #include "platform/host_info.hpp"
-#if FLOPWALL_HAVE_CUDA
-#include "platform/cuda/cuda_probe.hpp"
-#endif
+#include "runtime/backends.hpp"
 
 extern char** environ;
 
@@ -70,9 +68,7 @@ KeyValues library_versions() {
       {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
                                     NLOHMANN_JSON_VERSION_PATCH)},
   };
-#if FLOPWALL_HAVE_CUDA
-  for (auto& kv : cuda::library_versions()) versions.push_back(std::move(kv));
-#endif
+  for (auto& kv : backend_versions()) versions.push_back(std::move(kv));
   return versions;
 }
 
@@ -101,6 +97,14 @@ std::string utc_timestamp_compact() {
   const auto now = std::chrono::system_clock::now();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   return fmt::format("{:%Y%m%dT%H%M%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
+}
+
+KeyValues backend_meta(std::string_view backend) {
+  std::string libraries;
+  for (const BackendEntry& b : backends())
+    if (b.name == backend && b.compiled && b.versions)
+      for (const auto& [name, version] : b.versions()) libraries += (libraries.empty() ? "" : ",") + name;
+  return {{"backend_libraries", libraries}};
 }
 
 KeyValues host_and_job_meta() {

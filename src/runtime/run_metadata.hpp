@@ -1,5 +1,8 @@
 #pragma once
 // What a run records about the software and the environment it ran in.
+#include <string>
+#include <string_view>
+
 #include "core/key_values.hpp"
 
 namespace flopwall {
@@ -17,5 +20,8 @@ std::string utc_timestamp_compact();
 // The host (CPU model, cores, NUMA nodes, memory) and the batch system's
 // job ids, so a trace can be matched to its machine and its job's logs.
 KeyValues host_and_job_meta();
+// backend_libraries: the /meta keys of the libraries `backend` runs on, comma
+// separated (from the backends table), which the report's hardware section lists.
+KeyValues backend_meta(std::string_view backend);
 
 }  // namespace flopwall

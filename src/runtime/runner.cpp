@@ -11,6 +11,8 @@
 #include "runtime/injection.hpp"
 #include "platform/mpi_check.hpp"
 #include "runtime/progress.hpp"
+#include "runtime/time_origin.hpp"
+#include "core/overloaded.hpp"
 
 namespace flopwall {
 namespace {
@@ -28,10 +30,7 @@ void run_iteration(const Plan& plan, Device& device, Communicator& comm, OpTimer
     if (locator) locator->issued(static_cast<int>(i), iteration);
     timer.begin(i);
     try {
-      if (std::holds_alternative<IdleOp>(op.params))
-        busy_wait_ns(idle_ns);
-      else
-        execute_op(op, device, comm, plan.dtype);
+      execute_op(i, op, device, comm, idle_ns);
     } catch (const std::exception& e) {  // a launch or an enqueue refused
       throw std::runtime_error(fmt::format("{} {}", e.what(), op_context(op, iteration)));
     }
@@ -58,11 +57,13 @@ std::vector<OpWork> plan_work(const Plan& plan) {
   return work;
 }
 
-void execute_op(const Op& op, Device& device, Communicator& comm, DType dtype) {
-  if (const auto* ar = std::get_if<AllReduceOp>(&op.params))
-    comm.allreduce_sum(device.buffer(ar->x), ar->count, dtype, op.group);
-  else
-    device.execute(op);
+void execute_op(std::size_t index, const Op& op, Device& device, Communicator& comm, std::int64_t idle_ns) {
+  std::visit(Overloaded{
+                 [&](const DeviceOp& d) { device.execute(index, d); },
+                 [&](const CommOp& c) { comm.issue(op.group, c.call, device.buffer(c.send), device.buffer(c.recv)); },
+                 [&](const IdleOp&) { busy_wait_ns(idle_ns); },
+             },
+             op.params);
 }
 
 RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Recorder& recorder,
@@ -83,9 +84,7 @@ RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Rec
       1 + (options.resync_every > 0 ? options.iterations / options.resync_every : 0)));
   result.clock_samples.push_back(sample(0, clock));
   if (options.locator) options.locator->begin_phase(HangLocator::Phase::barrier, 0);
-  comm.barrier(CommGroup::world);
-  result.origin_ns = steady_now_ns() - clock.offset_ns;  // on rank 0's clock
-  FLOPWALL_MPI_CHECK(MPI_Bcast(&result.origin_ns, 1, MPI_INT64_T, 0, MPI_COMM_WORLD));
+  result.origin_ns = common_time_origin(MPI_COMM_WORLD, clock);
   recorder.set_timeline(clock.offset_ns, result.origin_ns);
   if (options.locator) options.locator->end_phase();
 

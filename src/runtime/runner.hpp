@@ -31,8 +31,9 @@ struct RunLoopResult {
 // Each op's FLOPs and bytes, in plan order, for the Recorder.
 std::vector<OpWork> plan_work(const Plan& plan);
 
-// Runs one op: comm ops go to the communicator, the rest to the device.
-void execute_op(const Op& op, Device& device, Communicator& comm, DType dtype);
+// Runs op `index` of the plan: device ops go to the device, comm ops to the
+// communicator (on the device's buffers), idle ops busy-wait `idle_ns`.
+void execute_op(std::size_t index, const Op& op, Device& device, Communicator& comm, std::int64_t idle_ns);
 
 // Collective over MPI_COMM_WORLD. Warm-up, then a world barrier after which
 // rank 0's clock defines time zero, then the timed loop. `clock` is the

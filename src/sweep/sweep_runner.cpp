@@ -12,6 +12,7 @@
 #include "runtime/graceful_stop.hpp"
 #include "platform/mpi_check.hpp"
 #include "runtime/node_groups.hpp"
+#include "runtime/time_origin.hpp"
 #include "sweep/size_steps.hpp"
 
 namespace flopwall {
@@ -75,14 +76,14 @@ class SweepRunner {
 
   // Checks what only the tier's communicator can tell (datatype and op on the
   // transport, the root's range); every tier is checked before any measures.
-  void validate(const CollectiveEngine& engine, Tier tier) const {
+  void validate(const Transport& engine, Tier tier) const {
     for (Collective c : m_c.collectives) validate(engine, c, tier);
   }
 
   // Returns false when the job agreed to stop (result.stop_signal).
-  bool run_tier(Tier tier, CollectiveEngine& engine, SweepResult& result) {
+  bool run_tier(Tier tier, Transport& engine, SweepResult& result) {
     m_tier = tier;
-    if (result.transport.empty()) result.transport = std::string(engine.transport());
+    if (result.transport.empty()) result.transport = std::string(engine.name());
     engine.reserve(static_cast<std::size_t>(m_c.max_bytes + 8));
     for (std::size_t ci = 0; ci < m_c.collectives.size(); ++ci) {
       const Collective c = m_c.collectives[ci];
@@ -103,7 +104,7 @@ class SweepRunner {
   }
 
  private:
-  void validate(const CollectiveEngine& engine, Collective c, Tier tier) const {
+  void validate(const Transport& engine, Collective c, Tier tier) const {
     const auto& d = descriptor(c);
     agree_on_usage_error(MPI_COMM_WORLD, engine.unsupported(m_c.type, d.reduces ? std::optional(m_c.op) : std::nullopt));
     std::optional<std::string> bad_root;
@@ -117,7 +118,7 @@ class SweepRunner {
     if (std::find(result.notes.begin(), result.notes.end(), note) == result.notes.end()) result.notes.push_back(note);
   }
 
-  void measure_size(CollectiveEngine& engine, Tier tier, Collective c, std::int64_t size, SweepResult& result,
+  void measure_size(Transport& engine, Tier tier, Collective c, std::int64_t size, SweepResult& result,
                     std::vector<std::pair<double, double>>& fit_points) {
     const auto& d = descriptor(c);
     const int n = engine.size();
@@ -155,7 +156,7 @@ class SweepRunner {
     }
   }
 
-  void measure(CollectiveEngine& engine, const CollectiveDescriptor& d, const CollectiveShape& shape,
+  void measure(Transport& engine, const CollectiveDescriptor& d, const CollectiveShape& shape,
                std::int64_t requested_bytes, SweepRow& row) {
     const int n = engine.size(), rank = engine.rank();
     const CollectiveCall call{.collective = d.kind, .shape = shape, .type = m_c.type, .op = m_c.op, .root = m_c.root,
@@ -235,7 +236,7 @@ HangLocator::OpLabeler sweep_op_labeler(const SweepConfig& c) {
   };
 }
 
-SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, const EngineFactory& make_engine,
+SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, const TransportFactory& make_engine,
                       const ClockEstimate& clock, SweepTrace& trace, HangLocator* locator) {
   int rank = 0, size = 1;
   FLOPWALL_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
@@ -245,11 +246,8 @@ SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, co
   trace.groups = {{"world", 0}, {"intra", groups.node_index}, {"inter", groups.local_index}};
   MpiComm world = split_comm(MPI_COMM_WORLD, 0, rank);
   SweepRunner runner(config, size, clock, trace, locator);
-  FLOPWALL_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
-  std::int64_t origin_ns = steady_now_ns() - clock.offset_ns;
-  FLOPWALL_MPI_CHECK(MPI_Bcast(&origin_ns, 1, MPI_INT64_T, 0, MPI_COMM_WORLD));
-  runner.set_origin(origin_ns);
-  std::vector<std::pair<Tier, std::unique_ptr<CollectiveEngine>>> engines;
+  runner.set_origin(common_time_origin(MPI_COMM_WORLD, clock));
+  std::vector<std::pair<Tier, std::unique_ptr<Transport>>> engines;
   for (Tier tier : config.tiers) {
     const MPI_Comm comm = tier == Tier::world ? world.get() : tier == Tier::intra ? groups.intra.get() : groups.inter.get();
     int group_size = 1;

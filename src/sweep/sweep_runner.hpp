@@ -30,7 +30,7 @@ HangLocator::OpLabeler sweep_op_labeler(const SweepConfig& config);
 // Each measured size is an op of `locator` (when given); after each size
 // the ranks agree whether a stop signal came, and if so the sweep ends there
 // (result.stop_signal).
-SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, const EngineFactory& make_engine,
+SweepResult run_sweep(const SweepConfig& config, const std::string& hostname, const TransportFactory& make_engine,
                       const ClockEstimate& clock, SweepTrace& trace, HangLocator* locator = nullptr);
 
 }  // namespace flopwall

@@ -34,20 +34,20 @@ using std::int64_t;
 
 std::size_t bytes_per_element(Element e) {
   switch (e) {
-    case Element::f32: return 4;
-    case Element::f16:
-    case Element::bf16: return 2;
-    case Element::e4m3: return 1;
+    case Element::float32: return 4;
+    case Element::half:
+    case Element::bfloat16: return 2;
+    case Element::fp8_e4m3: return 1;
   }
   return 0;
 }
 
 const char* element_name(Element e) {
   switch (e) {
-    case Element::f32: return "f32";
-    case Element::f16: return "f16";
-    case Element::bf16: return "bf16";
-    case Element::e4m3: return "e4m3";
+    case Element::float32: return "f32";
+    case Element::half: return "f16";
+    case Element::bfloat16: return "bf16";
+    case Element::fp8_e4m3: return "e4m3";
   }
   return "?";
 }
@@ -55,10 +55,10 @@ const char* element_name(Element e) {
 // One output rounding of an O(1) value, with headroom for fp32 arithmetic.
 double activation_tolerance(Element e) {
   switch (e) {
-    case Element::f32: return 1e-4;
-    case Element::f16: return 3e-3;
-    case Element::bf16: return 2e-2;
-    case Element::e4m3: break;
+    case Element::float32: return 1e-4;
+    case Element::half: return 3e-3;
+    case Element::bfloat16: return 2e-2;
+    case Element::fp8_e4m3: break;
   }
   throw std::invalid_argument("e4m3 is not an activation type");
 }
@@ -119,7 +119,7 @@ class CudaTest : public ::testing::Test {
     FLOPWALL_CUDA_CHECK(
         cudaMemcpyAsync(staging.get(), host.data(), host.size() * sizeof(float), cudaMemcpyHostToDevice, stream()));
     DeviceArray out = allocate(type, static_cast<int64_t>(values.size()));
-    gpu::convert(Element::f32, staging.get(), type, out.get(), out.count, stream());
+    gpu::convert(Element::float32, staging.get(), type, out.get(), out.count, stream());
     FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(stream()));
     return out;
   }
@@ -127,7 +127,7 @@ class CudaTest : public ::testing::Test {
   // Waits for everything queued on the stream, then copies the array back.
   std::vector<double> download(const DeviceArray& a) const {
     cuda::DeviceBuffer staging(static_cast<std::size_t>(a.count) * sizeof(float));
-    gpu::convert(a.type, a.get(), Element::f32, staging.get(), a.count, stream());
+    gpu::convert(a.type, a.get(), Element::float32, staging.get(), a.count, stream());
     std::vector<float> host(static_cast<std::size_t>(a.count));
     FLOPWALL_CUDA_CHECK(
         cudaMemcpyAsync(host.data(), staging.get(), host.size() * sizeof(float), cudaMemcpyDeviceToHost, stream()));
@@ -175,7 +175,7 @@ class CudaKernels : public CudaTest, public ::testing::WithParamInterface<Elemen
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Activations, CudaKernels, ::testing::Values(Element::f32, Element::f16, Element::bf16),
+INSTANTIATE_TEST_SUITE_P(Activations, CudaKernels, ::testing::Values(Element::float32, Element::half, Element::bfloat16),
                          [](const ::testing::TestParamInfo<Element>& param_info) {
                            return std::string(element_name(param_info.param));
                          });
@@ -263,8 +263,8 @@ TEST_P(CudaKernels, AttentionContextMatchesCpuAndNeverReadsPastTheDiagonal) {
 }
 
 TEST_F(CudaTest, ActivationKernelsRejectFp8) {
-  const DeviceArray x = allocate(Element::e4m3, 16);
-  EXPECT_THROW(gpu::gelu(Element::e4m3, x.get(), x.count, stream()), std::invalid_argument);
+  const DeviceArray x = allocate(Element::fp8_e4m3, 16);
+  EXPECT_THROW(gpu::gelu(Element::fp8_e4m3, x.get(), x.count, stream()), std::invalid_argument);
 }
 
 // Round to nearest: |rounded − x| ≤ half an ulp of x, or half the subnormal step below the normal range.
@@ -274,10 +274,10 @@ struct Rounding {
   double half_subnormal_step;
 };
 constexpr Rounding k_roundings[] = {
-    {Element::f32, 0.0, 0.0},
-    {Element::f16, 0x1p-11, 0x1p-25},
-    {Element::bf16, 0x1p-8, 0.0},
-    {Element::e4m3, 0x1p-4, 0x1p-10},
+    {Element::float32, 0.0, 0.0},
+    {Element::half, 0x1p-11, 0x1p-25},
+    {Element::bfloat16, 0x1p-8, 0.0},
+    {Element::fp8_e4m3, 0x1p-4, 0x1p-10},
 };
 
 TEST_F(CudaTest, ConvertRoundsToNearestAndIsIdempotent) {
@@ -298,11 +298,11 @@ TEST_F(CudaTest, ConvertRoundsToNearestAndIsIdempotent) {
 }
 
 TEST_F(CudaTest, ConvertToE4m3SaturatesAndAgreesAcrossSourceTypes) {
-  EXPECT_EQ(download(upload({1000.0, -1e6, 448.0}, Element::e4m3)), (std::vector<double>{448.0, -448.0, 448.0}));
-  const DeviceArray b = upload(random_values(1001, 62, -300.0, 300.0), Element::bf16);
-  const DeviceArray direct = allocate(Element::e4m3, b.count);
-  gpu::convert(Element::bf16, b.get(), Element::e4m3, direct.get(), b.count, stream());
-  EXPECT_EQ(download(direct), download(upload(download(b), Element::e4m3)));
+  EXPECT_EQ(download(upload({1000.0, -1e6, 448.0}, Element::fp8_e4m3)), (std::vector<double>{448.0, -448.0, 448.0}));
+  const DeviceArray b = upload(random_values(1001, 62, -300.0, 300.0), Element::bfloat16);
+  const DeviceArray direct = allocate(Element::fp8_e4m3, b.count);
+  gpu::convert(Element::bfloat16, b.get(), Element::fp8_e4m3, direct.get(), b.count, stream());
+  EXPECT_EQ(download(direct), download(upload(download(b), Element::fp8_e4m3)));
 }
 
 struct GemmCase {
@@ -313,11 +313,11 @@ struct GemmCase {
 };
 // fp8 operands are e4m3 and write bf16; cuBLASLt takes fp8 only for multiples of 16.
 const GemmCase k_gemm_cases[] = {
-    {DType::fp32, Element::f32, Element::f32, 37, 24, 40, 1e-4},
-    {DType::tf32, Element::f32, Element::f32, 37, 24, 40, 1e-2},
-    {DType::fp16, Element::f16, Element::f16, 37, 24, 40, 3e-3},
-    {DType::bf16, Element::bf16, Element::bf16, 37, 24, 40, 1e-2},
-    {DType::fp8, Element::e4m3, Element::bf16, 64, 48, 32, 1e-2},
+    {DType::fp32, Element::float32, Element::float32, 37, 24, 40, 1e-4},
+    {DType::tf32, Element::float32, Element::float32, 37, 24, 40, 1e-2},
+    {DType::fp16, Element::half, Element::half, 37, 24, 40, 3e-3},
+    {DType::bf16, Element::bfloat16, Element::bfloat16, 37, 24, 40, 1e-2},
+    {DType::fp8, Element::fp8_e4m3, Element::bfloat16, 64, 48, 32, 1e-2},
 };
 
 constexpr std::size_t k_workspace_bytes = 32u << 20;  // as the CUDA device gives cuBLASLt
@@ -352,7 +352,7 @@ std::vector<double> forward_on_cpu_fp64(const ModelShape& shape) {
   const Plan plan = build_transformer_plan(shape, k_single, 0, DType::fp64);
   const auto device = make_cpu_device(DType::fp64, 1);
   device->prepare(plan);
-  for (const Op& op : plan.ops) device->execute(op);
+  for (std::size_t i = 0; i < plan.ops.size(); ++i) device->execute(i, std::get<DeviceOp>(plan.ops[i].params));
   return device->read_buffer(plan.output);
 }
 
@@ -360,7 +360,7 @@ std::vector<double> forward_on_cuda(const ModelShape& shape, DType dtype) {
   const Plan plan = build_transformer_plan(shape, k_single, 0, dtype);
   const auto device = cuda::make_cuda_device(0, dtype, {});
   device->prepare(plan);
-  for (const Op& op : plan.ops) device->execute(op);
+  for (std::size_t i = 0; i < plan.ops.size(); ++i) device->execute(i, std::get<DeviceOp>(plan.ops[i].params));
   FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(device->compute_stream()));
   return device->read_buffer(plan.output);
 }

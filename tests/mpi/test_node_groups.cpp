@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <set>
 
-#include "transport/mpi/mpi_collective_engine.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 #include "platform/mpi_check.hpp"
 #include "runtime/node_groups.hpp"
 #include "sweep/sweep_runner.hpp"
@@ -51,7 +51,7 @@ TEST_F(PretendNodes, SweepReportsEveryTierWithCorrectResults) {
   c.type = ElementType::int32;
   SweepTrace trace;
   const SweepResult r = run_sweep(
-      c, "host", [](MPI_Comm comm) -> std::unique_ptr<CollectiveEngine> { return std::make_unique<MpiCollectiveEngine>(comm); },
+      c, "host", [](MPI_Comm comm) -> std::unique_ptr<Transport> { return std::make_unique<MpiTransport>(comm); },
       {}, trace);
   EXPECT_EQ(r.wrong_total(), 0);
   std::set<std::string> tiers;

@@ -6,7 +6,8 @@
 #include <optional>
 
 #include "backend/cpu_device.hpp"
-#include "runtime/mpi_communicator.hpp"
+#include "runtime/communicator.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 #include "runtime/runner.hpp"
 
 namespace flopwall {
@@ -24,10 +25,10 @@ class FailingDevice final : public Device, private OpTimer {
     m_plan = &plan;
     m_inner->prepare(plan);
   }
-  void execute(const Op& op) override {
-    if (m_when == When::at_launch && &op == &m_plan->ops[m_op] && m_iterations_begun == m_iteration)
+  void execute(std::size_t op_index, const DeviceOp& op) override {
+    if (m_when == When::at_launch && op_index == m_op && m_iterations_begun == m_iteration)
       throw std::runtime_error("launch refused");
-    m_inner->execute(op);
+    m_inner->execute(op_index, op);
   }
   void* buffer(BufferId id) override { return m_inner->buffer(id); }
   std::vector<double> read_buffer(BufferId id) override { return m_inner->read_buffer(id); }
@@ -59,14 +60,14 @@ std::optional<std::string> run_failing(std::size_t op, int iteration, FailingDev
   // Each rank alone: a failure on one rank must not leave the others waiting here.
   const ParallelLayout layout{.world_size = 1, .tp = 1};
   const Plan plan = build_transformer_plan(shape, layout, 0, DType::fp64);
-  MpiCommunicator comm(MPI_COMM_SELF, layout);
+  const auto comm = make_communicator(MPI_COMM_SELF, layout, [](MPI_Comm c) { return std::make_unique<MpiTransport>(c); });
   FailingDevice device(op, iteration, when);
   device.prepare(plan);
   Recorder recorder(plan_work(plan), 3);
   try {
     // The barrier and broadcast of the loop are on MPI_COMM_WORLD: every rank
     // fails at the same point, so none is left behind in them.
-    run_plan(plan, device, comm, recorder, {}, {.iterations = 3, .warmup = 2, .progress = false});
+    run_plan(plan, device, *comm, recorder, {}, {.iterations = 3, .warmup = 2, .progress = false});
   } catch (const std::runtime_error& e) {
     return e.what();
   }

@@ -5,7 +5,8 @@
 #include <cmath>
 
 #include "backend/cpu_device.hpp"
-#include "runtime/mpi_communicator.hpp"
+#include "runtime/communicator.hpp"
+#include "transport/mpi/mpi_transport.hpp"
 #include "runtime/runner.hpp"
 
 namespace flopwall {
@@ -17,10 +18,10 @@ std::vector<double> forward(const ModelShape& shape, MPI_Comm comm, DType dtype)
   MPI_Comm_size(comm, &size);
   const ParallelLayout layout{.world_size = size, .tp = size};
   const Plan plan = build_transformer_plan(shape, layout, rank, dtype);
-  MpiCommunicator communicator(comm, layout);
+  const auto communicator = make_communicator(comm, layout, [](MPI_Comm c) { return std::make_unique<MpiTransport>(c); });
   auto device = make_cpu_device(dtype, 1);
   device->prepare(plan);
-  for (const Op& op : plan.ops) execute_op(op, *device, communicator, dtype);
+  for (std::size_t i = 0; i < plan.ops.size(); ++i) execute_op(i, plan.ops[i], *device, *communicator, 0);
   return device->read_buffer(plan.output);
 }
 
@@ -52,13 +53,13 @@ TEST(TensorParallel, TimedLoopLeavesTheSameOutput) {
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   const Plan plan = build_transformer_plan(shape, layout, rank, DType::fp64);
-  MpiCommunicator comm(MPI_COMM_WORLD, layout);
+  const auto comm = make_communicator(MPI_COMM_WORLD, layout, [](MPI_Comm c) { return std::make_unique<MpiTransport>(c); });
   auto device = make_cpu_device(DType::fp64, 1);
   device->prepare(plan);
   Recorder recorder(plan_work(plan), 3);
-  run_plan(plan, *device, comm, recorder, {}, {.iterations = 3, .warmup = 1, .progress = false});
+  run_plan(plan, *device, *comm, recorder, {}, {.iterations = 3, .warmup = 1, .progress = false});
   const auto after_loop = device->read_buffer(plan.output);
-  for (const Op& op : plan.ops) execute_op(op, *device, comm, DType::fp64);
+  for (std::size_t i = 0; i < plan.ops.size(); ++i) execute_op(i, plan.ops[i], *device, *comm, 0);
   EXPECT_EQ(after_loop, device->read_buffer(plan.output));
   EXPECT_EQ(recorder.events().size(), 3 * plan.ops.size());
   for (const TraceEvent& e : recorder.events()) EXPECT_GE(e.t_end_ns, e.t_start_ns);

@@ -138,10 +138,12 @@ TEST(ModelPlan, Fp8GemmsReadCastCopiesAndKeepTheSameFlops) {
   EXPECT_EQ(fp8.ops.size(), bf16.ops.size() + 4 * static_cast<std::size_t>(shape.layers));
   for (std::size_t i = 0; i < fp8.ops.size(); ++i) {
     const Op& op = fp8.ops[i];
-    if (const auto* g = std::get_if<GemmOp>(&op.params)) {
+    const auto* device_op = std::get_if<DeviceOp>(&op.params);
+    if (const auto* g = device_op ? std::get_if<GemmOp>(device_op) : nullptr) {
       // Every GEMM of an fp8 run follows the cast that produced its A operand.
       ASSERT_GT(i, 0u);
-      const auto* cast = std::get_if<CastOp>(&fp8.ops[i - 1].params);
+      const auto* before = std::get_if<DeviceOp>(&fp8.ops[i - 1].params);
+      const auto* cast = before ? std::get_if<CastOp>(before) : nullptr;
       ASSERT_NE(cast, nullptr) << op.name;
       EXPECT_EQ(cast->dst, g->a) << op.name;
       EXPECT_EQ(fp8.buffers[static_cast<std::size_t>(g->a)].role, BufferRole::gemm_operand);

@@ -20,18 +20,13 @@ using k::Element;
 
 constexpr std::size_t k_workspace_bytes = 32u << 20;  // what cuBLASLt's Hopper kernels ask for at most
 
+// The cuda backend computes in fp32, tf32, fp16, bf16 and fp8 (core/dtype.hpp
+// maps each to its buffers' element types).
 Element activation_element(DType d) {
-  switch (d) {
-    case DType::fp32:
-    case DType::tf32: return Element::f32;
-    case DType::fp16: return Element::f16;
-    case DType::bf16:
-    case DType::fp8: return Element::bf16;
-    case DType::fp64: break;
-  }
-  throw UsageError("--dtype fp64 is not supported by the cuda backend; valid: fp32, tf32, fp16, bf16, fp8");
+  if (d == DType::fp64)
+    throw UsageError("--dtype fp64 is not supported by the cuda backend; valid: fp32, tf32, fp16, bf16, fp8");
+  return element_type(d, BufferRole::activation);
 }
-
 
 int bind_device(int device) {
   FLOPWALL_CUDA_CHECK(cudaSetDevice(device));
@@ -60,7 +55,10 @@ class CudaDeviceImpl final : public CudaDevice {
 
   std::string description() const override { return m_description; }
   cudaStream_t compute_stream() const noexcept override { return m_stream.get(); }
-  void set_wait_policy(WaitPolicy policy) override { m_policy = std::move(policy); }
+  void watch_transport_errors(std::function<void()> check) override {
+    m_policy.check_async_errors = std::move(check);
+    if (m_timer) m_timer = std::make_unique<CudaTimer>(m_stream.get(), m_plan->ops.size(), m_policy);
+  }
 
   void prepare(const Plan& plan) override {
     m_plan = &plan;
@@ -83,7 +81,7 @@ class CudaDeviceImpl final : public CudaDevice {
       if (spec.fill == BufferFill::weight) host = transposed(host, spec.rows, spec.cols);
       FLOPWALL_CUDA_CHECK(cudaMemcpyAsync(staging.get(), host.data(), host.size() * sizeof(float),
                                           cudaMemcpyHostToDevice, m_stream.get()));
-      k::convert(Element::f32, staging.get(), e, m_buffers.back().get(), spec.elements(), m_stream.get());
+      k::convert(Element::float32, staging.get(), e, m_buffers.back().get(), spec.elements(), m_stream.get());
       FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(m_stream.get()));  // `host` is reused next round
     }
     FLOPWALL_CUDA_CHECK(cudaStreamSynchronize(m_stream.get()));  // the memsets
@@ -91,15 +89,16 @@ class CudaDeviceImpl final : public CudaDevice {
     m_gemms.clear();
     m_gemms.resize(plan.ops.size());
     for (std::size_t i = 0; i < plan.ops.size(); ++i)
-      if (const auto* g = std::get_if<GemmOp>(&plan.ops[i].params))
-        m_gemms[i].emplace(m_lt, m_dtype, g->m, g->n, g->k, m_workspace.get(), k_workspace_bytes);
+      if (const auto* device_op = std::get_if<DeviceOp>(&plan.ops[i].params))
+        if (const auto* g = std::get_if<GemmOp>(device_op))
+          m_gemms[i].emplace(m_lt, m_dtype, g->m, g->n, g->k, m_workspace.get(), k_workspace_bytes);
     m_timer = std::make_unique<CudaTimer>(m_stream.get(), plan.ops.size(), m_policy);
   }
 
-  void execute(const Op& op) override {
+  void execute(std::size_t op_index, const DeviceOp& op) override {
     cudaStream_t s = m_stream.get();
     std::visit(Overloaded{
-                   [&](const GemmOp& g) { gemm_for(op).run(at(g.a), at(g.b), at(g.c), s); },
+                   [&](const GemmOp& g) { gemm_for(op_index).run(at(g.a), at(g.b), at(g.c), s); },
                    [&](const AttentionScoreOp& a) {
                      k::attention_scores(m_act, at(a.qkv), at(a.scores), a.batch, a.heads, a.seq, a.head_dim, s);
                    },
@@ -111,13 +110,9 @@ class CudaDeviceImpl final : public CudaDevice {
                    [&](const LayerNormOp& l) { k::layernorm(m_act, at(l.x), at(l.params), at(l.y), l.rows, l.cols, s); },
                    [&](const GeluOp& g) { k::gelu(m_act, at(g.x), g.count, s); },
                    [&](const ResidualAddOp& r) { k::residual_add(m_act, at(r.x), at(r.y), at(r.out), r.count, s); },
-                   [&](const CastOp& c) { k::convert(m_act, at(c.src), Element::e4m3, at(c.dst), c.count, s); },
-                   [&](const IdleOp&) { throw std::logic_error("idle ops are the runner's, not the device's"); },
-                   [&](const AllReduceOp&) {
-                     throw std::logic_error("allreduce reached the device; comm ops go to the communicator");
-                   },
+                   [&](const CastOp& c) { k::convert(m_act, at(c.src), Element::fp8_e4m3, at(c.dst), c.count, s); },
                },
-               op.params);
+               op);
   }
 
   void* buffer(BufferId id) override { return at(id); }
@@ -127,7 +122,7 @@ class CudaDeviceImpl final : public CudaDevice {
     const auto i = static_cast<std::size_t>(id);
     const std::int64_t n = m_plan->buffers.at(i).elements();
     DeviceBuffer staging(static_cast<std::size_t>(n) * sizeof(float));
-    k::convert(m_elements[i], m_buffers[i].get(), Element::f32, staging.get(), n, m_stream.get());
+    k::convert(m_elements[i], m_buffers[i].get(), Element::float32, staging.get(), n, m_stream.get());
     std::vector<float> host(static_cast<std::size_t>(n));
     FLOPWALL_CUDA_CHECK(cudaMemcpyAsync(host.data(), staging.get(), host.size() * sizeof(float),
                                         cudaMemcpyDeviceToHost, m_stream.get()));
@@ -148,10 +143,9 @@ class CudaDeviceImpl final : public CudaDevice {
 
   void* at(BufferId id) const noexcept { return m_buffers[static_cast<std::size_t>(id)].get(); }
 
-  const LtGemm& gemm_for(const Op& op) const {
-    const auto index = static_cast<std::size_t>(&op - m_plan->ops.data());
-    if (index >= m_gemms.size() || !m_gemms[index]) throw std::logic_error("GEMM op is not from the prepared plan");
-    return *m_gemms[index];
+  const LtGemm& gemm_for(std::size_t op_index) const {
+    if (op_index >= m_gemms.size() || !m_gemms[op_index]) throw std::logic_error("GEMM op is not from the prepared plan");
+    return *m_gemms[op_index];
   }
 
   int m_device;  // first: every member below is created on this device
@@ -172,7 +166,8 @@ class CudaDeviceImpl final : public CudaDevice {
 }  // namespace
 
 Element element_of(DType d, BufferRole role) {
-  return d == DType::fp8 && role == BufferRole::gemm_operand ? Element::e4m3 : activation_element(d);
+  activation_element(d);  // refuses fp64
+  return element_type(d, role);
 }
 
 std::int64_t largest_staged_elements(const Plan& plan) {

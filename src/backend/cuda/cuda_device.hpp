@@ -26,7 +26,6 @@ std::int64_t largest_staged_elements(const Plan& plan);
 class CudaDevice : public Device {
  public:
   virtual cudaStream_t compute_stream() const noexcept = 0;
-  virtual void set_wait_policy(WaitPolicy policy) = 0;
 };
 
 }  // namespace flopwall::cuda

@@ -1,0 +1,169 @@
+#include "transport/mpi/mpi_transport.hpp"
+
+#include <fmt/format.h>
+
+#include <climits>
+#include <cstring>
+#include <stdexcept>
+
+#include "platform/host_ticks.hpp"
+#include "platform/mpi_check.hpp"
+
+namespace flopwall {
+
+MPI_Datatype mpi_type(ElementType t) noexcept {
+  switch (t) {
+    case ElementType::int8: return MPI_INT8_T;
+    case ElementType::uint8: return MPI_UINT8_T;
+    case ElementType::int32: return MPI_INT32_T;
+    case ElementType::uint32: return MPI_UINT32_T;
+    case ElementType::int64: return MPI_INT64_T;
+    case ElementType::uint64: return MPI_UINT64_T;
+    case ElementType::float32: return MPI_FLOAT;
+    case ElementType::float64: return MPI_DOUBLE;
+    case ElementType::half:
+    case ElementType::bfloat16:
+    case ElementType::fp8_e4m3: break;
+  }
+  return MPI_DATATYPE_NULL;
+}
+
+MPI_Op mpi_op(ReduceOp op) noexcept {
+  switch (op) {
+    case ReduceOp::sum: return MPI_SUM;
+    case ReduceOp::prod: return MPI_PROD;
+    case ReduceOp::min: return MPI_MIN;
+    case ReduceOp::max: return MPI_MAX;
+    case ReduceOp::avg: break;
+  }
+  return MPI_OP_NULL;
+}
+
+namespace {
+
+int mpi_count(std::int64_t count) {
+  if (count > INT_MAX) throw std::runtime_error("MPI counts are int: this size needs more than INT_MAX elements");
+  return static_cast<int>(count);
+}
+
+std::vector<int> mpi_counts(std::span<const std::int64_t> counts) {
+  std::vector<int> out;
+  out.reserve(counts.size());
+  for (const std::int64_t c : counts) out.push_back(mpi_count(c));
+  return out;
+}
+
+}  // namespace
+
+MpiTransport::MpiTransport(MPI_Comm comm) : m_comm(comm) {
+  FLOPWALL_MPI_CHECK(MPI_Comm_rank(comm, &m_rank));
+  FLOPWALL_MPI_CHECK(MPI_Comm_size(comm, &m_size));
+}
+
+std::optional<std::string> MpiTransport::unsupported(ElementType type, std::optional<ReduceOp> op) const {
+  if (mpi_type(type) == MPI_DATATYPE_NULL)
+    return fmt::format("--datatype {} is not supported by the cpu backend (MPI has no such type); valid: int8, uint8, "
+                       "int32, uint32, int64, uint64, float, double",
+                       element_type_name(type));
+  if (op && mpi_op(*op) == MPI_OP_NULL)
+    return fmt::format("--op {} is not supported by the cpu backend (MPI has no such reduction); valid: sum, prod, "
+                       "min, max",
+                       reduce_op_name(*op));
+  return std::nullopt;
+}
+
+// MPI's in-place reduce-scatter leaves the result at the start of the buffer,
+// not on the rank's own chunk as NCCL does; flopwall keeps NCCL's layout, so
+// on MPI that form, like in-place alltoall and sendrecv, is reported n/a.
+bool MpiTransport::supports_in_place(Collective c) const {
+  return descriptor(c).in_place && c != Collective::reducescatter;
+}
+
+void MpiTransport::reserve(std::size_t max_bytes) {
+  m_send.assign(max_bytes, std::byte{0});
+  m_recv.assign(max_bytes, std::byte{0});
+}
+
+void MpiTransport::load(const CollectiveCall& call, std::span<const double> input) {
+  const CallLayout at = call_layout(call, m_rank);
+  const std::vector<std::byte> image = sentinel_image(call);
+  std::copy(image.begin(), image.end(), m_recv.begin());
+  encode(call.type, input, (call.in_place ? m_recv.data() : m_send.data()) + at.input_offset_bytes);
+}
+
+void MpiTransport::allreduce(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op,
+                             bool in_place) {
+  FLOPWALL_MPI_CHECK(
+      MPI_Allreduce(in_place ? MPI_IN_PLACE : send, recv, mpi_count(count), mpi_type(t), mpi_op(op), m_comm));
+}
+
+void MpiTransport::reduce(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op, int root,
+                          bool in_place) {
+  // In place, only the root passes MPI_IN_PLACE; the others' input is their buffer.
+  const void* input = !in_place ? send : m_rank == root ? MPI_IN_PLACE : recv;
+  FLOPWALL_MPI_CHECK(MPI_Reduce(input, recv, mpi_count(count), mpi_type(t), mpi_op(op), root, m_comm));
+}
+
+void MpiTransport::broadcast(const void* send, void* recv, std::int64_t count, ElementType t, int root,
+                             bool in_place) {
+  // MPI broadcasts in place; out of place, the root first copies its input over.
+  if (!in_place && m_rank == root)
+    std::memcpy(recv, send, static_cast<std::size_t>(count * element_type_size(t)));
+  FLOPWALL_MPI_CHECK(MPI_Bcast(recv, mpi_count(count), mpi_type(t), root, m_comm));
+}
+
+void MpiTransport::allgather(const void* send, void* recv, std::int64_t count, ElementType t, bool in_place) {
+  FLOPWALL_MPI_CHECK(MPI_Allgather(in_place ? MPI_IN_PLACE : send, mpi_count(count), mpi_type(t), recv,
+                                   mpi_count(count), mpi_type(t), m_comm));
+}
+
+void MpiTransport::reducescatter(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op,
+                                 bool in_place) {
+  FLOPWALL_MPI_CHECK(MPI_Reduce_scatter_block(in_place ? MPI_IN_PLACE : send, recv, mpi_count(count), mpi_type(t),
+                                              mpi_op(op), m_comm));
+}
+
+void MpiTransport::alltoall(const void* send, void* recv, std::int64_t count, ElementType t) {
+  FLOPWALL_MPI_CHECK(
+      MPI_Alltoall(send, mpi_count(count), mpi_type(t), recv, mpi_count(count), mpi_type(t), m_comm));
+}
+
+void MpiTransport::alltoallv(const void* send, std::span<const std::int64_t> send_counts,
+                             std::span<const std::int64_t> send_displs, void* recv,
+                             std::span<const std::int64_t> recv_counts, std::span<const std::int64_t> recv_displs,
+                             ElementType t) {
+  const std::vector<int> sc = mpi_counts(send_counts), sd = mpi_counts(send_displs);
+  const std::vector<int> rc = mpi_counts(recv_counts), rd = mpi_counts(recv_displs);
+  FLOPWALL_MPI_CHECK(
+      MPI_Alltoallv(send, sc.data(), sd.data(), mpi_type(t), recv, rc.data(), rd.data(), mpi_type(t), m_comm));
+}
+
+void MpiTransport::sendrecv(const void* send, std::int64_t send_count, int to, void* recv, std::int64_t recv_count,
+                            int from, ElementType t) {
+  FLOPWALL_MPI_CHECK(MPI_Sendrecv(send, mpi_count(send_count), mpi_type(t), to, 0, recv, mpi_count(recv_count),
+                                  mpi_type(t), from, 0, m_comm, MPI_STATUS_IGNORE));
+}
+
+void MpiTransport::barrier() { FLOPWALL_MPI_CHECK(MPI_Barrier(m_comm)); }
+
+void MpiTransport::run(const CollectiveCall& call, int warmup, std::span<OpSpan> spans) {
+  for (int i = 0; i < warmup; ++i) issue(*this, call, m_send.data(), m_recv.data());
+  // Raw ticks in the loop, steady-clock ns afterwards (backend/host_ticks.hpp).
+  const host_ticks::Anchor before = host_ticks::anchor();
+  for (OpSpan& span : spans) {
+    span.start_ns = host_ticks::now();
+    issue(*this, call, m_send.data(), m_recv.data());
+    span.end_ns = host_ticks::now();
+  }
+  const host_ticks::Anchor after = host_ticks::anchor();
+  for (OpSpan& span : spans)
+    span = {host_ticks::to_ns(span.start_ns, before, after), host_ticks::to_ns(span.end_ns, before, after)};
+}
+
+std::vector<double> MpiTransport::result(const CollectiveCall& call) {
+  std::vector<double> out(static_cast<std::size_t>(call.shape.recv_count));
+  decode(call.type, m_recv.data() + call_layout(call, m_rank).result_offset_bytes, out);
+  return out;
+}
+
+}  // namespace flopwall

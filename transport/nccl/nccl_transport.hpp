@@ -1,0 +1,62 @@
+#pragma once
+// Collectives over NCCL on device buffers: the cuda backend's transport.
+// Calls are enqueued on one stream: the compute stream of a run's device, so
+// that a comm op runs in order with the ops around it and is timed by the
+// same events, or, for a sweep, a stream of its own timed by CudaTimer.
+#include <cuda_runtime_api.h>
+#include <nccl.h>
+
+#include "platform/cuda/cuda_resources.hpp"
+#include "transport/nccl/nccl_comm.hpp"
+#include "transport/transport.hpp"
+
+namespace flopwall {
+
+class NcclTransport final : public Transport {
+ public:
+  // `stream`: where calls go; nullptr creates a stream of the transport's own.
+  NcclTransport(MPI_Comm comm, double timeout_s, cudaStream_t stream = nullptr);
+
+  std::string_view name() const noexcept override { return "nccl"; }
+  int rank() const noexcept override { return m_rank; }
+  int size() const noexcept override { return m_size; }
+  std::optional<std::string> unsupported(ElementType type, std::optional<ReduceOp> op) const override;
+  bool supports_in_place(Collective c) const override { return descriptor(c).in_place; }
+  void check_async_errors() const override { m_comm.check_async_error(); }
+
+  void allreduce(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op, bool in_place) override;
+  void reduce(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op, int root,
+              bool in_place) override;
+  void broadcast(const void* send, void* recv, std::int64_t count, ElementType t, int root, bool in_place) override;
+  void allgather(const void* send, void* recv, std::int64_t count, ElementType t, bool in_place) override;
+  void reducescatter(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op,
+                     bool in_place) override;
+  void alltoall(const void* send, void* recv, std::int64_t count, ElementType t) override;
+  void alltoallv(const void* send, std::span<const std::int64_t> send_counts, std::span<const std::int64_t> send_displs,
+                 void* recv, std::span<const std::int64_t> recv_counts, std::span<const std::int64_t> recv_displs,
+                 ElementType t) override;
+  void sendrecv(const void* send, std::int64_t send_count, int to, void* recv, std::int64_t recv_count, int from,
+                ElementType t) override;
+  // A host-side barrier over the same ranks (MPI): NCCL has none.
+  void barrier() override;
+
+  void reserve(std::size_t max_bytes) override;
+  void load(const CollectiveCall& call, std::span<const double> input) override;
+  void run(const CollectiveCall& call, int warmup, std::span<OpSpan> spans) override;
+  std::vector<double> result(const CollectiveCall& call) override;
+
+ private:
+  MPI_Comm m_mpi;
+  int m_rank = 0, m_size = 1;
+  double m_timeout_s;
+  cuda::Stream m_own_stream;  // only when no stream was given
+  cudaStream_t m_stream;
+  NcclComm m_comm;
+  cuda::DeviceBuffer m_send, m_recv;
+};
+
+// The one mapping of element types and reductions to NCCL's.
+ncclDataType_t nccl_type(ElementType t);
+ncclRedOp_t nccl_op(ReduceOp op);
+
+}  // namespace flopwall
