@@ -1,4 +1,7 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <array>
 
 #include "collectives/collective.hpp"
 #include "collectives/collective_primitives.hpp"
@@ -11,23 +14,24 @@ extern const CollectiveDescriptor k_allreduce, k_allgather, k_reducescatter, k_a
     k_sendrecv;
 }
 
-const CollectiveDescriptor& descriptor(Collective c) {
-  switch (c) {
-    case Collective::allreduce: return descriptors::k_allreduce;
-    case Collective::allgather: return descriptors::k_allgather;
-    case Collective::reducescatter: return descriptors::k_reducescatter;
-    case Collective::alltoall: return descriptors::k_alltoall;
-    case Collective::broadcast: return descriptors::k_broadcast;
-    case Collective::reduce: return descriptors::k_reduce;
-    case Collective::sendrecv: return descriptors::k_sendrecv;
-  }
-  return descriptors::k_allreduce;
-}
+namespace {
+
+// The registration: one entry per collective, in the order of enum Collective.
+const std::array k_registered{
+    &descriptors::k_allreduce, &descriptors::k_allgather, &descriptors::k_reducescatter, &descriptors::k_alltoall,
+    &descriptors::k_broadcast, &descriptors::k_reduce,    &descriptors::k_sendrecv,
+};
+
+}  // namespace
+
+const CollectiveDescriptor& descriptor(Collective c) { return *k_registered.at(static_cast<std::size_t>(c)); }
 
 const std::vector<Collective>& all_collectives() {
-  static const std::vector<Collective> all{Collective::allreduce, Collective::allgather, Collective::reducescatter,
-                                           Collective::alltoall,  Collective::broadcast, Collective::reduce,
-                                           Collective::sendrecv};
+  static const std::vector<Collective> all = [] {
+    std::vector<Collective> out;
+    for (const CollectiveDescriptor* d : k_registered) out.push_back(d->kind);
+    return out;
+  }();
   return all;
 }
 
@@ -49,9 +53,9 @@ void issue(CollectivePrimitives& t, const CollectiveCall& call, const void* send
 Collective parse_collective(std::string_view name) {
   for (Collective c : all_collectives())
     if (descriptor(c).name == name) return c;
-  throw UsageError(fmt::format("--collective '{}' is not valid; valid: allreduce, allgather, reducescatter, alltoall, "
-                               "broadcast, reduce, sendrecv, all",
-                               name));
+  std::vector<std::string_view> names;
+  for (const CollectiveDescriptor* d : k_registered) names.push_back(d->name);
+  throw UsageError(fmt::format("--collective '{}' is not valid; valid: {}, all", name, fmt::join(names, ", ")));
 }
 
 }  // namespace flopwall
