@@ -46,8 +46,7 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   cfg.backend = resolve_backend_everywhere(cfg.backend, note);
   if (!cfg.out.empty()) agree_on_usage_error(world, output_path_problem(cfg.out, cfg.overwrite));
   require_node_memory(world, mpi.node_comm(), [&] { return sweep_footprint(cfg, mpi.size()); });
-  if (cfg.backend == "cpu") {
-    // MPI counts are int.
+  if (backend_named(cfg.backend).int_counts) {
     const std::int64_t most = std::int64_t{INT_MAX} * element_type_size(cfg.type);
     if (cfg.max_bytes > most)
       throw UsageError(fmt::format("--maxbytes {} is too large for MPI's int element counts with {}; at most {}",

@@ -9,6 +9,7 @@
 #include "cli/input_limits.hpp"
 #include "cli/run_config.hpp"
 #include "core/error.hpp"
+#include "runtime/backends.hpp"
 #include "model/plan_size.hpp"
 
 namespace flopwall {
@@ -113,8 +114,8 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
   apply_override(vm, "batch", k_int64_max, cfg.shape.batch);
   if (vm.count("backend")) {
     cfg.backend = vm["backend"].as<std::string>();
-    if (cfg.backend != "cpu" && cfg.backend != "cuda")
-      throw UsageError(fmt::format("--backend '{}' is not valid; valid: cpu, cuda", cfg.backend));
+    if (!is_backend_name(cfg.backend))
+      throw UsageError(fmt::format("--backend '{}' is not valid; valid: {}", cfg.backend, backend_names()));
   }
   if (vm.count("tp")) cfg.tp = int_option(vm, "tp", 1, k_int_max);
   cfg.dtype = parse_dtype(vm["dtype"].as<std::string>());

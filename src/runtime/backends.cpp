@@ -15,7 +15,8 @@ const std::vector<BackendEntry>& backends() {
 #if FLOPWALL_HAVE_CUDA
       cuda_backend_entry(),
 #else
-      BackendEntry{.name = "cuda", .title = "CUDA", .transport = "nccl", .compiled = false, .accelerator = true},
+      BackendEntry{.name = "cuda", .title = "CUDA", .transport = "nccl", .compiled = false, .accelerator = true,
+                   .device_memory = true},
 #endif
   };
   return table;
@@ -26,6 +27,18 @@ std::string compiled_backends() {
   for (const BackendEntry& b : backends())
     if (b.compiled) names.push_back(b.name);
   return fmt::format("{}", fmt::join(names, ", "));
+}
+
+std::string backend_names() {
+  std::vector<std::string_view> names;
+  for (const BackendEntry& b : backends()) names.push_back(b.name);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+bool is_backend_name(std::string_view name) {
+  for (const BackendEntry& b : backends())
+    if (b.name == name) return true;
+  return false;
 }
 
 const BackendEntry& backend_named(std::string_view name) {

@@ -36,6 +36,8 @@ struct BackendEntry {
   std::string_view transport;  // "mpi", "nccl"
   bool compiled = false;       // built into this binary
   bool accelerator = false;    // the default when a device is visible
+  bool device_memory = false;  // the plan's buffers live in device memory (the host holds staging copies)
+  bool int_counts = false;     // its libraries count in C ints (MPI-3 element counts, BLAS dimensions)
   // Why this machine cannot run it (no device visible), or nothing.
   std::optional<std::string> (*unavailable)() = nullptr;
   // Collective over MPI_COMM_WORLD: binds this rank's device, checks it can
@@ -53,6 +55,9 @@ struct BackendEntry {
 
 // Every backend flopwall knows, built here or not.
 const std::vector<BackendEntry>& backends();
+// Every backend's name, built here or not: "cpu, cuda".
+std::string backend_names();
+bool is_backend_name(std::string_view name);
 // The compiled backend named `name`; UsageError naming the valid ones otherwise.
 const BackendEntry& backend_named(std::string_view name);
 // The backends built into this binary, e.g. "cpu" or "cpu, cuda".

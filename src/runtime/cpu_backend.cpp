@@ -29,6 +29,8 @@ BackendEntry cpu_backend_entry() {
           .transport = "mpi",
           .compiled = true,
           .accelerator = false,
+          .device_memory = false,
+          .int_counts = true,
           .unavailable = [] { return std::optional<std::string>(); },
           .make_device = make_device,
           .make_transport = make_transport,

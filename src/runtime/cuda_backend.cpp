@@ -86,6 +86,8 @@ BackendEntry cuda_backend_entry() {
           .transport = "nccl",
           .compiled = true,
           .accelerator = true,
+          .device_memory = true,
+          .int_counts = false,
           .unavailable = unavailable,
           .make_device = make_device,
           .prepare_transports = [](const MpiEnvironment& mpi) { bind_cuda_device(mpi); },
