@@ -21,9 +21,9 @@ void Communicator::allreduce(CommGroup g, const void* send, void* recv, std::int
 }
 
 void Communicator::allgather(CommGroup g, const void* send, void* recv, std::int64_t count_per_rank, ElementType t) {
-  const CollectiveCall call = make_call(Collective::allgather, count_per_rank * size(g), size(g), t);
   const auto* own_chunk = static_cast<const std::byte*>(recv) + rank(g) * count_per_rank * element_type_size(t);
-  issue(g, CollectiveCall{call.collective, call.shape, t, call.op, 0, send == own_chunk}, send, recv);
+  issue(g, make_call(Collective::allgather, count_per_rank * size(g), size(g), t, ReduceOp::sum, 0, send == own_chunk),
+        send, recv);
 }
 
 void Communicator::reduce_scatter(CommGroup g, const void* send, void* recv, std::int64_t count_per_rank,
