@@ -4,11 +4,9 @@
 
 #include <iostream>
 
-#include "analysis/report_printers.hpp"
-#include "analysis/sync_report.hpp"
+#include "analysis/report.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
-#include "analysis/sweep_printers.hpp"
 #include "trace/sweep_tables.hpp"
 #include "trace/trace_reader.hpp"
 
@@ -51,33 +49,15 @@ int report_command(const std::vector<std::string>& args) {
   // Both readers validate everything they return (trace_validation.hpp): a
   // damaged file ends here with one line, before any analysis.
   const TraceData trace = read_trace(path);
-  // A collective sweep's trace: its /collectives table is the report.
-  if (const auto sweep = read_sweep_tables(path)) {
-    const SyncReport sync = analyze_sync(trace, {});
-    if (format == "json") {
-      nlohmann::json j = sweep_json(*sweep);
-      j["truncated"] = trace.header.truncated;
-      j["sync"] = sync_json(sync);
-      std::cout << dump_json(j) << '\n';
-    }
-    else if (format == "csv")
-      std::cout << render_sweep_csv(*sweep);
-    else
-      std::cout << render_sweep_text(*sweep, fmt::format("flopwall report {}: collective sweep, backend {} ({}), {} "
-                                                         "ranks, created {}{}",
-                                                         path, sweep->backend, sweep->transport, sweep->world_size,
-                                                         trace.header.created_utc,
-                                                         trace.header.truncated ? " (truncated: stopped early)" : ""))
-                << render_sync_text(sync);
-    return k_exit_ok;
-  }
-  const RunReport report = analyze_run(trace, path);
+  // A collective sweep's trace also holds /collectives: the report decides
+  // once, by that, which sections it shows.
+  const Report report = Report::build(trace, path, read_sweep_tables(path));
   if (format == "json")
-    std::cout << dump_json(report_json(report)) << '\n';
+    std::cout << dump_json(report.json()) << '\n';
   else if (format == "csv")
-    std::cout << render_csv(report);
+    std::cout << report.csv();
   else
-    std::cout << render_text(report);
+    std::cout << report.text();
   return k_exit_ok;
 }
 

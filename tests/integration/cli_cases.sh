@@ -62,8 +62,11 @@ report_formats)
   grep -q "model FLOPs per iteration" r.txt || fail "text report lacks the FLOPs line"
   grep -q "qkv_proj" r.txt && grep -q "hardware and software" r.txt || fail "text report lacks sections"
   "$flopwall" report run.h5 --format csv >r.csv
-  head -1 r.csv | grep -qx "table,key,metric,value" || fail "csv header"
-  grep -q "^run,all,model_flops_per_iter,411041792$" r.csv || fail "csv model flops: $(grep model_flops r.csv)"
+  head -1 r.csv | grep -qx "file,backend,world_size,model,table,key,metric,value" || fail "csv header"
+  # Every row names its run first: file, backend (cpu or cuda, as the default picks), world size, model.
+  grep -Eq "^run\.h5,[a-z]+,2,tiny,run,all,model_flops_per_iter,411041792$" r.csv ||
+    fail "csv model flops: $(grep model_flops r.csv)"
+  grep -Eq "^run\.h5,[a-z]+,2,tiny,sync_ranks,1,wait_s,[0-9.e-]+$" r.csv || fail "csv lacks the sync rows"
   ;;
 config_file)
   printf 'model = tiny\nlayers = 1\niters = 4\nwarmup = 0\ndtype = fp64\n' >run.ini

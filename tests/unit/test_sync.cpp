@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "analysis/sync_report.hpp"
+#include "analysis/sections/sync_section.hpp"
 #include "platform/host_ticks.hpp"
 #include "platform/steady_timer.hpp"
 #include "core/error.hpp"
@@ -133,7 +133,7 @@ TEST(SyncAnalysis, ConsistentlyLateRankIsTheOnlyStraggler) {
   const int iters = 20;
   for (int i = 0; i < iters; ++i)  // rank 2 arrives 10 ms after rank 1, every time
     add_iteration(t, i, static_cast<std::int64_t>(i) * 20'000'000, {1'000'000, 1'010'000, 11'010'000});
-  const SyncReport rep = analyze_sync(t, std::vector<double>(iters, 1e-3));
+  const SyncReport rep = analyze_sync(t, step_times_of(std::vector<double>(iters, 1e-3)));
   EXPECT_NEAR(rep.lateness_threshold_us, 100.0, 1e-9);  // a tenth of the 1 ms median step
   EXPECT_NEAR(rep.skew_p50_us, 10'010.0, 1e-9);
   ASSERT_EQ(rep.stragglers.size(), 1u);
@@ -215,7 +215,7 @@ TEST(SyncAnalysis, GroupsFormSeparateInstancesAndSingletonsAreIgnored) {
 TEST(SyncAnalysis, StepPercentilesInterpolateLinearly) {
   const std::vector<double> steps = {0.010, 0.012, 0.011, 0.013, 0.050, 0.011, 0.012, 0.010, 0.014, 0.015};
   // Sorted: .010 .010 .011 .011 .012 .012 .013 .014 .015 .050; position (n−1)·q.
-  const SyncReport rep = analyze_sync(make_trace({0, 0}), steps);
+  const SyncReport rep = analyze_sync(make_trace({0, 0}), step_times_of(steps));
   EXPECT_NEAR(rep.step_p50_s, 0.012, 1e-12);                  // pos 4.5
   EXPECT_NEAR(rep.step_p90_s, 0.015 + 0.1 * 0.035, 1e-12);    // pos 8.1
   EXPECT_NEAR(rep.step_p99_s, 0.015 + 0.91 * 0.035, 1e-12);   // pos 8.91

@@ -1,10 +1,10 @@
-#include "analysis/sweep_printers.hpp"
+#include "analysis/sections/sweep_section.hpp"
 
 #include <fmt/format.h>
 
-#include "analysis/json_number.hpp"
-
 #include <iterator>
+
+#include "analysis/json_number.hpp"
 
 namespace flopwall {
 namespace {
@@ -24,6 +24,34 @@ std::string form_columns(const SweepRow* r) {
                      cell(r->busbw_gbs, 2), wrong, cell(r->p50_us, 2), cell(r->p99_us, 2), cell(r->max_us, 2));
 }
 
+class SweepSection final : public ReportSection {
+ public:
+  SweepSection(const ReportContext& context, SweepResult sweep)
+      : m_sweep(std::move(sweep)),
+        m_header_line(fmt::format("flopwall report {}: collective sweep, backend {} ({}), {} ranks, created {}{}",
+                                  context.path, m_sweep.backend, m_sweep.transport, m_sweep.world_size,
+                                  context.trace.header.created_utc,
+                                  context.trace.header.truncated ? " (truncated: stopped early)" : "")),
+        m_truncated(context.trace.header.truncated) {}
+
+  std::string text() const override { return render_sweep_text(m_sweep, m_header_line); }
+
+  void add_json(json& report) const override {
+    report.update(sweep_json(m_sweep));
+    // The stored tables keep no stop signal; the trace's root attribute says
+    // whether a graceful stop cut the sweep short.
+    report["truncated"] = m_truncated;
+  }
+
+  // Its figures are a wide table of their own.
+  void add_csv_rows(LongCsv&) const override {}
+  std::optional<std::string> own_csv_table() const override { return render_sweep_csv(m_sweep); }
+
+ private:
+  SweepResult m_sweep;
+  std::string m_header_line;
+  bool m_truncated = false;
+};
 
 }  // namespace
 
@@ -97,6 +125,10 @@ std::string render_sweep_csv(const SweepResult& r) {
                        row.algbw_gbs,
                        row.busbw_gbs, row.wrong < 0 ? "" : std::to_string(row.wrong), row.p50_us, row.p99_us, row.max_us);
   return s;
+}
+
+std::unique_ptr<ReportSection> make_sweep_section(const ReportContext& context, SweepResult sweep) {
+  return std::make_unique<SweepSection>(context, std::move(sweep));
 }
 
 }  // namespace flopwall

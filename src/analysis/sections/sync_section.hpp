@@ -4,12 +4,15 @@
 // and the transfer after the last arrival; per rank the split of an
 // iteration into compute, exposed communication, waiting and the rest; and
 // the ranks that arrive last more often than chance (stragglers).
-// docs/metrics.md ("Synchronization") gives every formula.
+// docs/metrics.md ("Synchronization") gives every formula; the section renders
+// them as text, the JSON `sync` object and the CSV tables sync, sync_ops,
+// sync_ranks and stragglers.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "trace/trace_data.hpp"
+#include "analysis/report_section.hpp"
 
 namespace flopwall {
 
@@ -46,6 +49,8 @@ struct Straggler {
 
 struct SyncReport {
   bool has_collectives = false;
+  // The step time's figures (step_times.hpp) as this section shows them; 0
+  // where the trace has no steps (a sweep).
   double step_p50_s = 0, step_p90_s = 0, step_p99_s = 0, step_p999_s = 0, step_max_s = 0;
   std::int64_t instances = 0;
   std::int64_t unresolved = 0;
@@ -56,8 +61,8 @@ struct SyncReport {
   std::vector<Straggler> stragglers;  // worst first; empty when nobody stands out
 };
 
-// `step_times_s`: per iteration, the slowest rank's span (run traces; empty
-// for sweeps, whose iterations are not steps).
-SyncReport analyze_sync(const TraceData& trace, const std::vector<double>& step_times_s);
+// `steps`: the run's step times; empty for a sweep, whose iterations are not steps.
+SyncReport analyze_sync(const TraceData& trace, const StepTimes& steps);
+std::unique_ptr<ReportSection> make_sync_section(const ReportContext& context);
 
 }  // namespace flopwall

@@ -1,0 +1,70 @@
+#include "analysis/report.hpp"
+
+#include "analysis/sections/hardware_section.hpp"
+#include "analysis/sections/per_op_section.hpp"
+#include "analysis/sections/per_rank_section.hpp"
+#include "analysis/sections/run_summary_section.hpp"
+#include "analysis/sections/sweep_section.hpp"
+#include "analysis/sections/sync_section.hpp"
+
+namespace flopwall {
+namespace {
+
+using Sections = std::vector<std::unique_ptr<ReportSection>>;
+
+// The report of a run, top to bottom. A new section: its file pair under
+// sections/ and one line here.
+Sections run_sections(const ReportContext& context) {
+  Sections s;
+  s.push_back(make_run_summary_section(context));
+  s.push_back(make_per_op_section(context));
+  s.push_back(make_per_rank_section(context));
+  s.push_back(make_sync_section(context));
+  s.push_back(make_hardware_section(context));
+  return s;
+}
+
+// The report of a collective sweep: its table is the report.
+Sections sweep_sections(const ReportContext& context, SweepResult sweep) {
+  Sections s;
+  s.push_back(make_sweep_section(context, std::move(sweep)));
+  s.push_back(make_sync_section(context));
+  return s;
+}
+
+}  // namespace
+
+// The one place a run trace and a sweep trace part ways. Sections copy what
+// they keep of the context, so it may move into the report after them.
+Report Report::build(const TraceData& trace, std::string path, std::optional<SweepResult> sweep) {
+  if (sweep) {
+    ReportContext context = sweep_context(trace, std::move(path));
+    Sections sections = sweep_sections(context, std::move(*sweep));
+    return Report(std::move(context), std::move(sections));
+  }
+  ReportContext context = run_context(trace, std::move(path));
+  Sections sections = run_sections(context);
+  return Report(std::move(context), std::move(sections));
+}
+
+std::string Report::text() const {
+  std::string s;
+  for (const auto& section : m_sections) s += section->text();
+  return s;
+}
+
+nlohmann::json Report::json() const {
+  nlohmann::json report = nlohmann::json::object();
+  for (const auto& section : m_sections) section->add_json(report);
+  return report;
+}
+
+std::string Report::csv() const {
+  for (const auto& section : m_sections)
+    if (auto table = section->own_csv_table()) return *std::move(table);
+  LongCsv csv(m_context);
+  for (const auto& section : m_sections) section->add_csv_rows(csv);
+  return csv.text();
+}
+
+}  // namespace flopwall

@@ -1,0 +1,37 @@
+#pragma once
+// `flopwall report`: a trace's sections, in order, rendered as text, JSON or
+// CSV. Which sections a trace gets is decided once, by its kind (run or
+// collective sweep); report.cpp lists both.
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/report_context.hpp"
+#include "analysis/report_section.hpp"
+#include "trace/sweep_data.hpp"
+
+namespace flopwall {
+
+class Report {
+ public:
+  // `sweep`: the trace's /collectives tables (trace/sweep_tables.hpp); a trace
+  // with them is a collective sweep, one without a run. `trace` must outlive
+  // the report.
+  static Report build(const TraceData& trace, std::string path, std::optional<SweepResult> sweep);
+
+  std::string text() const;     // every section's lines, in order
+  nlohmann::json json() const;  // one object holding every section's keys
+  std::string csv() const;      // the long table of every section's rows, or a section's own table
+
+ private:
+  Report(ReportContext context, std::vector<std::unique_ptr<ReportSection>> sections)
+      : m_context(std::move(context)), m_sections(std::move(sections)) {}
+
+  ReportContext m_context;  // the CSV's identifying columns come from it
+  std::vector<std::unique_ptr<ReportSection>> m_sections;
+};
+
+}  // namespace flopwall

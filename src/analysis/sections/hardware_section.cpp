@@ -1,0 +1,67 @@
+#include "analysis/sections/hardware_section.hpp"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+namespace flopwall {
+namespace {
+
+std::string meta_value(const KeyValues& kv, const std::string& key) {
+  for (const auto& [k, v] : kv)
+    if (k == key) return v;
+  return "unknown";
+}
+
+class HardwareSection final : public ReportSection {
+ public:
+  explicit HardwareSection(const ReportContext& context) : m_hardware(analyze_hardware(context)) {}
+
+  std::string text() const override {
+    std::string s;
+    auto out = std::back_inserter(s);
+    fmt::format_to(out, "\nhardware and software\n");
+    for (const RankDevice& d : m_hardware.devices)
+      fmt::format_to(out, "  rank {:<5} {} on {}\n", d.rank, d.device, d.hostname);
+    for (const auto& [key, value] : m_hardware.versions) fmt::format_to(out, "  {:<14} {}\n", key, value);
+    return s;
+  }
+
+  void add_json(nlohmann::json& report) const override {
+    nlohmann::json meta = nlohmann::json::object();
+    for (const auto& [k, v] : m_hardware.meta) meta[k] = v;
+    report["meta"] = meta;
+  }
+
+  // Versions are text, not figures; the JSON's `meta` carries them.
+  void add_csv_rows(LongCsv&) const override {}
+
+ private:
+  HardwareAndSoftware m_hardware;
+};
+
+}  // namespace
+
+HardwareAndSoftware analyze_hardware(const ReportContext& context) {
+  const TraceData& trace = context.trace;
+  HardwareAndSoftware hw{.meta = trace.header.meta};
+  std::string last_device;
+  for (const RankTrace& rank : trace.ranks)
+    if (rank.info.device != last_device) {
+      hw.devices.push_back({.rank = rank.rank, .device = rank.info.device, .hostname = rank.info.hostname});
+      last_device = rank.info.device;
+    }
+  for (const char* key : {"tool_version", "git_revision", "mpi_library", "hdf5", "openblas", "compiler"})
+    hw.versions.emplace_back(key, meta_value(trace.header.meta, key));
+  // The GPU stack, when the run used it.
+  if (trace.header.backend == "cuda")
+    for (const char* key : {"cuda_runtime", "cuda_driver", "cublaslt", "nccl"})
+      hw.versions.emplace_back(key, meta_value(trace.header.meta, key));
+  return hw;
+}
+
+std::unique_ptr<ReportSection> make_hardware_section(const ReportContext& context) {
+  return std::make_unique<HardwareSection>(context);
+}
+
+}  // namespace flopwall

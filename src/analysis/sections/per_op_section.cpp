@@ -1,0 +1,122 @@
+#include "analysis/sections/per_op_section.hpp"
+
+#include <fmt/format.h>
+
+#include <iterator>
+#include <limits>
+#include <map>
+
+#include "analysis/iteration_spans.hpp"
+#include "analysis/json_number.hpp"
+#include "core/units.hpp"
+
+namespace flopwall {
+namespace {
+
+using json = nlohmann::json;
+
+// Figures that cannot be derived (no FLOPs, no bytes) print as "-".
+std::string rate(double v) { return v > 0 ? fmt::format("{:.2f}", v) : "-"; }
+
+struct OpAccumulator {
+  std::vector<double> durations_s;
+  double flops = 0, bytes_mem = 0, bytes_comm = 0;
+};
+
+class PerOpSection final : public ReportSection {
+ public:
+  explicit PerOpSection(const ReportContext& context) : m_ops(analyze_ops(context)) {}
+
+  std::string text() const override {
+    std::string s;
+    auto out = std::back_inserter(s);
+    fmt::format_to(out, "\n{:<16} {:<8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>7}\n", "op", "kind", "count",
+                   "mean", "p50", "p99", "GFLOP/s", "mem GB/s", "busbw GB/s", "share");
+    for (const OpFigures& op : m_ops)
+      fmt::format_to(out, "{:<16} {:<8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>6.1f}%\n", op.name,
+                     op_kind_name(op.kind), op.count, units::seconds(op.time_s.mean), units::seconds(op.time_s.p50),
+                     units::seconds(op.time_s.p99), rate(op.gflops_per_s), rate(op.mem_gbytes_per_s),
+                     rate(op.comm_gbytes_per_s), 100.0 * op.share);
+    return s;
+  }
+
+  void add_json(json& report) const override {
+    json ops = json::array();
+    for (const OpFigures& op : m_ops)
+      ops.push_back({{"name", op.name}, {"kind", op_kind_name(op.kind)}, {"count", op.count},
+                     {"time_s", {{"mean", json_number(op.time_s.mean)}, {"p50", json_number(op.time_s.p50)},
+                                 {"p99", json_number(op.time_s.p99)}, {"max", json_number(op.time_s.max)}}},
+                     {"gflops_per_s", json_number(op.gflops_per_s)}, {"mem_gbytes_per_s", json_number(op.mem_gbytes_per_s)},
+                     {"busbw_gbytes_per_s", json_number(op.comm_gbytes_per_s)}, {"share", json_number(op.share)}});
+    report["ops"] = ops;
+  }
+
+  void add_csv_rows(LongCsv& csv) const override {
+    for (const OpFigures& op : m_ops) {
+      const auto row = [&](const char* metric, double v) { csv.row("ops", op.name, metric, v); };
+      row("count", static_cast<double>(op.count));
+      row("mean_s", op.time_s.mean);
+      row("p50_s", op.time_s.p50);
+      row("p99_s", op.time_s.p99);
+      row("gflops_per_s", op.gflops_per_s);
+      row("mem_gbytes_per_s", op.mem_gbytes_per_s);
+      row("busbw_gbytes_per_s", op.comm_gbytes_per_s);
+      row("share", op.share);
+    }
+  }
+
+ private:
+  std::vector<OpFigures> m_ops;
+};
+
+}  // namespace
+
+std::vector<OpFigures> analyze_ops(const ReportContext& context) {
+  const TraceData& trace = context.trace;
+  // Ops are reported by name, over all layers, ranks and iterations.
+  std::vector<std::string> order;
+  std::map<std::string, OpAccumulator> by_name;
+  for (const OpInfo& op : trace.ops)
+    if (!by_name.contains(op.name)) {
+      order.push_back(op.name);
+      by_name[op.name];
+    }
+  for (const RankTrace& rank : trace.ranks)
+    for (const TraceEvent& e : rank.events) {
+      // The reader refuses ops outside /ops; never index past it regardless.
+      if (e.op < 0 || static_cast<std::size_t>(e.op) >= trace.ops.size()) continue;
+      auto& acc = by_name[trace.ops[static_cast<std::size_t>(e.op)].name];
+      acc.durations_s.push_back(duration_ns(e) / units::k_ns_per_s);
+      acc.flops += static_cast<double>(e.flops);
+      acc.bytes_mem += static_cast<double>(e.bytes_mem);
+      acc.bytes_comm += static_cast<double>(e.bytes_comm);
+    }
+  std::vector<OpFigures> ops;
+  for (const std::string& name : order) {
+    const auto& acc = by_name[name];
+    if (acc.durations_s.empty()) continue;
+    double time_total = 0;
+    for (double d : acc.durations_s) time_total += d;
+    const auto kind_of = [&] {
+      for (const OpInfo& op : trace.ops)
+        if (op.name == name) return op.kind;
+      return OpKind::compute;
+    };
+    const double safe_time = time_total > 0 ? time_total : std::numeric_limits<double>::quiet_NaN();
+    ops.push_back({.name = name,
+                   .kind = kind_of(),
+                   .count = acc.durations_s.size(),
+                   .time_s = stats::summarize(acc.durations_s),
+                   .gflops_per_s = acc.flops / safe_time / 1e9,
+                   .mem_gbytes_per_s = acc.bytes_mem / safe_time / 1e9,
+                   .comm_gbytes_per_s = acc.bytes_comm / safe_time / 1e9,
+                   .share = time_total / (context.trace.header.world_size * context.step_times.total_s)});
+  }
+  return ops;
+}
+
+std::unique_ptr<ReportSection> make_per_op_section(const ReportContext& context) {
+  return std::make_unique<PerOpSection>(context);
+}
+
+}  // namespace flopwall

@@ -1,0 +1,26 @@
+#pragma once
+// Step time: per iteration, the slowest rank's span (nccl-tests' convention:
+// an iteration takes as long as its slowest rank). Computed once per report
+// and handed to every section that shows a figure of it.
+#include <limits>
+#include <vector>
+
+#include "trace/trace_data.hpp"
+
+namespace flopwall {
+
+struct StepTimes {
+  static constexpr double k_none = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> per_iteration_s;  // empty for a sweep: its iterations are not steps
+  // Over iterations; NaN when there are none (docs/metrics.md, "Statistics").
+  double mean_s = k_none, p50_s = k_none, p90_s = k_none, p99_s = k_none, p999_s = k_none, max_s = k_none;
+  double total_s = 0;  // Σ per_iteration_s: the denominator of the per op shares
+  bool empty() const noexcept { return per_iteration_s.empty(); }
+};
+
+// The figures of given per-iteration step times.
+StepTimes step_times_of(std::vector<double> per_iteration_s);
+// The step times of a run trace's iterations 0 .. iterations−1.
+StepTimes measure_step_times(const TraceData& trace, int iterations);
+
+}  // namespace flopwall

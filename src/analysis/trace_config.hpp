@@ -1,0 +1,22 @@
+#pragma once
+// The configuration a trace was made with (its config_json), parsed once per
+// report for every section and format that shows part of it.
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace flopwall {
+
+struct TraceConfig {
+  nlohmann::json document = nullptr;  // null where config_json is not JSON or nests too deep
+  // A key's value as text: a string as it is, an integer as JSON writes it;
+  // nothing where the key is absent or of another type (the reader refuses
+  // such a config; the analysis still never throws on one).
+  std::optional<std::string> string_field(const char* key) const;
+  std::optional<std::string> integer_field(const char* key) const;
+};
+
+TraceConfig parse_trace_config(const std::string& config_json);
+
+}  // namespace flopwall
