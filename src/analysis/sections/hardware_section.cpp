@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iterator>
 
 namespace flopwall {
@@ -53,10 +54,16 @@ HardwareAndSoftware analyze_hardware(const ReportContext& context) {
     }
   for (const char* key : {"tool_version", "git_revision", "mpi_library", "hdf5", "openblas", "compiler"})
     hw.versions.emplace_back(key, meta_value(trace.header.meta, key));
-  // The GPU stack, when the run used it.
-  if (trace.header.backend == "cuda")
-    for (const char* key : {"cuda_runtime", "cuda_driver", "cublaslt", "nccl"})
-      hw.versions.emplace_back(key, meta_value(trace.header.meta, key));
+  // The libraries of the backend the run used, as its row of the backends
+  // table named them (/meta backend_libraries, e.g. the CUDA stack).
+  std::string libraries = meta_value(trace.header.meta, "backend_libraries");
+  if (libraries == "unknown") libraries.clear();  // traces from before the key
+  for (std::size_t at = 0; at < libraries.size();) {
+    const std::size_t comma = std::min(libraries.find(',', at), libraries.size());
+    const std::string key = libraries.substr(at, comma - at);
+    if (!key.empty()) hw.versions.emplace_back(key, meta_value(trace.header.meta, key));
+    at = comma + 1;
+  }
   return hw;
 }
 
