@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "platform/steady_timer.hpp"
-#include "runtime/runner.hpp"
+#include "runtime/plan_work.hpp"
 #include "trace/recorder.hpp"
 
 namespace flopwall {

@@ -28,8 +28,12 @@ Anchor anchor() noexcept {
 
 std::int64_t to_ns(std::int64_t ticks, const Anchor& a, const Anchor& b) noexcept {
   if (b.ticks == a.ticks) return a.ns + (ticks - a.ticks);  // no tick source: ticks are ns
-  const long double slope = static_cast<long double>(b.ns - a.ns) / static_cast<long double>(b.ticks - a.ticks);
-  return a.ns + static_cast<std::int64_t>(static_cast<long double>(ticks - a.ticks) * slope);
+  // In double, not long double: x87 conversions cost 100 ns and more in a
+  // process that has loaded Open MPI (measured in bench/record_overhead.cpp
+  // when it linked libmpi), and a double holds tick differences exactly up
+  // to 2^53 ticks, weeks of TSC.
+  const double slope = static_cast<double>(b.ns - a.ns) / static_cast<double>(b.ticks - a.ticks);
+  return a.ns + static_cast<std::int64_t>(static_cast<double>(ticks - a.ticks) * slope);
 }
 
 }  // namespace flopwall::host_ticks

@@ -50,13 +50,6 @@ ClockSample sample(int iter, const ClockEstimate& c) {
 
 }  // namespace
 
-std::vector<OpWork> plan_work(const Plan& plan) {
-  std::vector<OpWork> work;
-  work.reserve(plan.ops.size());
-  for (const Op& op : plan.ops) work.push_back({.flops = op.flops, .bytes_mem = op.bytes_mem, .bytes_comm = op.bytes_comm});
-  return work;
-}
-
 void execute_op(std::size_t index, const Op& op, Device& device, Communicator& comm, std::int64_t idle_ns) {
   std::visit(Overloaded{
                  [&](const DeviceOp& d) { device.execute(index, d); },

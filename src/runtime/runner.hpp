@@ -7,6 +7,7 @@
 #include "runtime/communicator.hpp"
 #include "runtime/clock_sync.hpp"
 #include "runtime/hang_locator.hpp"
+#include "runtime/plan_work.hpp"
 #include "trace/recorder.hpp"
 #include "trace/trace_data.hpp"
 
@@ -27,9 +28,6 @@ struct RunLoopResult {
   int iterations = 0;   // timed iterations completed and recorded on every rank
   int stop_signal = 0;  // nonzero: the job agreed to stop early on this signal
 };
-
-// Each op's FLOPs and bytes, in plan order, for the Recorder.
-std::vector<OpWork> plan_work(const Plan& plan);
 
 // Runs op `index` of the plan: device ops go to the device, comm ops to the
 // communicator (on the device's buffers), idle ops busy-wait `idle_ns`.

@@ -166,13 +166,14 @@ void NcclTransport::load(const CollectiveCall& call, std::span<const double> inp
 }
 
 void NcclTransport::run(const CollectiveCall& call, int warmup, std::span<OpSpan> spans) {
+  const CollectiveDescriptor& d = descriptor(call.collective);  // looked up once, not per call
   const cuda::WaitPolicy policy{.timeout_s = m_timeout_s, .check_async_errors = [this] { m_comm.check_async_error(); }};
-  for (int i = 0; i < warmup; ++i) issue(*this, call, m_send.get(), m_recv.get());
+  for (int i = 0; i < warmup; ++i) d.issue(*this, call, m_send.get(), m_recv.get());
   cuda::wait_for_stream(m_stream, policy, "the warm-up calls");  // a dead peer must not hang here
   cuda::CudaTimer timer(m_stream, spans.size(), policy);
   for (std::size_t i = 0; i < spans.size(); ++i) {
     timer.begin(i);
-    issue(*this, call, m_send.get(), m_recv.get());
+    d.issue(*this, call, m_send.get(), m_recv.get());
     timer.end(i);
   }
   timer.resolve(spans);
