@@ -67,7 +67,7 @@ std::unique_ptr<Device> make_device(const DeviceRequest& request, const Plan& pl
 }
 
 std::unique_ptr<Transport> make_transport(MPI_Comm comm, const TransportOptions& options) {
-  // A run's collectives go on its device's compute stream, in order with the ops around them.
+  // A run's collectives are ordered against its device's compute stream.
   auto* device = dynamic_cast<cuda::CudaDevice*>(options.device);
   return std::make_unique<NcclTransport>(comm, options.timeout_s, device ? device->compute_stream() : nullptr);
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <stdexcept>
+#include <utility>
 
 #include "platform/cuda/cuda_timer.hpp"
 #include "platform/mpi_check.hpp"
@@ -51,14 +52,30 @@ std::size_t bytes_of(std::int64_t count, ElementType t) {
 
 }  // namespace
 
-NcclTransport::NcclTransport(MPI_Comm comm, double timeout_s, cudaStream_t stream)
+NcclTransport::NcclTransport(MPI_Comm comm, double timeout_s, cudaStream_t follow)
     : m_mpi(comm),
       m_rank(comm_rank(comm)),
       m_timeout_s(timeout_s),
-      m_own_stream(stream ? cuda::Stream() : cuda::make_stream()),
-      m_stream(stream ? stream : m_own_stream.get()),
+      m_follow(follow),
+      m_own_stream(cuda::make_stream()),
+      m_stream(m_own_stream.get()),
+      m_ready(cuda::make_event(false)),
+      m_done(cuda::make_event(false)),
       m_comm(comm, timeout_s) {
   FLOPWALL_MPI_CHECK(MPI_Comm_size(comm, &m_size));
+}
+
+template <class F>
+void NcclTransport::enqueue(const char* what, F&& call) {
+  if (m_follow) {
+    FLOPWALL_CUDA_CHECK(cudaEventRecord(m_ready.get(), m_follow));
+    FLOPWALL_CUDA_CHECK(cudaStreamWaitEvent(m_stream, m_ready.get(), 0));
+  }
+  m_comm.enqueue(what, std::forward<F>(call));
+  if (m_follow) {
+    FLOPWALL_CUDA_CHECK(cudaEventRecord(m_done.get(), m_stream));
+    FLOPWALL_CUDA_CHECK(cudaStreamWaitEvent(m_follow, m_done.get(), 0));
+  }
 }
 
 std::optional<std::string> NcclTransport::unsupported(ElementType type, std::optional<ReduceOp>) const {
@@ -67,41 +84,41 @@ std::optional<std::string> NcclTransport::unsupported(ElementType type, std::opt
 }
 
 void NcclTransport::allreduce(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op, bool) {
-  m_comm.enqueue("ncclAllReduce", [&] {
+  enqueue("ncclAllReduce", [&] {
     return ncclAllReduce(send, recv, static_cast<std::size_t>(count), nccl_type(t), nccl_op(op), m_comm.get(), m_stream);
   });
 }
 
 void NcclTransport::reduce(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op, int root,
                            bool) {
-  m_comm.enqueue("ncclReduce", [&] {
+  enqueue("ncclReduce", [&] {
     return ncclReduce(send, recv, static_cast<std::size_t>(count), nccl_type(t), nccl_op(op), root, m_comm.get(),
                       m_stream);
   });
 }
 
 void NcclTransport::broadcast(const void* send, void* recv, std::int64_t count, ElementType t, int root, bool) {
-  m_comm.enqueue("ncclBroadcast", [&] {
+  enqueue("ncclBroadcast", [&] {
     return ncclBroadcast(send, recv, static_cast<std::size_t>(count), nccl_type(t), root, m_comm.get(), m_stream);
   });
 }
 
 void NcclTransport::allgather(const void* send, void* recv, std::int64_t count, ElementType t, bool) {
-  m_comm.enqueue("ncclAllGather", [&] {
+  enqueue("ncclAllGather", [&] {
     return ncclAllGather(send, recv, static_cast<std::size_t>(count), nccl_type(t), m_comm.get(), m_stream);
   });
 }
 
 void NcclTransport::reducescatter(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op,
                                   bool) {
-  m_comm.enqueue("ncclReduceScatter", [&] {
+  enqueue("ncclReduceScatter", [&] {
     return ncclReduceScatter(send, recv, static_cast<std::size_t>(count), nccl_type(t), nccl_op(op), m_comm.get(),
                              m_stream);
   });
 }
 
 void NcclTransport::alltoall(const void* send, void* recv, std::int64_t count, ElementType t) {
-  m_comm.enqueue("alltoall", [&] {
+  enqueue("alltoall", [&] {
     FLOPWALL_NCCL_CHECK(ncclGroupStart());
     for (int peer = 0; peer < m_size; ++peer) {
       const std::size_t at = static_cast<std::size_t>(peer) * bytes_of(count, t);
@@ -118,7 +135,7 @@ void NcclTransport::alltoallv(const void* send, std::span<const std::int64_t> se
                               std::span<const std::int64_t> send_displs, void* recv,
                               std::span<const std::int64_t> recv_counts, std::span<const std::int64_t> recv_displs,
                               ElementType t) {
-  m_comm.enqueue("alltoallv", [&] {
+  enqueue("alltoallv", [&] {
     FLOPWALL_NCCL_CHECK(ncclGroupStart());
     for (int peer = 0; peer < m_size; ++peer) {
       const auto p = static_cast<std::size_t>(peer);
@@ -137,7 +154,7 @@ void NcclTransport::alltoallv(const void* send, std::span<const std::int64_t> se
 
 void NcclTransport::sendrecv(const void* send, std::int64_t send_count, int to, void* recv, std::int64_t recv_count,
                              int from, ElementType t) {
-  m_comm.enqueue("sendrecv", [&] {
+  enqueue("sendrecv", [&] {
     FLOPWALL_NCCL_CHECK(ncclGroupStart());
     FLOPWALL_NCCL_CHECK(ncclSend(send, static_cast<std::size_t>(send_count), nccl_type(t), to, m_comm.get(), m_stream));
     FLOPWALL_NCCL_CHECK(ncclRecv(recv, static_cast<std::size_t>(recv_count), nccl_type(t), from, m_comm.get(), m_stream));

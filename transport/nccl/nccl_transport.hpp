@@ -1,8 +1,10 @@
 #pragma once
 // Collectives over NCCL on device buffers: the cuda backend's transport.
-// Calls are enqueued on one stream: the compute stream of a run's device, so
-// that a comm op runs in order with the ops around it and is timed by the
-// same events, or, for a sweep, a stream of its own timed by CudaTimer.
+// Calls go to a stream of the transport's own. In a run they are ordered
+// against the device's compute stream by two events (docs/gpu.md, Streams):
+// a call starts after the ops enqueued before it and the ops after it wait
+// for it, so the compute stream's timing events bracket it. In a sweep
+// CudaTimer times the transport's stream directly.
 #include <cuda_runtime_api.h>
 #include <nccl.h>
 
@@ -14,8 +16,8 @@ namespace flopwall {
 
 class NcclTransport final : public Transport {
  public:
-  // `stream`: where calls go; nullptr creates a stream of the transport's own.
-  NcclTransport(MPI_Comm comm, double timeout_s, cudaStream_t stream = nullptr);
+  // `follow`: the compute stream a run's calls are ordered against; nullptr in a sweep.
+  NcclTransport(MPI_Comm comm, double timeout_s, cudaStream_t follow = nullptr);
 
   std::string_view name() const noexcept override { return "nccl"; }
   int rank() const noexcept override { return m_rank; }
@@ -49,8 +51,14 @@ class NcclTransport final : public Transport {
   MPI_Comm m_mpi;
   int m_rank = 0, m_size = 1;
   double m_timeout_s;
-  cuda::Stream m_own_stream;  // only when no stream was given
+  // Enqueues through `call` on m_stream, after and before the followed stream's work.
+  template <class F>
+  void enqueue(const char* what, F&& call);
+
+  cudaStream_t m_follow;
+  cuda::Stream m_own_stream;
   cudaStream_t m_stream;
+  cuda::Event m_ready, m_done;  // ordering only (no timing)
   NcclComm m_comm;
   cuda::DeviceBuffer m_send, m_recv;
 };
