@@ -162,7 +162,7 @@ Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
   // to a cache line); on cuda one host vector of the largest initialised
   // buffer in fp32 and its transposed copy.
   const Sizing buffers_math(model);
-  const u64 buffers = backend_named(c.backend).device_memory
+  const u64 buffers = backend_entry(c.backend).device_memory
                           ? buffers_math.mul(2, static_cast<u64>(plan.largest_filled_elements), sizeof(float))
                           : buffers_math.add(plan.buffer_bytes, buffers_math.mul(plan.buffers, k_buffer_alignment_bytes));
 
@@ -190,7 +190,7 @@ Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
 }
 
 void check_run_int_counts(const RunConfig& c, const ParallelLayout& layout) {
-  if (!backend_named(c.backend).int_counts) return;
+  if (!backend_entry(c.backend).int_counts) return;
   validate_layout(c.shape, layout);
   const ModelShape& s = c.shape;
   const std::int64_t tp = layout.tp, tokens = s.tokens();
@@ -225,7 +225,7 @@ Footprint sweep_footprint(const SweepConfig& c, int world_size) {
   // expected, result) and two byte images of the buffer (sentinel, host copy).
   const std::string buffers_what = fmt::format("--maxbytes {}", c.max_bytes);
   const Sizing buffers_math(buffers_what);
-  u64 buffers = backend_named(c.backend).device_memory ? 0 : buffers_math.mul(c.tiers.size(), 2, buffers_math.add(max_bytes, 8));
+  u64 buffers = backend_entry(c.backend).device_memory ? 0 : buffers_math.mul(c.tiers.size(), 2, buffers_math.add(max_bytes, 8));
   buffers = buffers_math.add(buffers, buffers_math.mul(c.check ? 4 : 2, elements, sizeof(double)));
   buffers = buffers_math.add(buffers, buffers_math.mul(2, max_bytes));
 

@@ -41,6 +41,12 @@ bool is_backend_name(std::string_view name) {
   return false;
 }
 
+const BackendEntry& backend_entry(std::string_view name) {
+  for (const BackendEntry& b : backends())
+    if (b.name == name) return b;
+  throw UsageError(fmt::format("--backend '{}' is not valid; valid: {}", name, backend_names()));
+}
+
 const BackendEntry& backend_named(std::string_view name) {
   for (const BackendEntry& b : backends()) {
     if (b.name != name) continue;

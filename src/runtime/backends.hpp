@@ -58,6 +58,9 @@ const std::vector<BackendEntry>& backends();
 // Every backend's name, built here or not: "cpu, cuda".
 std::string backend_names();
 bool is_backend_name(std::string_view name);
+// The row of `name`, built here or not (its facts hold either way);
+// UsageError naming the valid names when there is none.
+const BackendEntry& backend_entry(std::string_view name);
 // The compiled backend named `name`; UsageError naming the valid ones otherwise.
 const BackendEntry& backend_named(std::string_view name);
 // The backends built into this binary, e.g. "cpu" or "cpu, cuda".
