@@ -51,4 +51,20 @@ inline std::vector<IterationSpan> iteration_spans(const RankTrace& rank, int ite
   return spans;
 }
 
+// A rank's iterations that have events, and their spans summed (in double:
+// int64 nanoseconds summed over many iterations could overflow).
+struct SpanTotals {
+  double span_ns = 0;
+  std::int64_t iterations = 0;
+};
+inline SpanTotals span_totals(const RankTrace& rank, int iterations) {
+  SpanTotals t;
+  for (const IterationSpan& s : iteration_spans(rank, iterations))
+    if (s.seen()) {
+      t.span_ns += s.duration_ns();
+      ++t.iterations;
+    }
+  return t;
+}
+
 }  // namespace flopwall

@@ -22,7 +22,6 @@ enum class BufferRole : std::uint8_t { activation, gemm_operand };
 // element vocabulary that kernels, transports and checks share.
 ElementType element_type(DType t, BufferRole role) noexcept;
 inline std::int64_t element_bytes(DType t, BufferRole role) noexcept { return element_type_size(element_type(t, role)); }
-inline std::int64_t dtype_size_bytes(DType t) noexcept { return element_bytes(t, BufferRole::activation); }
 
 std::string_view dtype_name(DType t) noexcept;
 // Throws UsageError naming the valid spellings.

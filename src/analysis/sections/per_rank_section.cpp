@@ -18,14 +18,7 @@ double seconds(double ns) { return ns / units::k_ns_per_s; }
 RankFigures rank_figures(const RankTrace& rank, const std::vector<OpInfo>& ops, int iterations) {
   RankFigures r{.rank = rank.rank, .hostname = rank.info.hostname, .device = rank.info.device,
                 .clock_offset_ns = rank.info.clock_offset_ns, .clock_error_ns = rank.info.clock_error_ns};
-  // Sums in double: int64 nanoseconds summed over many iterations could overflow.
-  double span_ns = 0;
-  int counted = 0;
-  for (const IterationSpan& s : iteration_spans(rank, iterations))
-    if (s.seen()) {
-      span_ns += s.duration_ns();
-      ++counted;
-    }
+  const SpanTotals spans = span_totals(rank, iterations);
   double compute_ns = 0, memory_ns = 0, comm_ns = 0;
   for (const TraceEvent& e : rank.events) {
     // The reader refuses ops outside /ops; never index past it regardless.
@@ -38,9 +31,9 @@ RankFigures rank_figures(const RankTrace& rank, const std::vector<OpInfo>& ops, 
       case OpKind::idle: break;  // injected delays stay in "other"
     }
   }
-  if (counted == 0) return r;
-  const double n = counted;
-  r.span_s = seconds(span_ns) / n;
+  if (spans.iterations == 0) return r;
+  const auto n = static_cast<double>(spans.iterations);
+  r.span_s = seconds(spans.span_ns) / n;
   r.compute_s = seconds(compute_ns) / n;
   r.memory_s = seconds(memory_ns) / n;
   r.comm_s = seconds(comm_ns) / n;

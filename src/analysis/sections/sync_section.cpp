@@ -83,11 +83,9 @@ SyncReport analyze_sync(const TraceData& trace, const StepTimes& steps) {
       else if (op.kind == OpKind::compute || op.kind == OpKind::memory)
         totals[r].compute_ns += duration_ns(e);
     }
-    for (const IterationSpan& s : iteration_spans(rt, iterations))
-      if (s.seen()) {
-        totals[r].span_ns += s.duration_ns();
-        ++totals[r].iterations;
-      }
+    const SpanTotals spans = span_totals(rt, iterations);
+    totals[r].span_ns = spans.span_ns;
+    totals[r].iterations = spans.iterations;
   }
 
   // By op name: the same collective of every layer together.
