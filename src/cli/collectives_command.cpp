@@ -28,7 +28,7 @@ namespace {
 std::string header_line(const SweepConfig& c, const SweepResult& r) {
   static constexpr const char* k_combine[] = {"rank 0", "mean over ranks", "min over ranks", "max over ranks (slowest)"};
   return fmt::format("flopwall collectives: backend {} ({}), {} ranks, datatype {}, op {}, root {}, iters {}, warmup {}, "
-                     "check {}, per-iteration time = {} (-a {})",
+                     "check {}, ranks combined = {} (-a {})",
                      r.backend, r.transport, r.world_size, element_type_name(c.type), reduce_op_name(c.op), c.root,
                      c.iters, c.warmup, c.check ? 1 : 0, k_combine[static_cast<int>(c.combine)], static_cast<int>(c.combine));
 }
@@ -78,6 +78,7 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
                        .environment = captured_environment()};
     for (auto& kv : host_and_job_meta()) header.meta.push_back(std::move(kv));
     for (auto& kv : backend_meta(cfg.backend)) header.meta.push_back(std::move(kv));
+    header.meta.emplace_back("mpi_thread_level", mpi.thread_level());
     const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = result.transport,
                       .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,
                       .groups = trace.groups, .clock_samples = {{.iter = 0, .pad_ = 0, .offset_ns = clock.offset_ns,

@@ -66,7 +66,7 @@ SweepConfig parse_sweep_options(const std::vector<std::string>& args) {
        "int8 uint8 int32 uint32 int64 uint64 half float double bfloat16 (half, bfloat16: nccl only)")
       ("root,r", po::value<int>()->default_value(0), "root rank of broadcast and reduce")
       ("average,a", po::value<int>()->default_value(3),
-       "per-iteration time across ranks: 0 rank 0, 1 mean, 2 min, 3 max (slowest rank; the default)")
+       "ranks' times combined: 0 rank 0, 1 mean, 2 min, 3 max (slowest rank; the default)")
       ("inplace", po::value<std::string>()->default_value("both"), "both | yes | no")
       ("tier", po::value<std::string>()->default_value("world"), "world | intra | inter | all")
       ("backend", po::value<std::string>(), "cpu | cuda (default as for run)")

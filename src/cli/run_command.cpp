@@ -110,6 +110,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   for (auto& kv : host_and_job_meta()) header.meta.push_back(std::move(kv));
   for (auto& kv : backend_meta(cfg.backend)) header.meta.push_back(std::move(kv));
   header.meta.emplace_back("blas_threads_per_rank", std::to_string(cfg.threads));
+  header.meta.emplace_back("mpi_thread_level", mpi.thread_level());
 
   const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = device.description(),
                     .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,

@@ -47,12 +47,15 @@ class MpiEnvironment {
   int local_size() const noexcept { return m_local_size; }
   MPI_Comm node_comm() const noexcept { return m_node.get(); }
   const std::string& hostname() const noexcept { return m_hostname; }
+  // What MPI_Init_thread provided: single | funneled | serialized | multiple.
+  std::string thread_level() const;
 
  private:
   int m_rank = 0;
   int m_size = 1;
   int m_local_rank = 0;
   int m_local_size = 1;
+  int m_thread_level = MPI_THREAD_SINGLE;
   MpiComm m_node;
   std::string m_hostname;
 };

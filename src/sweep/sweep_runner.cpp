@@ -43,6 +43,22 @@ std::vector<double> combined_seconds(std::span<const OpSpan> spans, RankCombine 
   return out;
 }
 
+// One figure per rank combined the same way: nccl-tests' time column, which
+// averages each rank's loop before combining ranks.
+double combined_value(double mine, RankCombine how, int world_size) {
+  double out = mine;
+  switch (how) {
+    case RankCombine::rank0: FLOPWALL_MPI_CHECK(MPI_Bcast(&out, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD)); break;
+    case RankCombine::mean:
+      FLOPWALL_MPI_CHECK(MPI_Allreduce(&mine, &out, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+      out /= world_size;
+      break;
+    case RankCombine::min: FLOPWALL_MPI_CHECK(MPI_Allreduce(&mine, &out, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD)); break;
+    case RankCombine::max: FLOPWALL_MPI_CHECK(MPI_Allreduce(&mine, &out, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD)); break;
+  }
+  return out;
+}
+
 std::int64_t world_sum(std::int64_t v) {
   std::int64_t total = 0;
   FLOPWALL_MPI_CHECK(MPI_Allreduce(&v, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD));
@@ -173,13 +189,20 @@ class SweepRunner {
     }
     record(row, requested_bytes, spans, d.busbw_factor(n));
 
+    // time: each rank's mean, then combined over ranks, as nccl-tests
+    // computes it (with -a 3, the slowest rank's mean). The percentiles and
+    // the maximum combine ranks per iteration first, so that one slow
+    // iteration of one rank stays visible (docs/metrics.md).
+    double my_total_s = 0;
+    for (const OpSpan& span : spans) my_total_s += static_cast<double>(span.end_ns - span.start_ns) / 1e9;
+    const double time_s = combined_value(my_total_s / static_cast<double>(spans.size()), m_c.combine, m_world_size);
     const std::vector<double> seconds = combined_seconds(spans, m_c.combine, m_world_size);
     const stats::Summary s = stats::summarize(seconds);
-    row.time_us = s.mean * 1e6;
+    row.time_us = time_s * 1e6;
     row.p50_us = s.p50 * 1e6;
     row.p99_us = s.p99 * 1e6;
     row.max_us = s.max * 1e6;
-    row.algbw_gbs = static_cast<double>(row.size_bytes) / 1e9 / s.mean;
+    row.algbw_gbs = static_cast<double>(row.size_bytes) / 1e9 / time_s;
     row.busbw_gbs = row.algbw_gbs * d.busbw_factor(n);
 
     row.wrong = -1;

@@ -50,6 +50,9 @@ run_and_report)
   json_check r.json 'len(r["ranks"]) == 2 and {o["name"] for o in r["ops"]} >= {"qkv_proj", "allreduce_attn", "gelu"}'
   json_check r.json 'sum(o["count"] for o in r["ops"]) == 2 * 5 * 2 * 14'
   json_check r.json 'all(k["compute_s"] > 0 and k["comm_s"] > 0 for k in r["ranks"])'
+  # Only the main thread calls MPI, so it asks for no more than SINGLE (a
+  # higher level makes Open MPI lock every call: docs/collectives.md).
+  h5dump -a /meta/mpi_thread_level run.h5 | grep -q '"single"' || fail "mpi_thread_level is not single"
   ;;
 run_default_out)
   run_tiny 2>log.txt
@@ -147,6 +150,24 @@ coll_sweep_json)
   json_check r.json 'all(abs(x["busbw_gbs"] - x["algbw_gbs"]) < 1e-9 and abs(x["algbw_gbs"] - x["size_bytes"] / 1e3 / x["time_us"]) < 1e-6 * x["algbw_gbs"] for x in r["results"])'
   json_check r.json 'all(x["p50_us"] <= x["max_us"] and x["p99_us"] <= x["max_us"] for x in r["results"])'
   json_check r.json 'len(r["fits"]) == 1 and r["fits"][0]["alpha_us"] is not None and "avg_busbw_gbs" in r'
+  ;;
+coll_time_from_events)
+  # time is nccl-tests' figure: each rank's mean over the iterations, then
+  # the slowest rank (-a 3); recomputed here from the trace's events.
+  mpi 2 "$flopwall" collectives --backend cpu -b 64 -e 4K -f 8 -n 7 -w 1 -a 3 --format json --out s.h5 >r.json
+  "$python" - r.json s.h5 <<'PY' || fail "time_us is not the slowest rank's mean"
+import json, sys
+import h5py
+rows = json.load(open(sys.argv[1]))["results"]
+with h5py.File(sys.argv[2], "r") as f:
+    ids = {name.decode(): i for i, name in zip(f["ops"]["id"], f["ops"]["name"])}
+    ranks = [f["ranks"][r]["events"][:] for r in f["ranks"]]
+assert rows
+for x in rows:
+    op = ids[f'allreduce.{x["size_bytes"]}B.world.{"ip" if x["inplace"] else "oop"}']
+    means = [(e["t_end_ns"] - e["t_start_ns"])[e["op"] == op].mean() for e in ranks]
+    assert abs(x["time_us"] - max(means) / 1e3) <= 1e-6 * x["time_us"], (x, means)
+PY
   ;;
 coll_all_trace_report)
   mpi 3 "$flopwall" collectives --backend cpu --collective all -b 64 -e 4K -f 8 -n 3 -w 1 -r 2 --out sweep.h5 >out.txt

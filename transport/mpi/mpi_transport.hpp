@@ -40,6 +40,7 @@ class MpiTransport final : public Transport {
   MPI_Comm m_comm;
   int m_rank = 0, m_size = 1;
   std::vector<std::byte> m_send, m_recv;
+  std::vector<int> m_scatter_counts;  // MPI_Reduce_scatter's recvcounts: one equal chunk per rank
 };
 
 // The one mapping of element types and reductions to MPI's; MPI_DATATYPE_NULL
