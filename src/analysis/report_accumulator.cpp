@@ -55,36 +55,40 @@ ReportAccumulator::ReportAccumulator(const TraceData& meta)
   }
 }
 
-void ReportAccumulator::consume(const TraceWindow& window) {
+void ReportAccumulator::add_events(std::size_t rank_index, std::span<const TraceEvent> events) {
+  if (rank_index >= m_totals.ranks.size()) return;
   const std::size_t n_ops = m_meta.ops.size();
-  m_totals.iterations = std::max(m_totals.iterations, window.end_iter);
-  const std::size_t n_ranks = std::min(window.ranks.size(), m_totals.ranks.size());
-  for (std::size_t r = 0; r < n_ranks; ++r) {
-    RankTotals& rank = m_totals.ranks[r];
-    const std::vector<std::int64_t>& groups = m_group_of_op[r];
-    for (const TraceEvent& e : window.ranks[r]) {
-      // The reader refuses ops outside /ops; never index past it regardless.
-      if (e.op < 0 || static_cast<std::size_t>(e.op) >= n_ops) continue;
-      const auto op = static_cast<std::size_t>(e.op);
-      const int128_t d = wide_difference(e.t_end_ns, e.t_start_ns);
-      OpTotals& totals = m_totals.ops[m_names.of_op[op]];
-      ++totals.count;
-      totals.time_ns.add_wide(d);
-      totals.flops.add_unsigned(e.flops);
-      totals.bytes_mem.add_unsigned(e.bytes_mem);
-      totals.bytes_comm.add_unsigned(e.bytes_comm);
-      totals.time_s.add(duration_ns(e) / units::k_ns_per_s);
-      m_totals.flops.add_unsigned(e.flops);
-      switch (m_meta.ops[op].kind) {
-        case OpKind::comm:
-          rank.comm_ns.add_wide(d);
-          m_arrivals.push_back({e.op, e.iter, groups[op], static_cast<std::uint32_t>(r), e.t_start_ns, e.t_end_ns});
-          break;
-        case OpKind::memory: rank.memory_ns.add_wide(d); break;
-        case OpKind::compute: rank.compute_ns.add_wide(d); break;
-        case OpKind::idle: break;  // injected delays stay in "other"
-      }
+  RankTotals& rank = m_totals.ranks[rank_index];
+  for (const TraceEvent& e : events) {
+    // The reader refuses ops outside /ops; never index past it regardless.
+    if (e.op < 0 || static_cast<std::size_t>(e.op) >= n_ops) continue;
+    const auto op = static_cast<std::size_t>(e.op);
+    const int128_t d = wide_difference(e.t_end_ns, e.t_start_ns);
+    OpTotals& totals = m_totals.ops[m_names.of_op[op]];
+    ++totals.count;
+    totals.time_ns.add_wide(d);
+    totals.flops.add_unsigned(e.flops);
+    totals.bytes_mem.add_unsigned(e.bytes_mem);
+    totals.bytes_comm.add_unsigned(e.bytes_comm);
+    totals.time_s.add(duration_ns(e) / units::k_ns_per_s);
+    m_totals.flops.add_unsigned(e.flops);
+    switch (m_meta.ops[op].kind) {
+      case OpKind::comm: rank.comm_ns.add_wide(d); break;
+      case OpKind::memory: rank.memory_ns.add_wide(d); break;
+      case OpKind::compute: rank.compute_ns.add_wide(d); break;
+      case OpKind::idle: break;  // injected delays stay in "other"
     }
+  }
+}
+
+void ReportAccumulator::consume(const TraceWindow& window) {
+  m_totals.iterations = std::max(m_totals.iterations, window.end_iter);
+  const std::size_t n_ranks = std::min(window.arrivals.size(), m_totals.ranks.size());
+  for (std::size_t r = 0; r < n_ranks; ++r) {
+    const std::vector<std::int64_t>& groups = m_group_of_op[r];
+    for (const CommArrival& a : window.arrivals[r])
+      m_arrivals.push_back({a.op, a.iter, groups[static_cast<std::size_t>(a.op)], static_cast<std::uint32_t>(r),
+                            a.start_ns, a.end_ns});
   }
   add_spans(window);
   settle_instances();
@@ -94,35 +98,27 @@ void ReportAccumulator::consume(const TraceWindow& window) {
 // the step, from the slowest rank's (iteration_spans.hpp, step_times.hpp).
 void ReportAccumulator::add_spans(const TraceWindow& window) {
   const std::int64_t first = window.first_iter;
-  const std::int64_t n_iters = std::max<std::int64_t>(0, window.end_iter - first);
-  const auto w = static_cast<std::size_t>(n_iters);
+  const auto w = static_cast<std::size_t>(std::max<std::int64_t>(0, window.end_iter - first));
   m_step_ns.assign(w, -1);
-  std::vector<double> step_s(w, 0.0);
-  const std::size_t n_ranks = std::min(window.ranks.size(), m_totals.ranks.size());
+  m_step_s.assign(w, 0.0);
+  const std::size_t n_ranks = std::min(window.spans.size(), m_totals.ranks.size());
   for (std::size_t r = 0; r < n_ranks; ++r) {
-    m_span_start.assign(w, std::numeric_limits<std::int64_t>::max());
-    m_span_end.assign(w, std::numeric_limits<std::int64_t>::min());
-    for (const TraceEvent& e : window.ranks[r]) {
-      if (e.iter < first || e.iter >= window.end_iter) continue;
-      const auto i = static_cast<std::size_t>(e.iter - first);
-      m_span_start[i] = std::min(m_span_start[i], e.t_start_ns);
-      m_span_end[i] = std::max(m_span_end[i], e.t_end_ns);
-    }
     RankTotals& rank = m_totals.ranks[r];
-    for (std::size_t i = 0; i < w; ++i) {
-      if (m_span_end[i] < m_span_start[i]) continue;  // no event of this iteration
-      const int128_t d = wide_difference(m_span_end[i], m_span_start[i]);
+    for (const IterationSpanRow& s : window.spans[r]) {
+      if (s.iter < first || s.iter >= window.end_iter || s.end_ns < s.start_ns) continue;
+      const auto i = static_cast<std::size_t>(s.iter - first);
+      const int128_t d = wide_difference(s.end_ns, s.start_ns);
       rank.span_ns.add_wide(d);
       ++rank.iterations;
       m_step_ns[i] = std::max(m_step_ns[i], d);
-      step_s[i] = std::max(step_s[i], difference_ns(m_span_end[i], m_span_start[i]) / units::k_ns_per_s);
+      m_step_s[i] = std::max(m_step_s[i], difference_ns(s.end_ns, s.start_ns) / units::k_ns_per_s);
     }
   }
   for (std::size_t i = 0; i < w; ++i) {
     if (m_step_ns[i] < 0) continue;  // counted as 0 when the totals become step times
     ++m_totals.steps_seen;
     m_totals.step_ns.add_wide(m_step_ns[i]);
-    m_totals.step_s.add(step_s[i]);
+    m_totals.step_s.add(m_step_s[i]);
   }
 }
 
@@ -191,9 +187,26 @@ void ReportAccumulator::settle_instance(const Arrival* first, const Arrival* end
 }
 
 ReportTotals accumulate_trace(const TraceData& trace) {
-  TraceWindow window{.first_iter = 0, .end_iter = iteration_count(trace), .ranks = {}};
-  for (const RankTrace& rank : trace.ranks) window.ranks.emplace_back(rank.events);
+  const int iterations = iteration_count(trace);
   ReportAccumulator acc(trace);
+  std::vector<std::vector<IterationSpanRow>> spans;
+  std::vector<std::vector<CommArrival>> arrivals;
+  TraceWindow window{.first_iter = 0, .end_iter = iterations, .spans = {}, .arrivals = {}};
+  for (std::size_t r = 0; r < trace.ranks.size(); ++r) {
+    const RankTrace& rank = trace.ranks[r];
+    acc.add_events(r, rank.events);
+    std::vector<IterationSpanRow>& s = spans.emplace_back();
+    const std::vector<IterationSpan> by_iter = iteration_spans(rank, iterations);
+    for (std::size_t i = 0; i < by_iter.size(); ++i)
+      if (by_iter[i].seen()) s.push_back({static_cast<std::int64_t>(i), by_iter[i].start_ns, by_iter[i].end_ns});
+    std::vector<CommArrival>& a = arrivals.emplace_back();
+    for (const TraceEvent& e : rank.events)
+      if (acc.is_comm(e.op)) a.push_back({e.op, e.iter, e.t_start_ns, e.t_end_ns});
+  }
+  for (std::size_t r = 0; r < trace.ranks.size(); ++r) {
+    window.spans.emplace_back(spans[r]);
+    window.arrivals.emplace_back(arrivals[r]);
+  }
   acc.consume(window);
   return acc.take();
 }

@@ -1,9 +1,11 @@
 #pragma once
-// Accumulates the report's totals (report_totals.hpp) window by window:
-// each window's events are added to sums and sketches and then forgotten,
-// so memory follows the window, not the trace. Collective instances are
-// complete within a window (trace_window.hpp) and are settled there.
+// Accumulates the report's totals (report_totals.hpp) as a trace is read:
+// a rank's rows go to sums and sketches as they are read (add_events), and
+// a digest of them, its iteration spans and comm arrivals, goes to windows
+// of iterations across all ranks (trace_window.hpp), where step times and
+// collective instances are settled. Nothing is kept per event.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,15 @@ class ReportAccumulator {
   // must outlive the accumulator.
   explicit ReportAccumulator(const TraceData& meta);
 
+  // Per-event figures of a rank's rows: per op, per op kind, FLOPs.
+  void add_events(std::size_t rank, std::span<const TraceEvent> events);
+  // Spans and arrivals of iterations [window.first_iter, window.end_iter).
   void consume(const TraceWindow& window);
+  // The op kinds, for digests: whether an op id is a comm op.
+  bool is_comm(std::int32_t op) const noexcept {
+    return op >= 0 && static_cast<std::size_t>(op) < m_meta.ops.size() &&
+           m_meta.ops[static_cast<std::size_t>(op)].kind == OpKind::comm;
+  }
   const ReportTotals& totals() const noexcept { return m_totals; }
   ReportTotals take() noexcept { return std::move(m_totals); }
 
@@ -50,11 +60,12 @@ class ReportAccumulator {
   // Scratch, reused from window to window.
   std::vector<Arrival> m_arrivals;
   std::vector<int128_t> m_step_ns;
-  std::vector<std::int64_t> m_span_start, m_span_end;
+  std::vector<double> m_step_s;
 };
 
-// The totals of a trace held in memory, as one window of all its events
-// over iterations 0 .. iteration_count(trace) − 1.
+// The totals of a trace held in memory: all its events, and one window of
+// iterations 0 .. iteration_count(trace) − 1 (arrivals of any iteration, as
+// odd data may have).
 ReportTotals accumulate_trace(const TraceData& trace);
 
 }  // namespace flopwall

@@ -23,8 +23,13 @@ struct StreamedTotals {
 StreamedTotals stream_report_totals(TraceStream& stream, std::int64_t first_iter,
                                     std::int64_t end_iter = WindowReader::k_to_the_end);
 
-// 1 + the iteration of the first rank's last event: the iteration count of
-// a trace whose events are in order, read from one chunk. Splits the work.
-std::int64_t estimated_iterations(TraceStream& stream);
+// Where `parts` processes split the iterations: parts + 1 nondecreasing
+// bounds, 0 first and WindowReader::k_to_the_end last. They follow the
+// chunks of the first rank with events (each process starts after the
+// iteration at the start of its share of chunks, so a chunk is decoded by
+// one process, but for one per boundary), or its rows where it has fewer
+// chunks than parts. Any split gives the same totals; this one balances
+// the decoding when ranks are alike.
+std::vector<std::int64_t> split_iterations(TraceStream& stream, int parts);
 
 }  // namespace flopwall

@@ -47,11 +47,11 @@ int report_with_peers(int argc, char** argv, const std::string& path, const std:
     const int rank = mpi.rank(), size = mpi.size();
     std::optional<TraceStream> stream;
     bool sweep = false;
-    std::int64_t iterations = 0;
+    std::vector<std::int64_t> bounds;
     agreed(world, [&] {
       stream.emplace(path);
       sweep = read_sweep_tables(path).has_value();
-      if (!sweep) iterations = estimated_iterations(*stream);
+      if (!sweep) bounds = split_iterations(*stream, size);
     });
     std::string output;
     if (sweep) {
@@ -59,9 +59,9 @@ int report_with_peers(int argc, char** argv, const std::string& path, const std:
         if (rank == 0) output = report_in_memory(path, format, read_sweep_tables(path));
       });
     } else {
-      // Process p takes iterations [N·p/K, N·(p+1)/K); the last, the rest.
-      const std::int64_t first = iterations * rank / size;
-      const std::int64_t end = rank == size - 1 ? WindowReader::k_to_the_end : iterations * (rank + 1) / size;
+      // Process p takes iterations [bounds[p], bounds[p+1]): a share of the chunks.
+      const std::int64_t first = bounds[static_cast<std::size_t>(rank)];
+      const std::int64_t end = bounds[static_cast<std::size_t>(rank) + 1];
       StreamedTotals part;
       int unordered = 0;
       agreed(world, [&] {

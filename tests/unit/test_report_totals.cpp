@@ -129,19 +129,29 @@ TraceData three_rank_trace() {
 }
 
 // Totals of the windows [0, 2), [2, 3), [3, 5) of `t`, each accumulated on
-// its own and merged in the given order.
+// its own (its rows, spans and arrivals) and merged in the given order.
 ReportTotals windowed_totals(const TraceData& t, const std::vector<int>& order) {
   const std::int64_t bounds[] = {0, 2, 3, 5};
   std::vector<ReportTotals> parts;
   for (int w = 0; w < 3; ++w) {
-    TraceWindow window{.first_iter = bounds[w], .end_iter = bounds[w + 1], .ranks = {}};
-    for (const RankTrace& r : t.ranks) {
-      const auto in = [&](const TraceEvent& e) { return e.iter >= bounds[w] && e.iter < bounds[w + 1]; };
-      const auto first = std::find_if(r.events.begin(), r.events.end(), in);
-      const auto last = std::find_if_not(first, r.events.end(), in);
-      window.ranks.emplace_back(first, last);
-    }
     ReportAccumulator acc(t);
+    std::vector<std::vector<IterationSpanRow>> spans(t.ranks.size());
+    std::vector<std::vector<CommArrival>> arrivals(t.ranks.size());
+    TraceWindow window{.first_iter = bounds[w], .end_iter = bounds[w + 1], .spans = {}, .arrivals = {}};
+    for (std::size_t r = 0; r < t.ranks.size(); ++r) {
+      std::vector<TraceEvent> rows;
+      for (const TraceEvent& e : t.ranks[r].events)
+        if (e.iter >= bounds[w] && e.iter < bounds[w + 1]) rows.push_back(e);
+      acc.add_events(r, rows);
+      for (const TraceEvent& e : rows) {
+        if (spans[r].empty() || spans[r].back().iter != e.iter) spans[r].push_back({e.iter, e.t_start_ns, e.t_end_ns});
+        spans[r].back().start_ns = std::min(spans[r].back().start_ns, e.t_start_ns);
+        spans[r].back().end_ns = std::max(spans[r].back().end_ns, e.t_end_ns);
+        if (acc.is_comm(e.op)) arrivals[r].push_back({e.op, e.iter, e.t_start_ns, e.t_end_ns});
+      }
+      window.spans.emplace_back(spans[r]);
+      window.arrivals.emplace_back(arrivals[r]);
+    }
     acc.consume(window);
     parts.push_back(ReportTotals::deserialize(acc.totals().serialize()));
   }
