@@ -46,16 +46,17 @@ PY
 )
 [[ -n $total ]] || total=$(( ranks * events ))
 echo "events: $total   flopwall: $flopwall"
-printf '%-6s %-3s %10s %12s %12s %16s\n' format np wall_s us_per_event peak_rss_mib projected_1e8_s
+printf '%-6s %-3s %8s %12s %8s %14s %12s %16s\n' format np wall_s us_per_event cpu_s cpu_us_per_ev peak_rss_mib projected_1e8_s
 for np in $nps; do
   for format in text json csv; do
     launch=("$flopwall")
     [[ $np -gt 1 ]] && launch=("$mpiexec" -q -np "$np" --oversubscribe "$flopwall")
-    /usr/bin/time -o "$work/time" -f '%e %M' "${launch[@]}" report "$trace" --format "$format" >"$work/out.$format.$np"
-    read -r wall rss_kib < <(tail -n 1 "$work/time")
-    # Under mpirun, GNU time sees mpirun and its children: %M is the largest single process.
-    awk -v f="$format" -v np="$np" -v w="$wall" -v r="$rss_kib" -v n="$total" \
-      'BEGIN { printf "%-6s %-3s %10.2f %12.3f %12.1f %16.0f\n", f, np, w, w * 1e6 / n, r / 1024, w / n * 1e8 }'
+    /usr/bin/time -o "$work/time" -f '%e %M %U %S' "${launch[@]}" report "$trace" --format "$format" >"$work/out.$format.$np"
+    read -r wall rss_kib user sys < <(tail -n 1 "$work/time")
+    # Under mpirun, GNU time sees mpirun and its children: %M is the largest
+    # single process, %U + %S the CPU time of all (mpirun's own included).
+    awk -v f="$format" -v np="$np" -v w="$wall" -v r="$rss_kib" -v c="$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" -v n="$total" \
+      'BEGIN { printf "%-6s %-3s %8.2f %12.3f %8.2f %14.3f %12.1f %16.0f\n", f, np, w, w * 1e6 / n, c, c * 1e6 / n, r / 1024, w / n * 1e8 }'
   done
 done
 # The processes' reports must be the one-process report, byte for byte.
