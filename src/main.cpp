@@ -36,7 +36,7 @@ int dispatch(int argc, char** argv) {
   }
   if (command == "run") return flopwall::run_command(argc, argv, args);
   if (command == "collectives") return flopwall::collectives_command(argc, argv, args);
-  if (command == "report") return flopwall::report_command(args);
+  if (command == "report") return flopwall::report_command(argc, argv, args);
   throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, collectives, report, --version", command));
 }
 

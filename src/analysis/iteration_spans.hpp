@@ -1,6 +1,8 @@
 #pragma once
 // An iteration on one rank lasts from its first op's start to its last op's
-// end. Both the run figures and the synchronization split build on this.
+// end. Both the run figures and the synchronization split build on this; a
+// trace read window by window takes its spans as it reads
+// (window_reader.hpp), a trace in memory here (report_accumulator.cpp).
 // The reader admits only iterations 0 .. events−1; these helpers still skip
 // anything else, so odd data costs figures, never memory or a crash.
 #include <algorithm>
@@ -49,22 +51,6 @@ inline std::vector<IterationSpan> iteration_spans(const RankTrace& rank, int ite
     s.end_ns = std::max(s.end_ns, e.t_end_ns);
   }
   return spans;
-}
-
-// A rank's iterations that have events, and their spans summed (in double:
-// int64 nanoseconds summed over many iterations could overflow).
-struct SpanTotals {
-  double span_ns = 0;
-  std::int64_t iterations = 0;
-};
-inline SpanTotals span_totals(const RankTrace& rank, int iterations) {
-  SpanTotals t;
-  for (const IterationSpan& s : iteration_spans(rank, iterations))
-    if (s.seen()) {
-      t.span_ns += s.duration_ns();
-      ++t.iterations;
-    }
-  return t;
 }
 
 }  // namespace flopwall

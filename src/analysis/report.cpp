@@ -1,5 +1,7 @@
 #include "analysis/report.hpp"
 
+#include "analysis/report_accumulator.hpp"
+
 #include "analysis/sections/hardware_section.hpp"
 #include "analysis/sections/per_op_section.hpp"
 #include "analysis/sections/per_rank_section.hpp"
@@ -37,12 +39,17 @@ Sections sweep_sections(const ReportContext& context, SweepResult sweep) {
 // The one place a run trace and a sweep trace part ways. Sections copy what
 // they keep of the context, so it may move into the report after them.
 Report Report::build(const TraceData& trace, std::string path, std::optional<SweepResult> sweep) {
+  return build(trace, std::make_shared<const ReportTotals>(accumulate_trace(trace)), std::move(path), std::move(sweep));
+}
+
+Report Report::build(const TraceData& trace, std::shared_ptr<const ReportTotals> totals, std::string path,
+                     std::optional<SweepResult> sweep) {
   if (sweep) {
-    ReportContext context = sweep_context(trace, std::move(path));
+    ReportContext context = sweep_context(trace, std::move(totals), std::move(path));
     Sections sections = sweep_sections(context, std::move(*sweep));
     return Report(std::move(context), std::move(sections));
   }
-  ReportContext context = run_context(trace, std::move(path));
+  ReportContext context = run_context(trace, std::move(totals), std::move(path));
   Sections sections = run_sections(context);
   return Report(std::move(context), std::move(sections));
 }

@@ -21,6 +21,11 @@ class Report {
   // with them is a collective sweep, one without a run. `trace` must outlive
   // the report.
   static Report build(const TraceData& trace, std::string path, std::optional<SweepResult> sweep);
+  // The same from totals accumulated over the trace's events (window by
+  // window, report_accumulator.hpp); `meta` (header, ops, ranks' info) must
+  // outlive the report.
+  static Report build(const TraceData& meta, std::shared_ptr<const ReportTotals> totals, std::string path,
+                      std::optional<SweepResult> sweep);
 
   std::string text() const;     // every section's lines, in order
   nlohmann::json json() const;  // one object holding every section's keys

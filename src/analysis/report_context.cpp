@@ -1,18 +1,34 @@
 #include "analysis/report_context.hpp"
 
-#include "analysis/iteration_spans.hpp"
+#include <algorithm>
+#include <limits>
+
+#include "analysis/report_accumulator.hpp"
 
 namespace flopwall {
+namespace {
 
-ReportContext run_context(const TraceData& trace, std::string path) {
-  const int iterations = iteration_count(trace);
-  return {.trace = trace, .path = std::move(path), .iterations = iterations,
-          .step_times = measure_step_times(trace, iterations), .config = parse_trace_config(trace.header.config_json)};
+int iterations_of(const ReportTotals& totals) {
+  return static_cast<int>(std::clamp<std::int64_t>(totals.iterations, 0, std::numeric_limits<int>::max()));
 }
 
-ReportContext sweep_context(const TraceData& trace, std::string path) {
-  return {.trace = trace, .path = std::move(path), .iterations = iteration_count(trace), .step_times = {},
-          .config = parse_trace_config(trace.header.config_json)};
+}  // namespace
+
+ReportContext run_context(const TraceData& meta, std::shared_ptr<const ReportTotals> totals, std::string path) {
+  const int iterations = iterations_of(*totals);
+  StepTimes steps = step_times_from(*totals);
+  return {.trace = meta, .totals = std::move(totals), .path = std::move(path), .iterations = iterations,
+          .step_times = std::move(steps), .config = parse_trace_config(meta.header.config_json)};
+}
+
+ReportContext sweep_context(const TraceData& meta, std::shared_ptr<const ReportTotals> totals, std::string path) {
+  const int iterations = iterations_of(*totals);
+  return {.trace = meta, .totals = std::move(totals), .path = std::move(path), .iterations = iterations,
+          .step_times = {}, .config = parse_trace_config(meta.header.config_json)};
+}
+
+ReportContext run_context(const TraceData& trace, std::string path) {
+  return run_context(trace, std::make_shared<const ReportTotals>(accumulate_trace(trace)), std::move(path));
 }
 
 }  // namespace flopwall

@@ -1,28 +1,19 @@
-// `flopwall report FILE.h5`: analysis of a trace, no MPI needed.
+// `flopwall report FILE.h5`: analysis of a trace; no MPI needed, and
+// `mpirun -np K flopwall report FILE.h5` shares the work (report_parallel.hpp).
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
 #include <iostream>
 
-#include "analysis/report.hpp"
 #include "cli/commands.hpp"
+#include "cli/report_output.hpp"
+#include "cli/report_parallel.hpp"
 #include "core/error.hpp"
-#include "trace/sweep_tables.hpp"
-#include "trace/trace_reader.hpp"
 
 namespace flopwall {
 namespace po = boost::program_options;
-namespace {
 
-// Strings from a trace (host names, the command line, /meta) need not be
-// valid UTF-8; JSON output replaces such bytes instead of failing.
-std::string dump_json(const nlohmann::json& j) {
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace
-
-int report_command(const std::vector<std::string>& args) {
+int report_command(int argc, char** argv, const std::vector<std::string>& args) {
   po::options_description opts("Usage: flopwall report FILE.h5 [options]\n\nOptions");
   opts.add_options()("help,h", "show this help")(
       "format", po::value<std::string>()->default_value("text"), "text | json | csv")(
@@ -46,18 +37,9 @@ int report_command(const std::vector<std::string>& args) {
   if (!vm.count("file")) throw UsageError("flopwall report needs a trace file: flopwall report FILE.h5");
 
   const std::string path = vm["file"].as<std::string>();
-  // Both readers validate everything they return (trace_validation.hpp): a
-  // damaged file ends here with one line, before any analysis.
-  const TraceData trace = read_trace(path);
-  // A collective sweep's trace also holds /collectives: the report decides
-  // once, by that, which sections it shows.
-  const Report report = Report::build(trace, path, read_sweep_tables(path));
-  if (format == "json")
-    std::cout << dump_json(report.json()) << '\n';
-  else if (format == "csv")
-    std::cout << report.csv();
-  else
-    std::cout << report.text();
+  // Under `mpirun -np K`, the processes split the trace's iterations.
+  if (launched_with_peers()) return report_with_peers(argc, argv, path, format);
+  std::cout << report_alone(path, format);
   return k_exit_ok;
 }
 

@@ -156,10 +156,12 @@ std::optional<std::string> config_json_fault(std::string_view text) {
   return std::nullopt;
 }
 
-std::optional<std::string> events_fault(std::span<const TraceEvent> events, std::size_t op_count) {
-  const std::uint64_t n = events.size();
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const TraceEvent& e = events[i];
+std::optional<std::string> events_fault(std::span<const TraceEvent> events, std::size_t op_count,
+                                        std::uint64_t first_index, std::uint64_t table_rows) {
+  const std::uint64_t n = table_rows > 0 ? table_rows : events.size();
+  for (std::uint64_t k = 0; k < events.size(); ++k) {
+    const TraceEvent& e = events[k];
+    const std::uint64_t i = first_index + k;
     if (e.op < 0 || static_cast<std::uint64_t>(e.op) >= op_count)
       return fmt::format("event {} has op {}; /ops has {} rows, so valid ops are 0 .. {}", i, e.op, op_count,
                          static_cast<std::int64_t>(op_count) - 1);
@@ -268,6 +270,9 @@ OpenedTrace open_trace_file(const std::string& path) {
   // Closing the file closes whatever is still open in it: no later read of a
   // file at the same path can meet this one's cached metadata.
   h5::expect(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "cannot set up reading");
+  // No chunk cache: the readers read whole chunks into memory of their own
+  // (trace_stream.hpp), so a cache would only hold a second copy of each.
+  h5::expect(H5Pset_cache(fapl, 0, 0, 0, 0.75), "cannot set up reading");
   h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose);
   if (file.get() < 0) throw DamagedTrace("HDF5 cannot open it: " + h5::innermost_error());
   return {.file = std::move(file), .file_bytes = file_bytes};

@@ -63,8 +63,10 @@ std::optional<std::string> config_json_fault(std::string_view text);
 // The first fault among one rank's events: an op outside /ops, an iteration
 // outside 0 .. events−1 (iterations are numbered from 0 without gaps, so a
 // rank has at least as many events as iterations), a stamp out of range, or
-// t_end_ns < t_start_ns.
-std::optional<std::string> events_fault(std::span<const TraceEvent> events, std::size_t op_count);
+// t_end_ns < t_start_ns. A block of a longer table: `first_index` is its
+// first row's index and `table_rows` the table's rows (0: the block is the table).
+std::optional<std::string> events_fault(std::span<const TraceEvent> events, std::size_t op_count,
+                                        std::uint64_t first_index = 0, std::uint64_t table_rows = 0);
 
 // Whether a table's declared extent can be what the file holds: its
 // storage within the file, every chunk of a chunked table written, and no

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -23,15 +24,49 @@ namespace fs = std::filesystem;
 // Below this much free space, an unexplained write failure is a full disk.
 constexpr std::uint64_t k_nearly_full_bytes = 1u << 20;
 
-// What every rank must know of every other rank to create its group.
+// What every process must know of every rank to create its group.
 struct RankSummary {
-  std::uint64_t events;
-  std::uint64_t clock_samples;
-  std::uint64_t recent_ops;
-  std::int64_t local_rank;
-  std::int64_t clock_offset_ns;
-  std::int64_t clock_error_ns;
+  int rank = 0;
+  std::uint64_t events = 0, clock_samples = 0, recent_ops = 0;
+  std::int64_t local_rank = 0, clock_offset_ns = 0, clock_error_ns = 0;
+  std::string hostname, device;
+  std::vector<std::pair<std::string, std::int64_t>> groups;
 };
+
+json summary_json(const RankSource& s) {
+  return {{"rank", s.rank},
+          {"events", s.event_count},
+          {"clock_samples", s.info.clock_samples.size()},
+          {"recent_ops", s.info.recent_ops.size()},
+          {"local_rank", s.info.local_rank},
+          {"clock_offset_ns", s.info.clock_offset_ns},
+          {"clock_error_ns", s.info.clock_error_ns},
+          {"hostname", s.info.hostname},
+          {"device", s.info.device},
+          {"groups", s.info.groups}};
+}
+
+// Every process's ranks, by rank number; they must be 0 .. N−1, each once.
+std::vector<RankSummary> gather_summaries(MPI_Comm comm, const std::vector<RankSource>& mine) {
+  json list = json::array();
+  for (const RankSource& s : mine) list.push_back(summary_json(s));
+  std::vector<RankSummary> all;
+  for (const std::string& text : allgather_strings(comm, list.dump()))
+    for (const json& j : json::parse(text))
+      all.push_back({.rank = j.at("rank").get<int>(), .events = j.at("events").get<std::uint64_t>(),
+                     .clock_samples = j.at("clock_samples").get<std::uint64_t>(),
+                     .recent_ops = j.at("recent_ops").get<std::uint64_t>(),
+                     .local_rank = j.at("local_rank").get<std::int64_t>(),
+                     .clock_offset_ns = j.at("clock_offset_ns").get<std::int64_t>(),
+                     .clock_error_ns = j.at("clock_error_ns").get<std::int64_t>(),
+                     .hostname = j.at("hostname").get<std::string>(), .device = j.at("device").get<std::string>(),
+                     .groups = j.at("groups").get<std::vector<std::pair<std::string, std::int64_t>>>()});
+  std::sort(all.begin(), all.end(), [](const RankSummary& a, const RankSummary& b) { return a.rank < b.rank; });
+  for (std::size_t r = 0; r < all.size(); ++r)
+    if (all[r].rank != static_cast<int>(r))
+      throw JobFailure(fmt::format("the processes hold ranks that are not 0 .. {}, each once", all.size() - 1));
+  return all;
+}
 
 Handle create_group(hid_t parent, const std::string& name) {
   return Handle(FLOPWALL_H5_CHECK(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)),
@@ -123,16 +158,11 @@ void write_events_collectively(hid_t dset, hid_t type, bool mine, std::span<cons
 }
 
 void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, const std::vector<OpInfo>& ops,
-               const RankInfo& mine, std::span<const TraceEvent> events, const ExtraTables& extra, int rank, int size) {
-  const RankSummary my_summary{events.size(), mine.clock_samples.size(), mine.recent_ops.size(), mine.local_rank,
-                               mine.clock_offset_ns, mine.clock_error_ns};
-  std::vector<RankSummary> summaries(static_cast<std::size_t>(size));
-  FLOPWALL_MPI_CHECK(MPI_Allgather(&my_summary, sizeof(RankSummary), MPI_BYTE, summaries.data(), sizeof(RankSummary),
-                                   MPI_BYTE, comm));
-  const auto hostnames = allgather_strings(comm, mine.hostname);
-  const auto devices = allgather_strings(comm, mine.device);
-  const auto groups = allgather_strings(comm, json(mine.groups).dump());
+               const std::vector<RankSource>& mine, const std::vector<RankSummary>& summaries,
+               const ExtraTables& extra, bool first_process) {
   Handle sample_type = trace_schema::clock_sample_type(), recent_type = trace_schema::recent_op_type();
+  std::vector<const RankSource*> source_of(summaries.size(), nullptr);
+  for (const RankSource& s : mine) source_of[static_cast<std::size_t>(s.rank)] = &s;
 
   Handle fapl(FLOPWALL_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS)), H5Pclose);
   FLOPWALL_H5_CHECK(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
@@ -143,26 +173,40 @@ void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, c
   try {
     {  // every object of the file is closed before the file itself (MPI-IO's close degree is "semi")
       write_root(file, header);
-      write_ops(file, ops, rank == 0);
-      if (extra) extra(file, rank == 0);
+      write_ops(file, ops, first_process);
+      if (extra) extra(file, first_process);
       Handle ranks = create_group(file, "ranks");
       Handle type = trace_schema::event_type();
       std::vector<Handle> datasets;
-      for (int r = 0; r < size; ++r) {
-        const auto& s = summaries[static_cast<std::size_t>(r)];
-        Handle group = create_group(file, trace_schema::rank_group_name(r));
-        h5::write_attribute(group, "hostname", hostnames[static_cast<std::size_t>(r)]);
+      for (std::size_t r = 0; r < summaries.size(); ++r) {
+        const RankSummary& s = summaries[r];
+        const RankSource* own = source_of[r];
+        Handle group = create_group(file, trace_schema::rank_group_name(static_cast<int>(r)));
+        h5::write_attribute(group, "hostname", s.hostname);
         h5::write_attribute(group, "local_rank", s.local_rank);
-        h5::write_attribute(group, "device", devices[static_cast<std::size_t>(r)]);
+        h5::write_attribute(group, "device", s.device);
         h5::write_attribute(group, "clock_offset_ns", s.clock_offset_ns);
         h5::write_attribute(group, "clock_error_ns", s.clock_error_ns);
-        for (const auto& [kind, id] : json::parse(groups[static_cast<std::size_t>(r)]).get<std::vector<std::pair<std::string, std::int64_t>>>())
-          h5::write_attribute(group, ("group_" + kind).c_str(), id);
+        for (const auto& [kind, id] : s.groups) h5::write_attribute(group, ("group_" + kind).c_str(), id);
         datasets.push_back(create_events(group, type, s.events));
-        write_rank_table(group, "clock_sync", sample_type, s.clock_samples, r == rank, mine.clock_samples);
-        write_rank_table(group, "recent_ops", recent_type, s.recent_ops, r == rank, mine.recent_ops);
+        static const std::vector<ClockSample> no_samples;
+        static const std::vector<RecentOp> no_recent;
+        write_rank_table(group, "clock_sync", sample_type, s.clock_samples, own != nullptr,
+                         own ? own->info.clock_samples : no_samples);
+        write_rank_table(group, "recent_ops", recent_type, s.recent_ops, own != nullptr,
+                         own ? own->info.recent_ops : no_recent);
       }
-      for (int r = 0; r < size; ++r) write_events_collectively(datasets[static_cast<std::size_t>(r)], type, r == rank, events);
+      for (std::size_t r = 0; r < summaries.size(); ++r) {
+        const RankSource* own = source_of[r];
+        std::span<const TraceEvent> events;
+        if (own) {
+          events = own->events ? own->events() : std::span<const TraceEvent>{};
+          if (events.size() != own->event_count)
+            throw std::runtime_error(fmt::format("rank {} has {} events, not the {} announced", r, events.size(),
+                                                 own->event_count));
+        }
+        write_events_collectively(datasets[r], type, own != nullptr, events);
+      }
       datasets.clear();
     }
     FLOPWALL_H5_CHECK(H5Fflush(file, H5F_SCOPE_GLOBAL));
@@ -198,17 +242,15 @@ std::string write_failure_reason(const std::string& path, const std::string& wha
 
 }  // namespace
 
-void write_trace(MPI_Comm comm, const TraceDestination& destination, const TraceHeader& header,
-                 const std::vector<OpInfo>& ops, const RankInfo& mine, std::span<const TraceEvent> events,
-                 const ExtraTables& extra) {
+void write_trace_ranks(MPI_Comm comm, const TraceDestination& destination, const TraceHeader& header,
+                       const std::vector<OpInfo>& ops, const std::vector<RankSource>& mine, const ExtraTables& extra) {
   const std::string& path = destination.path;
-  int rank = 0, size = 1;
+  int rank = 0;
   FLOPWALL_MPI_CHECK(MPI_Comm_rank(comm, &rank));
-  FLOPWALL_MPI_CHECK(MPI_Comm_size(comm, &size));
   h5::silence_errors();
-  // Every rank must write identical metadata: take rank 0's.
+  const std::vector<RankSummary> summaries = gather_summaries(comm, mine);
+  // Every process must write identical metadata: take the first's.
   const json h = json::parse(broadcast_string(comm, rank == 0 ? header_json(header).dump() : std::string{}));
-
   // Rank 0 claims a temporary name no other job can share; all learn it, or why not.
   std::string temp, refused;
   if (rank == 0) {
@@ -223,7 +265,7 @@ void write_trace(MPI_Comm comm, const TraceDestination& destination, const Trace
   temp = broadcast_string(comm, temp);
 
   try {
-    write_all(comm, temp, h, ops, mine, events, extra, rank, size);
+    write_all(comm, temp, h, ops, mine, summaries, extra, rank == 0);
   } catch (const std::exception& e) {
     // Peers may be blocked inside HDF5's collective calls: the caller aborts
     // the job. Whoever fails first removes the temporary file.
@@ -242,6 +284,16 @@ void write_trace(MPI_Comm comm, const TraceDestination& destination, const Trace
   }
   not_published = broadcast_string(comm, not_published);
   if (!not_published.empty()) throw JobFailure(fmt::format("cannot write {}: {}", path, not_published));
+}
+
+void write_trace(MPI_Comm comm, const TraceDestination& destination, const TraceHeader& header,
+                 const std::vector<OpInfo>& ops, const RankInfo& mine, std::span<const TraceEvent> events,
+                 const ExtraTables& extra) {
+  int rank = 0;
+  FLOPWALL_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+  std::vector<RankSource> sources{
+      {.rank = rank, .info = mine, .event_count = events.size(), .events = [events] { return events; }}};
+  write_trace_ranks(comm, destination, header, ops, sources, extra);
 }
 
 }  // namespace flopwall

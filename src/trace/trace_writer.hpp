@@ -25,7 +25,27 @@ struct TraceDestination {
   bool overwrite = false;  // replace an existing regular file at `path`
 };
 
-// Collective over `comm`. The header and ops are taken from rank 0. A
+// One rank of the file, as a process writes it: its info, how many events
+// it has, and the events themselves, asked for once, when its turn to be
+// written comes (so one process can write many ranks without holding all
+// their events at once).
+struct RankSource {
+  int rank = 0;
+  RankInfo info;
+  std::uint64_t event_count = 0;
+  std::function<std::span<const TraceEvent>()> events;  // exactly event_count events
+};
+
+// Collective over `comm`: every process writes the ranks it holds, any
+// number of them; together they must be 0 .. N−1, each once, and the file
+// has N ranks (a generator may write 1,024 ranks from one process). The
+// header and ops are taken from the first process; its world_size is N.
+// Failures as write_trace's.
+void write_trace_ranks(MPI_Comm comm, const TraceDestination& destination, const TraceHeader& header,
+                       const std::vector<OpInfo>& ops, const std::vector<RankSource>& mine,
+                       const ExtraTables& extra = {});
+
+// Collective over `comm`: each process writes itself, as rank comm_rank. The header and ops are taken from rank 0. A
 // failure every rank knows of (no temporary name, PATH taken meanwhile)
 // throws JobFailure on every rank; a failed write throws std::runtime_error
 // "cannot write PATH: reason" on the rank that saw it, whose peers may be

@@ -89,7 +89,7 @@ void report_every_format(const std::string& path) {
   std::streambuf* const saved = std::cout.rdbuf(&null);
   for (const char* format : {"text", "json", "csv"}) {
     try {
-      flopwall::report_command({path, "--format", format});
+      flopwall::report_command(0, nullptr, {path, "--format", format});
     } catch (const flopwall::UsageError& e) {
       expect_one_line(e);
     } catch (const std::exception& e) {

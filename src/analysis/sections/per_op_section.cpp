@@ -4,9 +4,8 @@
 
 #include <iterator>
 #include <limits>
-#include <map>
 
-#include "analysis/iteration_spans.hpp"
+#include "analysis/report_accumulator.hpp"
 #include "analysis/json_number.hpp"
 #include "core/units.hpp"
 
@@ -17,11 +16,6 @@ using json = nlohmann::json;
 
 // Figures that cannot be derived (no FLOPs, no bytes) print as "-".
 std::string rate(double v) { return v > 0 ? fmt::format("{:.2f}", v) : "-"; }
-
-struct OpAccumulator {
-  std::vector<double> durations_s;
-  double flops = 0, bytes_mem = 0, bytes_comm = 0;
-};
 
 class PerOpSection final : public ReportSection {
  public:
@@ -73,43 +67,30 @@ class PerOpSection final : public ReportSection {
 
 std::vector<OpFigures> analyze_ops(const ReportContext& context) {
   const TraceData& trace = context.trace;
+  const ReportTotals& totals = *context.totals;
   // Ops are reported by name, over all layers, ranks and iterations.
-  std::vector<std::string> order;
-  std::map<std::string, OpAccumulator> by_name;
-  for (const OpInfo& op : trace.ops)
-    if (!by_name.contains(op.name)) {
-      order.push_back(op.name);
-      by_name[op.name];
-    }
-  for (const RankTrace& rank : trace.ranks)
-    for (const TraceEvent& e : rank.events) {
-      // The reader refuses ops outside /ops; never index past it regardless.
-      if (e.op < 0 || static_cast<std::size_t>(e.op) >= trace.ops.size()) continue;
-      auto& acc = by_name[trace.ops[static_cast<std::size_t>(e.op)].name];
-      acc.durations_s.push_back(duration_ns(e) / units::k_ns_per_s);
-      acc.flops += static_cast<double>(e.flops);
-      acc.bytes_mem += static_cast<double>(e.bytes_mem);
-      acc.bytes_comm += static_cast<double>(e.bytes_comm);
-    }
+  const OpNames names = report_op_names(trace.ops);
   std::vector<OpFigures> ops;
-  for (const std::string& name : order) {
-    const auto& acc = by_name[name];
-    if (acc.durations_s.empty()) continue;
-    double time_total = 0;
-    for (double d : acc.durations_s) time_total += d;
+  for (std::size_t i = 0; i < names.names.size() && i < totals.ops.size(); ++i) {
+    const OpTotals& acc = totals.ops[i];
+    if (acc.count == 0) continue;
+    const std::string& name = names.names[i];
+    const double time_total = acc.time_ns.value() / units::k_ns_per_s;
     const auto kind_of = [&] {
       for (const OpInfo& op : trace.ops)
         if (op.name == name) return op.kind;
       return OpKind::compute;
     };
     const double safe_time = time_total > 0 ? time_total : std::numeric_limits<double>::quiet_NaN();
+    const stats::Summary time_s{.mean = time_total / static_cast<double>(acc.count), .p50 = acc.time_s.percentile(0.5),
+                                .p99 = acc.time_s.percentile(0.99), .max = acc.time_s.max()};
     ops.push_back({.name = name,
                    .kind = kind_of(),
-                   .count = acc.durations_s.size(),
-                   .time_s = stats::summarize(acc.durations_s),
-                   .gflops_per_s = acc.flops / safe_time / 1e9,
-                   .mem_gbytes_per_s = acc.bytes_mem / safe_time / 1e9,
-                   .comm_gbytes_per_s = acc.bytes_comm / safe_time / 1e9,
+                   .count = acc.count,
+                   .time_s = time_s,
+                   .gflops_per_s = acc.flops.value() / safe_time / 1e9,
+                   .mem_gbytes_per_s = acc.bytes_mem.value() / safe_time / 1e9,
+                   .comm_gbytes_per_s = acc.bytes_comm.value() / safe_time / 1e9,
                    .share = time_total / (context.trace.header.world_size * context.step_times.total_s)});
   }
   return ops;

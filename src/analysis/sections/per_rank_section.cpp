@@ -4,7 +4,6 @@
 
 #include <iterator>
 
-#include "analysis/iteration_spans.hpp"
 #include "analysis/json_number.hpp"
 #include "core/units.hpp"
 
@@ -15,28 +14,15 @@ using json = nlohmann::json;
 
 double seconds(double ns) { return ns / units::k_ns_per_s; }
 
-RankFigures rank_figures(const RankTrace& rank, const std::vector<OpInfo>& ops, int iterations) {
+RankFigures rank_figures(const RankTrace& rank, const RankTotals& totals) {
   RankFigures r{.rank = rank.rank, .hostname = rank.info.hostname, .device = rank.info.device,
                 .clock_offset_ns = rank.info.clock_offset_ns, .clock_error_ns = rank.info.clock_error_ns};
-  const SpanTotals spans = span_totals(rank, iterations);
-  double compute_ns = 0, memory_ns = 0, comm_ns = 0;
-  for (const TraceEvent& e : rank.events) {
-    // The reader refuses ops outside /ops; never index past it regardless.
-    if (e.op < 0 || static_cast<std::size_t>(e.op) >= ops.size()) continue;
-    const double d = duration_ns(e);
-    switch (ops[static_cast<std::size_t>(e.op)].kind) {
-      case OpKind::comm: comm_ns += d; break;
-      case OpKind::memory: memory_ns += d; break;
-      case OpKind::compute: compute_ns += d; break;
-      case OpKind::idle: break;  // injected delays stay in "other"
-    }
-  }
-  if (spans.iterations == 0) return r;
-  const auto n = static_cast<double>(spans.iterations);
-  r.span_s = seconds(spans.span_ns) / n;
-  r.compute_s = seconds(compute_ns) / n;
-  r.memory_s = seconds(memory_ns) / n;
-  r.comm_s = seconds(comm_ns) / n;
+  if (totals.iterations == 0) return r;
+  const auto n = static_cast<double>(totals.iterations);
+  r.span_s = seconds(totals.span_ns.value()) / n;
+  r.compute_s = seconds(totals.compute_ns.value()) / n;
+  r.memory_s = seconds(totals.memory_ns.value()) / n;
+  r.comm_s = seconds(totals.comm_ns.value()) / n;
   r.other_s = r.span_s - r.compute_s - r.memory_s - r.comm_s;
   return r;
 }
@@ -90,8 +76,9 @@ class PerRankSection final : public ReportSection {
 
 std::vector<RankFigures> analyze_ranks(const ReportContext& context) {
   std::vector<RankFigures> ranks;
-  for (const RankTrace& rank : context.trace.ranks)
-    ranks.push_back(rank_figures(rank, context.trace.ops, context.iterations));
+  const auto& ranks_in = context.trace.ranks;
+  for (std::size_t r = 0; r < ranks_in.size() && r < context.totals->ranks.size(); ++r)
+    ranks.push_back(rank_figures(ranks_in[r], context.totals->ranks[r]));
   return ranks;
 }
 

@@ -88,15 +88,11 @@ class RunSummarySection final : public ReportSection {
 }  // namespace
 
 RunSummary analyze_run_summary(const ReportContext& context) {
-  const TraceData& trace = context.trace;
-  RunSummary run{.path = context.path, .header = trace.header, .iterations = context.iterations,
+  RunSummary run{.path = context.path, .header = context.trace.header, .iterations = context.iterations,
                  .config = context.config.document, .model_line = model_line(context.config)};
   // The job's FLOPs: every event whose op is in the vocabulary (the reader
   // refuses any other; the analysis still never indexes past it).
-  double total_flops = 0;
-  for (const RankTrace& rank : trace.ranks)
-    for (const TraceEvent& e : rank.events)
-      if (e.op >= 0 && static_cast<std::size_t>(e.op) < trace.ops.size()) total_flops += static_cast<double>(e.flops);
+  const double total_flops = context.totals->flops.value();
   if (run.iterations > 0) run.model_flops_per_iter = total_flops / run.iterations;
   const double p50 = context.step_times.p50_s;
   if (p50 > 0) {

@@ -5,11 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
-#include <map>
-#include <tuple>
 #include <utility>
 
-#include "analysis/iteration_spans.hpp"
+#include "analysis/report_accumulator.hpp"
 #include "analysis/json_number.hpp"
 #include "core/statistics.hpp"
 #include "core/units.hpp"
@@ -23,40 +21,9 @@ constexpr double k_lateness_step_fraction = 0.1;  // ... or a tenth of the media
 constexpr std::int64_t k_min_times_last = 3;      // lateness needs a few instances to mean anything
 constexpr double k_lateness_ratio = 3.0;          // "by far": against the other ranks' lateness
 
-struct Arrival {
-  std::size_t index;  // into trace.ranks (not the rank number the file claims)
-  std::int64_t start_ns, end_ns;
-};
-
-// (op, iteration, group id) → the arrivals of the ranks in that group.
-using Instances = std::map<std::tuple<std::int32_t, std::int32_t, std::int64_t>, std::vector<Arrival>>;
-
-std::int64_t group_id(const RankTrace& r, const std::string& kind) {
-  for (const auto& [k, id] : r.info.groups)
-    if (k == kind) return id;
-  return 0;  // no ids stored: the whole job is one group
-}
-
-// In double: two ranks' errors are added, and int64 sums could overflow.
-double max_clock_error_ns(const RankTrace& r) {
-  std::int64_t e = r.info.clock_error_ns;
-  for (const ClockSample& s : r.info.clock_samples) e = std::max(e, s.error_ns);
-  return static_cast<double>(e);
-}
-
-double difference_ns(std::int64_t later, std::int64_t earlier) {
-  return static_cast<double>(later) - static_cast<double>(earlier);
-}
-
-struct RankTotals {
-  double compute_ns = 0, comm_ns = 0, wait_ns = 0, span_ns = 0;
-  double wait_per_instance_ns = 0, lateness_ns = 0;
-  std::int64_t iterations = 0;
-};
-
 }  // namespace
 
-SyncReport analyze_sync(const TraceData& trace, const StepTimes& steps) {
+SyncReport sync_report(const TraceData& meta, const ReportTotals& totals, const StepTimes& steps) {
   SyncReport rep;
   if (!steps.empty()) {
     rep.step_p50_s = steps.p50_s;
@@ -65,120 +32,69 @@ SyncReport analyze_sync(const TraceData& trace, const StepTimes& steps) {
     rep.step_p999_s = steps.p999_s;
     rep.step_max_s = steps.max_s;
   }
-  const std::size_t n_ranks = trace.ranks.size();
-  std::vector<RankTotals> totals(n_ranks);
+  const std::size_t n_ranks = std::min(meta.ranks.size(), totals.ranks.size());
   rep.ranks.resize(n_ranks);
-
-  Instances instances;
-  const int iterations = iteration_count(trace);
-  for (std::size_t r = 0; r < n_ranks; ++r) {
-    const RankTrace& rt = trace.ranks[r];
-    rep.ranks[r].rank = rt.rank;
-    for (const TraceEvent& e : rt.events) {
-      // The reader refuses ops outside /ops; never index past it regardless.
-      if (e.op < 0 || static_cast<std::size_t>(e.op) >= trace.ops.size()) continue;
-      const OpInfo& op = trace.ops[static_cast<std::size_t>(e.op)];
-      if (op.kind == OpKind::comm)
-        instances[{e.op, e.iter, group_id(rt, op.group)}].push_back({r, e.t_start_ns, e.t_end_ns});
-      else if (op.kind == OpKind::compute || op.kind == OpKind::memory)
-        totals[r].compute_ns += duration_ns(e);
-    }
-    const SpanTotals spans = span_totals(rt, iterations);
-    totals[r].span_ns = spans.span_ns;
-    totals[r].iterations = spans.iterations;
-  }
-
-  // By op name: the same collective of every layer together.
-  std::map<std::string, std::vector<double>> skews_by_op;
-  std::map<std::string, std::pair<double, std::int64_t>> error_by_op;  // largest error, unresolved count
-  std::vector<std::string> op_order;
-  std::vector<double> all_skews;
-  for (const auto& [key, arrivals] : instances) {
-    if (arrivals.size() < 2) {
-      // A group of one waits for nobody: its comm time is all transfer.
-      for (const Arrival& a : arrivals) totals[a.index].comm_ns += difference_ns(a.end_ns, a.start_ns);
-      continue;
-    }
-    rep.has_collectives = true;
-    const auto first = std::min_element(arrivals.begin(), arrivals.end(),
-                                        [](const Arrival& a, const Arrival& b) { return a.start_ns < b.start_ns; });
-    const auto last = std::max_element(arrivals.begin(), arrivals.end(),
-                                       [](const Arrival& a, const Arrival& b) { return a.start_ns < b.start_ns; });
-    std::int64_t second_latest = first->start_ns;
-    for (const Arrival& a : arrivals)
-      if (&a != &*last) second_latest = std::max(second_latest, a.start_ns);
-    const double skew_us = difference_ns(last->start_ns, first->start_ns) / 1e3;
-    // Two clocks are compared: the skew is only known to within both errors.
-    const double error_us =
-        (max_clock_error_ns(trace.ranks[first->index]) + max_clock_error_ns(trace.ranks[last->index])) / 1e3;
-    const std::string& op = trace.ops[static_cast<std::size_t>(std::get<0>(key))].name;
-    if (!skews_by_op.contains(op)) op_order.push_back(op);
-    skews_by_op[op].push_back(skew_us);
-    auto& err = error_by_op[op];
-    err.first = std::max(err.first, error_us);
-    err.second += skew_us <= error_us ? 1 : 0;
-    all_skews.push_back(skew_us);
-    ++rep.instances;
-    rep.unresolved += skew_us <= error_us ? 1 : 0;
-
-    const double chance = 1.0 / static_cast<double>(arrivals.size());
-    for (const Arrival& a : arrivals) {
-      const std::size_t r = a.index;
-      const double duration = difference_ns(a.end_ns, a.start_ns);
-      // max(…, 0): clamp's bounds must be ordered even for a negative duration.
-      const double wait = std::clamp(difference_ns(last->start_ns, a.start_ns), 0.0, std::max(duration, 0.0));
-      totals[r].wait_ns += wait;
-      totals[r].comm_ns += duration - wait;
-      totals[r].wait_per_instance_ns += wait;
-      SyncRank& s = rep.ranks[r];
-      ++s.instances;
-      s.expected_last += chance;
-      if (&a == &*last) {
-        ++s.times_last;
-        totals[r].lateness_ns += difference_ns(a.start_ns, second_latest);
-      }
-      s.z_score += chance * (1 - chance);  // variance, turned into a z-score below
-    }
-  }
-
-  rep.skew_p50_us = stats::percentile(all_skews, 0.5);
-  rep.skew_p99_us = stats::percentile(all_skews, 0.99);
-  rep.skew_max_us = stats::max(all_skews);
-  for (const std::string& op : op_order) {
-    const auto& skews = skews_by_op[op];
-    rep.ops.push_back({.name = op, .instances = static_cast<std::int64_t>(skews.size()),
-                       .p50_us = stats::percentile(skews, 0.5), .p99_us = stats::percentile(skews, 0.99),
-                       .max_us = stats::max(skews), .clock_error_us = error_by_op[op].first,
-                       .unresolved = error_by_op[op].second});
+  rep.has_collectives = totals.has_collectives;
+  rep.instances = totals.instances;
+  rep.unresolved = totals.unresolved;
+  rep.skew_p50_us = totals.skew_us.percentile(0.5);
+  rep.skew_p99_us = totals.skew_us.percentile(0.99);
+  rep.skew_max_us = totals.skew_us.max();
+  // By op name, the same collective of every layer together, in the order
+  // of their first op ids.
+  const OpNames names = report_op_names(meta.ops);
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < totals.sync_ops.size() && i < names.names.size(); ++i)
+    if (totals.sync_ops[i].skew_us.count() > 0) order.push_back(i);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return totals.sync_ops[a].first_op < totals.sync_ops[b].first_op;
+  });
+  for (const std::size_t i : order) {
+    const SyncOpTotals& op = totals.sync_ops[i];
+    rep.ops.push_back({.name = names.names[i], .instances = static_cast<std::int64_t>(op.skew_us.count()),
+                       .p50_us = op.skew_us.percentile(0.5), .p99_us = op.skew_us.percentile(0.99),
+                       .max_us = op.skew_us.max(), .clock_error_us = op.clock_error_us, .unresolved = op.unresolved});
   }
 
   rep.lateness_threshold_us = std::max(k_lateness_floor_us, k_lateness_step_fraction * rep.step_p50_s * 1e6);
   double lateness_total_ns = 0;
   std::int64_t last_total = 0;
   for (std::size_t r = 0; r < n_ranks; ++r) {
-    lateness_total_ns += totals[r].lateness_ns;
-    last_total += rep.ranks[r].times_last;
+    lateness_total_ns += totals.ranks[r].lateness_ns.value();
+    last_total += totals.ranks[r].times_last;
   }
   std::vector<std::pair<double, Straggler>> stragglers;  // with their cost
   for (std::size_t r = 0; r < n_ranks; ++r) {
     SyncRank& s = rep.ranks[r];
-    const RankTotals& t = totals[r];
-    const double iters = std::max<std::int64_t>(1, t.iterations);
-    s.compute_s = t.compute_ns / iters / 1e9;
-    s.comm_s = t.comm_ns / iters / 1e9;
-    s.wait_s = t.wait_ns / iters / 1e9;
-    s.other_s = (t.span_ns - t.compute_ns - t.comm_ns - t.wait_ns) / iters / 1e9;
+    const RankTotals& t = totals.ranks[r];
+    s.rank = meta.ranks[r].rank;
+    s.instances = t.instances;
+    s.times_last = t.times_last;
+    double variance = 0;
+    for (const RankTotals::GroupSize& g : t.group_sizes) {
+      const double chance = 1.0 / static_cast<double>(g.size);
+      for (std::int64_t k = 0; k < g.instances; ++k) {
+        s.expected_last += chance;
+        variance += chance * (1 - chance);
+      }
+    }
+    const double iters = static_cast<double>(std::max<std::int64_t>(1, t.iterations));
+    const double compute_ns = t.compute_ns.value() + t.memory_ns.value(), comm_ns = t.exposed_comm_ns.value(),
+                 wait_ns = t.wait_ns.value(), lateness_ns = t.lateness_ns.value();
+    s.compute_s = compute_ns / iters / 1e9;
+    s.comm_s = comm_ns / iters / 1e9;
+    s.wait_s = wait_ns / iters / 1e9;
+    s.other_s = (t.span_ns.value() - compute_ns - comm_ns - wait_ns) / iters / 1e9;
     if (s.instances > 0) {
-      s.mean_wait_us = t.wait_per_instance_ns / static_cast<double>(s.instances) / 1e3;
+      s.mean_wait_us = wait_ns / static_cast<double>(s.instances) / 1e3;
       s.last_arrival_fraction = static_cast<double>(s.times_last) / static_cast<double>(s.instances);
     }
-    if (s.times_last > 0) s.mean_lateness_us = t.lateness_ns / static_cast<double>(s.times_last) / 1e3;
-    const double variance = s.z_score;
+    if (s.times_last > 0) s.mean_lateness_us = lateness_ns / static_cast<double>(s.times_last) / 1e3;
     s.z_score = variance > 0 ? (static_cast<double>(s.times_last) - s.expected_last) / std::sqrt(variance) : 0;
     // The other ranks' mean lateness when they were last: the noise level.
     const std::int64_t others_last = last_total - s.times_last;
     const double others_lateness_us =
-        others_last > 0 ? (lateness_total_ns - t.lateness_ns) / static_cast<double>(others_last) / 1e3 : 0;
+        others_last > 0 ? (lateness_total_ns - lateness_ns) / static_cast<double>(others_last) / 1e3 : 0;
     // A straggler must cost something: later, when last, than the threshold
     // (a tenth of the median step, at least 50 us). Then either it is last
     // significantly more often than chance, or it is last repeatedly and far
@@ -198,6 +114,10 @@ SyncReport analyze_sync(const TraceData& trace, const StepTimes& steps) {
   std::sort(stragglers.begin(), stragglers.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   for (const auto& [cost, straggler] : stragglers) rep.stragglers.push_back(straggler);
   return rep;
+}
+
+SyncReport analyze_sync(const TraceData& trace, const StepTimes& steps) {
+  return sync_report(trace, accumulate_trace(trace), steps);
 }
 
 namespace {
@@ -317,7 +237,8 @@ void add_sync_rows(const SyncReport& s, LongCsv& csv) {
 
 class SyncSection final : public ReportSection {
  public:
-  explicit SyncSection(const ReportContext& context) : m_sync(analyze_sync(context.trace, context.step_times)) {}
+  explicit SyncSection(const ReportContext& context)
+      : m_sync(sync_report(context.trace, *context.totals, context.step_times)) {}
 
   std::string text() const override { return sync_text(m_sync); }
   void add_json(nlohmann::json& report) const override { report["sync"] = sync_json(m_sync); }

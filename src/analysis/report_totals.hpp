@@ -1,0 +1,74 @@
+#pragma once
+// What `flopwall report` accumulates from a trace's events before any
+// figure is worked out: sums, counts and percentile sketches, nothing per
+// event. Totals of disjoint parts of a trace (windows of iterations, the
+// ranges of the processes of `mpirun -np K flopwall report`) merge into the
+// totals of the whole, in any order, with the same result: every sum is an
+// exact integer sum (core/exact_sum.hpp), every percentile series a
+// mergeable sketch (core/quantile_sketch.hpp).
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "core/exact_sum.hpp"
+#include "core/quantile_sketch.hpp"
+
+namespace flopwall {
+
+// One op name's events, over all layers, ranks and iterations.
+struct OpTotals {
+  std::uint64_t count = 0;
+  ExactSum time_ns, flops, bytes_mem, bytes_comm;
+  stats::QuantileSketch time_s;  // each event's duration
+};
+
+// One rank's events (by index into the trace's ranks).
+struct RankTotals {
+  ExactSum compute_ns, memory_ns, comm_ns;  // by op kind; idle ops in none
+  ExactSum span_ns;                         // iteration spans, summed
+  std::int64_t iterations = 0;              // iterations with events
+  // Collective instances of two or more ranks it took part in.
+  ExactSum wait_ns;          // before the last arrival
+  ExactSum exposed_comm_ns;  // after it, and all of a comm op with no peer
+  ExactSum lateness_ns;      // when last: its arrival minus the next-latest
+  std::int64_t instances = 0, times_last = 0;
+  struct GroupSize {
+    std::int64_t size = 0, instances = 0;
+  };
+  std::vector<GroupSize> group_sizes;  // by size
+  void count_group_size(std::int64_t size, std::int64_t instances = 1);
+};
+
+// One op name's collective instances of two or more ranks.
+struct SyncOpTotals {
+  std::int32_t first_op = std::numeric_limits<std::int32_t>::max();  // smallest op id seen (report order)
+  stats::QuantileSketch skew_us;
+  double clock_error_us = 0;  // largest
+  std::int64_t unresolved = 0;
+};
+
+struct ReportTotals {
+  std::int64_t iterations = 0;  // 1 + the largest iteration of any window
+  ExactSum flops;               // every event's
+  std::vector<OpTotals> ops;    // by op name, in the order of report_op_names
+  std::vector<RankTotals> ranks;
+  // Step times: per iteration, the slowest rank's span.
+  std::int64_t steps_seen = 0;  // iterations with an event on some rank
+  ExactSum step_ns;
+  stats::QuantileSketch step_s;  // the seen ones; the rest count as 0 (steps())
+  // Synchronization.
+  bool has_collectives = false;
+  std::int64_t instances = 0, unresolved = 0;
+  stats::QuantileSketch skew_us;
+  std::vector<SyncOpTotals> sync_ops;  // by op name
+
+  ReportTotals() = default;
+  ReportTotals(std::size_t op_names, std::size_t ranks) : ops(op_names), ranks(ranks), sync_ops(op_names) {}
+
+  void merge(const ReportTotals& other);
+  std::string serialize() const;
+  static ReportTotals deserialize(const std::string& bytes);
+};
+
+}  // namespace flopwall

@@ -1,0 +1,63 @@
+#include "cli/report_output.hpp"
+
+#include <cstdlib>
+#include <memory>
+#include <optional>
+
+#include "analysis/report.hpp"
+#include "analysis/report_streaming.hpp"
+#include "core/error.hpp"
+#include "trace/sweep_tables.hpp"
+#include "trace/trace_reader.hpp"
+
+namespace flopwall {
+namespace {
+
+// Strings from a trace (host names, the command line, /meta) need not be
+// valid UTF-8; JSON output replaces such bytes instead of failing.
+std::string dump_json(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string render_report(const Report& report, const std::string& format) {
+  if (format == "json") return dump_json(report.json()) + '\n';
+  if (format == "csv") return report.csv();
+  return report.text();
+}
+
+std::string report_in_memory(const std::string& path, const std::string& format,
+                             std::optional<SweepResult> sweep) {
+  const TraceData trace = read_trace(path);
+  return render_report(Report::build(trace, path, std::move(sweep)), format);
+}
+
+std::string report_streamed(const TraceStream& stream, ReportTotals totals, const std::string& format) {
+  auto shared = std::make_shared<const ReportTotals>(std::move(totals));
+  return render_report(Report::build(stream.meta(), std::move(shared), stream.path(), std::nullopt), format);
+}
+
+bool launched_with_peers() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
+    if (const char* v = std::getenv(name); v && std::atoi(v) > 1) return true;
+  return false;
+}
+
+std::string report_alone(const std::string& path, const std::string& format) {
+  // The stream validates everything but the events, which are checked as
+  // they are read (trace_validation.hpp): a damaged file ends with one line,
+  // and nothing is printed before the whole report is made.
+  TraceStream stream(path);
+  // A collective sweep's trace also holds /collectives: the report decides
+  // once, by that, which sections it shows.
+  std::optional<SweepResult> sweep = read_sweep_tables(path);
+  if (sweep) return report_in_memory(path, format, std::move(sweep));
+  try {
+    return report_streamed(stream, stream_report_totals(stream, 0).totals, format);
+  } catch (const UnorderedTrace&) {
+    return report_in_memory(path, format, std::nullopt);
+  }
+}
+
+}  // namespace flopwall

@@ -1,0 +1,55 @@
+#pragma once
+// A trace file opened for reading its events a block of rows at a time.
+// Opening checks everything but the event rows themselves, as read_trace
+// does (trace_validation.hpp): the header, /ops, every rank's attributes,
+// clock samples and recent ops, and the shape and storage of every events
+// table. Each block of rows is checked as it is read, with the messages a
+// whole table gets ("event 17 has op 9; ..."). Any fault is the one-line
+// UsageError "damaged trace PATH: what".
+//
+// Blocks aligned to a table's chunks (chunk_rows) decode each chunk once;
+// the file is opened without HDF5's chunk cache, so nothing is decoded
+// twice behind the reader's back and memory is what the caller holds.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "trace/h5.hpp"
+#include "trace/trace_data.hpp"
+
+namespace flopwall {
+
+class TraceStream {
+ public:
+  explicit TraceStream(const std::string& path);
+
+  const std::string& path() const noexcept { return m_path; }
+  // Header, ops and each rank's info; every rank's events are empty.
+  const TraceData& meta() const noexcept { return m_meta; }
+  std::size_t rank_count() const noexcept { return m_tables.size(); }
+  std::uint64_t rows(std::size_t rank) const { return m_tables.at(rank).rows; }
+  // Rows per stored chunk; the whole table when it is not chunked.
+  std::uint64_t chunk_rows(std::size_t rank) const { return m_tables.at(rank).chunk_rows; }
+
+  // Appends rows [first, first + count) of `rank`'s events to `out`, checked.
+  void read(std::size_t rank, std::uint64_t first, std::uint64_t count, std::vector<TraceEvent>& out);
+  // One row's iteration (the row is checked as well).
+  std::int32_t iter_at(std::size_t rank, std::uint64_t row);
+
+ private:
+  struct RankTable {
+    h5::Handle dataset;
+    std::uint64_t rows = 0;
+    std::uint64_t chunk_rows = 0;
+  };
+  void open_checked();
+
+  std::string m_path;
+  h5::Handle m_file;
+  h5::Handle m_event_type;
+  TraceData m_meta;
+  std::vector<RankTable> m_tables;
+  std::vector<TraceEvent> m_one;  // iter_at's row
+};
+
+}  // namespace flopwall
