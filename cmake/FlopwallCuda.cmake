@@ -8,6 +8,12 @@ if(NOT FLOPWALL_CUDA MATCHES "^(AUTO|ON|OFF)$")
 endif()
 
 set(FLOPWALL_HAVE_CUDA OFF)
+# The CUDA backend is a plugin loaded at run time, beside the binary
+# (src/CMakeLists.txt, docs/gpu.md); the versions it is built against are
+# known here, so `flopwall --version` names them without loading it.
+set(FLOPWALL_CUDA_PLUGIN_FILE libflopwall_cuda.so)
+set(FLOPWALL_CUDA_BUILT_VERSION "none")
+set(FLOPWALL_NCCL_BUILT_VERSION "none")
 
 function(flopwall_cuda_missing what)
   if(FLOPWALL_CUDA STREQUAL "ON")
@@ -47,6 +53,8 @@ if(NOT FLOPWALL_CUDA STREQUAL "OFF")
       flopwall_cuda_missing("NCCL was not found (set NCCL_ROOT to its install prefix)")
     else()
       set(FLOPWALL_HAVE_CUDA ON)
+      set(FLOPWALL_CUDA_BUILT_VERSION "${CUDAToolkit_VERSION}")
+      set(FLOPWALL_NCCL_BUILT_VERSION "${NCCL_VERSION}")
       message(STATUS "flopwall: CUDA backend enabled (CUDA ${CUDAToolkit_VERSION}, NCCL ${NCCL_VERSION}, "
                      "architectures ${CMAKE_CUDA_ARCHITECTURES})")
     endif()

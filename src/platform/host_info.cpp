@@ -13,8 +13,15 @@ namespace {
 class Topology {
  public:
   Topology() {
-    if (hwloc_topology_init(&m_topo) != 0 || hwloc_topology_load(m_topo) != 0)
+    if (hwloc_topology_init(&m_topo) != 0) throw std::runtime_error("hwloc could not load the host topology");
+    // Packages, cores, threads and NUMA nodes are all that is asked: the
+    // caches would cost a few hundred sysfs reads at every start.
+    hwloc_topology_set_cache_types_filter(m_topo, HWLOC_TYPE_FILTER_KEEP_NONE);
+    hwloc_topology_set_icache_types_filter(m_topo, HWLOC_TYPE_FILTER_KEEP_NONE);
+    if (hwloc_topology_load(m_topo) != 0) {
+      hwloc_topology_destroy(m_topo);
       throw std::runtime_error("hwloc could not load the host topology");
+    }
   }
   Topology(const Topology&) = delete;
   Topology& operator=(const Topology&) = delete;
@@ -43,9 +50,7 @@ std::uint64_t meminfo_bytes(const std::string& field) {
   return 0;
 }
 
-}  // namespace
-
-HostInfo read_host_info() {
+HostInfo load_host_info() {
   Topology topo;
   HostInfo info;
   info.packages = topo.count(HWLOC_OBJ_PACKAGE);
@@ -60,6 +65,15 @@ HostInfo read_host_info() {
     hwloc_obj_t root = hwloc_get_root_obj(topo.get());
     info.memory_bytes = root ? root->total_memory : 0;
   }
+  return info;
+}
+
+}  // namespace
+
+// The topology is read once per process: the device and the run's metadata
+// both ask, and each load costs tens of milliseconds of start-up.
+HostInfo read_host_info() {
+  static const HostInfo info = load_host_info();
   return info;
 }
 

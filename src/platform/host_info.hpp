@@ -14,6 +14,7 @@ struct HostInfo {
   std::uint64_t memory_bytes = 0;
 };
 
+// Read once per process (hwloc's topology load), then the same answer.
 HostInfo read_host_info();
 // Bytes the kernel reports as available for new allocations (MemAvailable).
 std::uint64_t host_available_memory_bytes();

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "platform/mpi_check.hpp"
+#include "runtime/cuda_plugin.hpp"
 
 namespace flopwall {
 
@@ -13,7 +14,7 @@ const std::vector<BackendEntry>& backends() {
   static const std::vector<BackendEntry> table{
       cpu_backend_entry(),
 #if FLOPWALL_HAVE_CUDA
-      cuda_backend_entry(),
+      cuda_plugin_backend_entry(),  // loads build/libflopwall_cuda.so on first need
 #else
       BackendEntry{.name = "cuda", .title = "CUDA", .transport = "nccl", .compiled = false, .accelerator = true,
                    .device_memory = true},
@@ -68,7 +69,12 @@ KeyValues backend_versions() {
 }
 
 std::string resolve_backend(const std::string& requested, std::string& note) {
-  if (!requested.empty()) return std::string(backend_named(requested).name);
+  if (!requested.empty()) {
+    const BackendEntry& b = backend_named(requested);
+    if (b.load)
+      if (const std::optional<std::string> why = b.load()) throw UsageError(fmt::format("--backend {}: {}", b.name, *why));
+    return std::string(b.name);
+  }
   for (const BackendEntry& b : backends()) {
     if (!b.compiled || !b.accelerator) continue;
     const std::optional<std::string> why = b.unavailable();

@@ -38,6 +38,10 @@ struct BackendEntry {
   bool accelerator = false;    // the default when a device is visible
   bool device_memory = false;  // the plan's buffers live in device memory (the host holds staging copies)
   bool int_counts = false;     // its libraries count in C ints (MPI-3 element counts, BLAS dimensions)
+  // Loads what it runs on when that is a plugin (cuda: build/libflopwall_cuda.so,
+  // runtime/cuda_plugin.hpp): nothing when ready, else one line saying why
+  // not. nullptr when the backend is part of the binary.
+  std::optional<std::string> (*load)() = nullptr;
   // Why this machine cannot run it (no device visible), or nothing.
   std::optional<std::string> (*unavailable)() = nullptr;
   // Collective over MPI_COMM_WORLD: binds this rank's device, checks it can
@@ -50,6 +54,7 @@ struct BackendEntry {
   // The transport of one communicator.
   std::unique_ptr<Transport> (*make_transport)(MPI_Comm comm, const TransportOptions& options) = nullptr;
   // name → version of the libraries it runs on (for --version and /meta).
+  // Never loads a plugin: before it is loaded, the versions it was built with.
   KeyValues (*versions)() = nullptr;
 };
 
@@ -71,7 +76,9 @@ KeyValues backend_versions();
 // The backend to use for `requested` ("" = the default: an accelerator
 // backend built here with a device visible, else cpu). When the default
 // falls back to cpu, `note` says why. Throws UsageError when a request
-// cannot be honoured.
+// cannot be honoured (a requested backend's plugin that cannot load, too).
+// A plugin is loaded only for a request that names it, or for the default
+// when a device may be there.
 std::string resolve_backend(const std::string& requested, std::string& note);
 // resolve_backend on every rank, agreed: a bad request is an agreed
 // UsageError, and when the default picks an accelerator on some ranks but
@@ -94,6 +101,8 @@ TransportFactory make_transport_factory(std::string_view backend, const MpiEnvir
 
 // The rows, one per backend source file (runtime/cpu_backend.cpp, runtime/cuda_backend.cpp).
 BackendEntry cpu_backend_entry();
-BackendEntry cuda_backend_entry();  // defined only in builds with the CUDA backend
+// Defined only in the CUDA plugin (docs/gpu.md); the binary's cuda row is
+// cuda_plugin_backend_entry() (runtime/cuda_plugin.hpp), which loads it.
+BackendEntry cuda_backend_entry();
 
 }  // namespace flopwall

@@ -1,5 +1,7 @@
 // The cuda backend's row of the backends table: one rank per GPU, bound by
-// local rank; cuBLASLt and the project's kernels; NCCL collectives.
+// local rank; cuBLASLt and the project's kernels; NCCL collectives. Built
+// into the CUDA plugin, whose entry point, flopwall_cuda_plugin(), is at
+// the end (runtime/cuda_plugin_abi.hpp).
 #include <fmt/format.h>
 
 #include <set>
@@ -8,6 +10,8 @@
 #include "backend/cuda/cuda_device.hpp"
 #include "platform/cuda/cuda_probe.hpp"
 #include "runtime/backends.hpp"
+#include "runtime/cuda_plugin_abi.hpp"
+#include "core/version.hpp"
 #include "transport/nccl/nccl_transport.hpp"
 #include "core/units.hpp"
 #include "platform/cuda/cuda_check.hpp"
@@ -96,3 +100,13 @@ BackendEntry cuda_backend_entry() {
 }
 
 }  // namespace flopwall
+
+// The plugin's entry point: the one symbol the binary looks up in it.
+extern "C" __attribute__((visibility("default"))) const flopwall::CudaPluginTable* flopwall_cuda_plugin() {
+  static const flopwall::CudaPluginTable table{.abi_version = flopwall::k_cuda_plugin_abi_version,
+                                               .table_bytes = sizeof(flopwall::CudaPluginTable),
+                                               .tool_version = flopwall::build_info::k_version,
+                                               .git_revision = flopwall::build_info::k_git_revision,
+                                               .backend_entry = flopwall::cuda_backend_entry};
+  return &table;
+}

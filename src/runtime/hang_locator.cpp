@@ -66,13 +66,9 @@ HangLocator::HangLocator(int op_count, OpLabeler labeler, MPI_Comm world, MPI_Co
   int disp = 0;
   FLOPWALL_MPI_CHECK(MPI_Win_shared_query(m_win, 0, &size, &disp, &base));
   m_board = static_cast<Slot*>(base);
-  // Ticks per ns from two anchors 20 ms apart: plenty for seconds in messages.
-  const host_ticks::Anchor a = host_ticks::anchor();
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  const host_ticks::Anchor b = host_ticks::anchor();
-  m_anchor_ticks = a.ticks;
-  m_anchor_ns = a.ns;
-  if (b.ticks != a.ticks) m_ns_per_tick = static_cast<double>(b.ns - a.ns) / static_cast<double>(b.ticks - a.ticks);
+  // The first of the two anchors that convert ticks; the second is taken
+  // at each conversion (ns_per_tick), so no start-up wait measures the rate.
+  m_anchor = host_ticks::anchor();
   Slot& mine = m_board[m_local];
   mine.progress_ticks.store(host_ticks::now());
   mine.iter.store(-1);
@@ -140,14 +136,25 @@ std::string HangLocator::op_label(std::int32_t op, std::int32_t iter) const {
   return fmt::format("{} (layer {}, iteration {})", name, layer, iter);
 }
 
+// The tick rate between the construction's anchor and now: every tick being
+// converted lies between the two, so the interpolation stays within the
+// anchors' own error however short the span (and gets more precise as the
+// run goes on).
+double HangLocator::ns_per_tick() const noexcept {
+  const host_ticks::Anchor now = host_ticks::anchor();
+  if (now.ticks == m_anchor.ticks) return 1;
+  return static_cast<double>(now.ns - m_anchor.ns) / static_cast<double>(now.ticks - m_anchor.ticks);
+}
+
 double HangLocator::seconds_since(std::int64_t ticks) const noexcept {
-  return static_cast<double>(host_ticks::now() - ticks) * m_ns_per_tick / 1e9;
+  return static_cast<double>(host_ticks::now() - ticks) * ns_per_tick() / 1e9;
 }
 
 std::vector<RecentOp> HangLocator::recent() const {
   const std::uint64_t n = m_count.load(std::memory_order_acquire);
+  const double rate = ns_per_tick();
   const auto to_ns = [&](std::int64_t ticks) {
-    return m_anchor_ns + static_cast<std::int64_t>(static_cast<double>(ticks - m_anchor_ticks) * m_ns_per_tick);
+    return m_anchor.ns + static_cast<std::int64_t>(static_cast<double>(ticks - m_anchor.ticks) * rate);
   };
   std::vector<RecentOp> out;
   for (std::uint64_t i = n > k_ring ? n - k_ring : 0; i < n; ++i) {
@@ -200,13 +207,20 @@ void HangLocator::start_watchdog() {
 }
 
 void HangLocator::stop_watchdog() {
-  m_stop = true;
+  {
+    const std::lock_guard lock(m_stop_mutex);
+    m_stop = true;
+  }
+  m_stop_cv.notify_all();  // not a poll's wait: ending a run costs no 50 ms
   if (m_watchdog.joinable()) m_watchdog.join();
 }
 
 void HangLocator::watch() {
-  while (!m_stop.load()) {
-    std::this_thread::sleep_for(k_poll);
+  while (true) {
+    {
+      std::unique_lock lock(m_stop_mutex);
+      if (m_stop_cv.wait_for(lock, k_poll, [this] { return m_stop.load(); })) return;
+    }
     m_board[m_local].heartbeat_ticks.store(host_ticks::now(), std::memory_order_release);
     if (g_status_requested) {  // SIGUSR1
       g_status_requested = 0;

@@ -10,13 +10,16 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "platform/host_ticks.hpp"
 #include "trace/trace_event.hpp"
 
 namespace flopwall {
@@ -65,15 +68,16 @@ class HangLocator {
   void watch();
   std::string op_label(std::int32_t op, std::int32_t iter) const;
   double seconds_since(std::int64_t ticks) const noexcept;
+  double ns_per_tick() const noexcept;
 
   OpLabeler m_labeler;
   int m_phase_base = 0;  // op indices from here on are phases
   bool m_job_on_one_node = false;
   double m_timeout_s;
-  // Host ticks (backend/host_ticks.hpp) keep the hot path at two tick reads;
-  // this anchor pair converts them for messages and the trace.
-  std::int64_t m_anchor_ticks = 0, m_anchor_ns = 0;
-  double m_ns_per_tick = 1;
+  // Host ticks (platform/host_ticks.hpp) keep the hot path at two tick reads;
+  // they are converted for messages and the trace between this anchor,
+  // taken at construction, and one taken when they are converted.
+  host_ticks::Anchor m_anchor;
   int m_world_rank = 0;
   std::array<RecentOp, k_ring> m_ring{};
   std::atomic<std::uint64_t> m_count{0};
@@ -82,6 +86,8 @@ class HangLocator {
   std::vector<int> m_node_ranks;   // world rank of each local rank
   int m_local = 0;
   std::atomic<bool> m_stop{false};
+  std::mutex m_stop_mutex;  // with m_stop_cv: stop_watchdog wakes the watchdog at once
+  std::condition_variable m_stop_cv;
   std::thread m_watchdog;
 };
 

@@ -104,7 +104,7 @@ fi
 run_step "configure" cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DFLOPWALL_CUDA=ON \
   -DFLOPWALL_BENCH=ON -DFLOPWALL_TESTS=ON "${hints[@]}"
 run_step "build" cmake --build build-gpu -j "$(nproc)" --target flopwall flopwall_gpu_tests flopwall_gpu_bench
-ldd build-gpu/flopwall build-gpu/tests/flopwall_gpu_tests build-gpu/bench/flopwall_gpu_bench | grep "not found" &&
+ldd build-gpu/flopwall build-gpu/libflopwall_cuda.so build-gpu/tests/flopwall_gpu_tests build-gpu/bench/flopwall_gpu_bench | grep "not found" &&
   failed+=("missing shared libraries")
 
 run_step "gpu tests" build-gpu/tests/flopwall_gpu_tests --gtest_output="json:$OUT/gpu-tests.json"

@@ -305,6 +305,30 @@ cuda_default_falls_back)
   "$flopwall" report run.h5 --format json >r.json
   json_check r.json 'r["backend"] == "cpu"'
   ;;
+cuda_plugin_missing)
+  # A binary whose plugin is not there (FLOPWALL_CUDA_PLUGIN names a file
+  # that is not): --version and cpu runs work, --backend cuda says so.
+  export FLOPWALL_CUDA_PLUGIN=$work/gone/libflopwall_cuda.so
+  "$flopwall" --version >v.txt
+  grep -qF "cuda_plugin    $FLOPWALL_CUDA_PLUGIN (not loaded)" v.txt || fail "--version: $(cat v.txt)"
+  mpi 2 "$flopwall" run --backend cpu --iters 2 --warmup 0 --quiet --out cpu.h5 || fail "cpu run failed"
+  rm -f cpu.h5
+  expect_usage_error "--backend cuda: the CUDA plugin $FLOPWALL_CUDA_PLUGIN does not exist" \
+    mpi 2 "$flopwall" run --backend cuda --out x.h5
+  expect_usage_error "--backend cuda: the CUDA plugin $FLOPWALL_CUDA_PLUGIN does not exist" \
+    mpi 2 "$flopwall" collectives --backend cuda -b 8 -e 8
+  ;;
+cuda_plugin_not_plugin)
+  # Any other shared library in its place: no entry point.
+  FLOPWALL_CUDA_PLUGIN=libm.so.6 expect_usage_error "libm.so.6 is not a flopwall CUDA plugin" \
+    mpi 2 "$flopwall" run --backend cuda --out x.h5
+  ;;
+cuda_plugin_stale)
+  # A plugin from another build: refused by its ABI version, in one line.
+  FLOPWALL_CUDA_PLUGIN=$FLOPWALL_STALE_PLUGIN expect_usage_error \
+    "--backend cuda: the CUDA plugin $FLOPWALL_STALE_PLUGIN is from another build (plugin ABI 999999" \
+    mpi 2 "$flopwall" run --backend cuda --out x.h5
+  ;;
 python_read_trace)
   run_tiny --out run.h5 2>/dev/null
   "$python" "$here/../python/read_trace.py" run.h5 >py.txt || fail "read_trace.py failed"
