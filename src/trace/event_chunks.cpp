@@ -7,6 +7,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#ifndef FLOPWALL_HAVE_LIBDEFLATE
+#error "FLOPWALL_HAVE_LIBDEFLATE comes from flopwall_libdeflate (cmake/FlopwallDependencies.cmake)"
+#endif
 #if FLOPWALL_HAVE_LIBDEFLATE
 #include <libdeflate.h>
 #endif
