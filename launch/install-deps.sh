@@ -11,6 +11,7 @@ packages=(
   libboost-program-options-dev
   libopenblas-dev
   nlohmann-json3-dev libfmt-dev libhwloc-dev
+  libdeflate-dev  # the report inflates trace chunks with it (docs/architecture.md)
   python3
 )
 # Only for tests/run.sh: GoogleTest, Google Benchmark, and clang with its

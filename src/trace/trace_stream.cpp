@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -165,6 +166,7 @@ TraceStream::TraceStream(const std::string& path) : m_path(path) {
 void TraceStream::open_checked() {
   trace_checks::OpenedTrace opened = trace_checks::open_trace_file(m_path);
   m_file = std::move(opened.file);
+  m_file_bytes = opened.file_bytes;
   ReadBudget budget{.file_bytes = opened.file_bytes};
   check_is_trace(m_path, m_file, budget);
 
@@ -181,8 +183,25 @@ void TraceStream::open_checked() {
   for (int r = 0; r < m_meta.header.world_size; ++r) {
     RankTable table;
     m_meta.ranks.push_back(read_rank_info(ranks, r, m_event_type, budget, table.dataset, table.rows, table.chunk_rows));
+    table.chunks = event_chunk_layout(table.dataset, fmt::format("/ranks/{:05d}/events", r));
+    if (table.chunks && !m_decoder) m_decoder = std::make_unique<EventChunkDecoder>();
     m_tables.push_back(std::move(table));
   }
+}
+
+void TraceStream::read_in_chunk(const RankTable& t, std::uint64_t first, std::uint64_t count, TraceEvent* out,
+                                const std::string& what) {
+  if (t.chunks) {
+    const std::uint64_t chunk = t.chunks->chunk_rows;
+    if (m_decoder->read(t.dataset, *t.chunks, m_event_type, first / chunk, first % chunk, count, out, m_file_bytes,
+                        what))
+      return;
+  }
+  Handle file_space(h5::expect(H5Dget_space(t.dataset), "cannot read the shape of " + what), H5Sclose);
+  const hsize_t start[1] = {first}, n[1] = {count};
+  h5::expect(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, nullptr, n, nullptr), "cannot select in " + what);
+  Handle mem_space(h5::expect(H5Screate_simple(1, n, nullptr), "cannot select in " + what), H5Sclose);
+  h5::expect(H5Dread(t.dataset, m_event_type, mem_space, file_space, H5P_DEFAULT, out), "cannot read " + what);
 }
 
 void TraceStream::read(std::size_t rank, std::uint64_t first, std::uint64_t count, std::vector<TraceEvent>& out) {
@@ -193,12 +212,13 @@ void TraceStream::read(std::size_t rank, std::uint64_t first, std::uint64_t coun
     if (first > t.rows || count > t.rows - first) throw DamagedTrace(what + ": read past its end");
     const std::size_t at = out.size();
     out.resize(at + static_cast<std::size_t>(count));
-    Handle file_space(h5::expect(H5Dget_space(t.dataset), "cannot read the shape of " + what), H5Sclose);
-    const hsize_t start[1] = {first}, n[1] = {count};
-    h5::expect(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, nullptr, n, nullptr), "cannot select in " + what);
-    Handle mem_space(h5::expect(H5Screate_simple(1, n, nullptr), "cannot select in " + what), H5Sclose);
-    h5::expect(H5Dread(t.dataset, m_event_type, mem_space, file_space, H5P_DEFAULT, out.data() + at),
-               "cannot read " + what);
+    // Chunk by chunk, so each chunk is decoded whole once.
+    const std::uint64_t chunk = std::max<std::uint64_t>(1, t.chunk_rows);
+    for (std::uint64_t row = first; row < first + count;) {
+      const std::uint64_t n = std::min(chunk - row % chunk, first + count - row);
+      read_in_chunk(t, row, n, out.data() + at + (row - first), what);
+      row += n;
+    }
     const std::span<const TraceEvent> block(out.data() + at, static_cast<std::size_t>(count));
     if (const auto fault = trace_checks::events_fault(block, m_meta.ops.size(), first, t.rows))
       throw DamagedTrace(what + ": " + *fault);

@@ -10,10 +10,15 @@
 // Blocks aligned to a table's chunks (chunk_rows) decode each chunk once;
 // the file is opened without HDF5's chunk cache, so nothing is decoded
 // twice behind the reader's back and memory is what the caller holds.
+// Tables filtered as `flopwall run` writes them are decoded chunk by chunk
+// by EventChunkDecoder (event_chunks.hpp), others by H5Dread.
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "trace/event_chunks.hpp"
 #include "trace/h5.hpp"
 #include "trace/trace_data.hpp"
 
@@ -41,12 +46,18 @@ class TraceStream {
     h5::Handle dataset;
     std::uint64_t rows = 0;
     std::uint64_t chunk_rows = 0;
+    std::optional<EventChunkLayout> chunks;  // set when chunks are decoded here
   };
   void open_checked();
+  // Rows [first, first + count) of one chunk of `t`, unchecked, into out.
+  void read_in_chunk(const RankTable& t, std::uint64_t first, std::uint64_t count, TraceEvent* out,
+                     const std::string& what);
 
   std::string m_path;
   h5::Handle m_file;
   h5::Handle m_event_type;
+  std::uint64_t m_file_bytes = 0;
+  std::unique_ptr<EventChunkDecoder> m_decoder;
   TraceData m_meta;
   std::vector<RankTable> m_tables;
   std::vector<TraceEvent> m_one;  // iter_at's row

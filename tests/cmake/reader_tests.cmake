@@ -20,7 +20,8 @@ set(FLOPWALL_DAMAGE_CLASSES
   events_all_fields_missing events_no_checksum ops_unwritten ops_id_mismatch ops_kind_unknown
   config_json_nested config_json_wrong_types config_json_not_json
   sweep_rows_values sweep_wrong_negative sweep_field_wrong_type sweep_fits_missing sweep_notes_integer
-  sweep_rows_unwritten truncated byte_flips superblock_flip object_header_flip events_chunk_flip no_checksums)
+  sweep_rows_unwritten truncated byte_flips superblock_flip object_header_flip events_chunk_flip events_chunk_inflate
+  no_checksums)
 
 set(_damaged_script ${CMAKE_CURRENT_SOURCE_DIR}/integration/damaged_traces.sh)
 set(_damaged_dir ${CMAKE_CURRENT_BINARY_DIR}/damaged_traces)
@@ -35,6 +36,15 @@ foreach(class ${FLOPWALL_DAMAGE_CLASSES})
   add_test(NAME damaged_${class} COMMAND bash ${_damaged_script} ${class} ${_damaged_args})
   set_tests_properties(damaged_${class} PROPERTIES LABELS damaged TIMEOUT 300 FIXTURES_REQUIRED damaged_traces)
 endforeach()
+
+# The corrupted chunk must be caught by flopwall's own inflate when it has one.
+if(LIBDEFLATE_FOUND)
+  set_tests_properties(damaged_events_chunk_inflate PROPERTIES ENVIRONMENT FLOPWALL_CHUNKS_INFLATED=1)
+endif()
+
+# A table written with another filter pipeline reads through HDF5, the same.
+add_test(NAME damaged_filter_fallback COMMAND bash ${_damaged_script} filter_fallback ${_damaged_args})
+set_tests_properties(damaged_filter_fallback PROPERTIES LABELS damaged TIMEOUT 120 FIXTURES_REQUIRED damaged_traces)
 
 add_test(NAME damaged_class_list COMMAND bash ${_damaged_script} class_list ${_damaged_args} ${FLOPWALL_DAMAGE_CLASSES})
 set_tests_properties(damaged_class_list PROPERTIES LABELS damaged TIMEOUT 60 FIXTURES_REQUIRED damaged_traces)

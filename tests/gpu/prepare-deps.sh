@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gathers, on this Debian 12 machine, the .deb files of every library the
 # flopwall build needs that the GPU machine lacks (MPI, parallel HDF5, Boost,
-# OpenBLAS, fmt, nlohmann-json, hwloc, GoogleTest, pkg-config), into
+# OpenBLAS, fmt, nlohmann-json, hwloc, libdeflate, GoogleTest, pkg-config), into
 # .gpu-deps/debs/. device-check.sh unpacks them there (with unpack_debs.py:
 # Python, as dpkg-deb may be missing) into a private prefix.
 # Carry the folder with the run: carry=[".gpu-deps"] (it must stay < 64 MiB).
@@ -17,6 +17,7 @@ packages=(
   libboost1.74-dev libboost-program-options1.74-dev libboost-program-options1.74.0 libboost-program-options-dev
   libopenblas-dev libopenblas-pthread-dev libopenblas0-pthread libopenblas0
   nlohmann-json3-dev libfmt-dev libfmt9
+  libdeflate-dev libdeflate0
   libgtest-dev
   pkgconf pkgconf-bin libpkgconf3
 )

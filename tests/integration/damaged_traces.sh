@@ -4,6 +4,7 @@
 #   damaged_traces.sh CLASS       DIR FLOPWALL MPIEXEC MAKE_DAMAGED   one class (make_damaged_trace --list)
 #   damaged_traces.sh regressions DIR FLOPWALL MPIEXEC MAKE_DAMAGED REGRESSION_DIR
 #   damaged_traces.sh class_list  DIR FLOPWALL MPIEXEC MAKE_DAMAGED CLASS...   the tool's classes are all registered
+#   damaged_traces.sh filter_fallback DIR FLOPWALL MPIEXEC MAKE_DAMAGED   another filter pipeline reads the same
 # For every format (text, json, csv) a damaged trace must give exit code 2,
 # exactly one line on stderr with the expected message, nothing on stdout,
 # no crash, within 10 s, and no more than 512 MiB of memory.
@@ -88,6 +89,23 @@ regressions)
   (( count > 0 )) || fail "no regression inputs under $regression_dir"
   echo "$count regression inputs refused cleanly"
   ;;
+filter_fallback)
+  # Rank 0's events rewritten with deflate and fletcher32 but no shuffle: the
+  # reader decodes only flopwall's own pipeline itself and leaves this one to
+  # HDF5 (rank 1 keeps flopwall's). The report must not change by a byte.
+  mkdir -p "$work/repacked"
+  h5repack -L -f /ranks/00000/events:GZIP=6 -f /ranks/00000/events:FLET "$dir/run.h5" "$work/repacked/run.h5" ||
+    fail "h5repack failed"
+  h5dump -p -H -d /ranks/00000/events "$work/repacked/run.h5" | grep -q SHUFFLE && fail "h5repack kept the shuffle"
+  for format in text json csv; do
+    (cd "$dir" && "$flopwall" report run.h5 --format "$format") >"$work/before.$format" ||
+      fail "$format: the good run.h5 is refused"
+    (cd "$work/repacked" && "$flopwall" report run.h5 --format "$format") >"$work/after.$format" 2>"$work/err.txt" ||
+      fail "$format: the repacked run.h5 is refused: $(cat "$work/err.txt")"
+    cmp -s "$work/before.$format" "$work/after.$format" ||
+      fail "$format: the repacked run.h5 reports differently: $(diff "$work/before.$format" "$work/after.$format" | head -5)"
+  done
+  ;;
 class_list)
   listed=$("$make_damaged" --list | cut -d' ' -f1 | sort)
   registered=$(printf '%s\n' "$@" | sort)
@@ -137,6 +155,11 @@ class_list)
     sweep_rows_unwritten) fragment="/collectives declares 20000000 rows" ;;
     no_checksums) fragment="written without metadata checksums (HDF5 superblock version 0)" ;;
     events_chunk_flip) fragment="cannot read /ranks/00000/events: data error detected by Fletcher32 checksum" ;;
+    # Inflated by flopwall (built with libdeflate), the message names the chunk.
+    events_chunk_inflate)
+      fragment="cannot read /ranks/00000/events: "
+      [[ ${FLOPWALL_CHUNKS_INFLATED:-0} == 1 ]] && fragment="cannot read /ranks/00000/events: chunk 0 "
+      ;;
   esac
   case $case_name in
     truncated)

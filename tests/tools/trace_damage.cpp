@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "tools/table_edits.hpp"
+#include "trace/event_chunks.hpp"
 #include "trace/h5.hpp"
 #include "trace/trace_schema.hpp"
 
@@ -73,7 +74,7 @@ void flip_in_root_header(const std::string& path) {
   write_bytes(path, bytes);
 }
 
-void flip_in_events_chunk(const std::string& path) {
+void flip_in_events_chunk(const std::string& path, bool rechecksum) {
   haddr_t address = 0;
   hsize_t size = 0;
   {
@@ -86,6 +87,13 @@ void flip_in_events_chunk(const std::string& path) {
   }
   auto bytes = read_bytes(path);
   bytes.at(address + size / 2) ^= 0x40;
+  if (rechecksum) {
+    // The chunk's fletcher32 (its last four bytes, little-endian) made to
+    // match again: only inflating the chunk can tell.
+    const auto* chunk = reinterpret_cast<const std::uint8_t*>(bytes.data() + address);
+    const std::uint32_t sum = hdf5_fletcher32({chunk, static_cast<std::size_t>(size - 4)});
+    for (int i = 0; i < 4; ++i) bytes.at(address + size - 4 + i) = static_cast<char>((sum >> (8 * i)) & 0xff);
+  }
   write_bytes(path, bytes);
 }
 
@@ -225,7 +233,9 @@ const std::vector<NamedEdit>& all_edits() {
       bytes("object_header_flip", "a flipped byte in the root object header",
             [](const std::string& p, std::uint64_t) { flip_in_root_header(p); }),
       bytes("events_chunk_flip", "a flipped byte in rank 0's first events chunk",
-            [](const std::string& p, std::uint64_t) { flip_in_events_chunk(p); }),
+            [](const std::string& p, std::uint64_t) { flip_in_events_chunk(p, false); }),
+      bytes("events_chunk_inflate", "a flipped byte in rank 0's first events chunk, its checksum made to match",
+            [](const std::string& p, std::uint64_t) { flip_in_events_chunk(p, true); }),
       {{"no_checksums", "the same trace in HDF5's oldest format (superblock 0)", false},
        [](const std::string& good, const std::string& out, std::uint64_t) { rewrite_without_checksums(good, out); }},
   };
