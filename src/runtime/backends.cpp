@@ -16,8 +16,7 @@ const std::vector<BackendEntry>& backends() {
 #if FLOPWALL_HAVE_CUDA
       cuda_plugin_backend_entry(),  // loads build/libflopwall_cuda.so on first need
 #else
-      BackendEntry{.name = "cuda", .title = "CUDA", .transport = "nccl", .compiled = false, .accelerator = true,
-                   .device_memory = true},
+      cuda_backend_facts(),
 #endif
   };
   return table;

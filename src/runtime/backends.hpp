@@ -58,6 +58,14 @@ struct BackendEntry {
   KeyValues (*versions)() = nullptr;
 };
 
+// The cuda row's facts, whether it was built or not: the row a CPU-only
+// build lists, the binary's plugin-loading row (runtime/cuda_plugin.cpp)
+// and the plugin's own row (runtime/cuda_backend.cpp) all start from it.
+inline BackendEntry cuda_backend_facts() {
+  return {.name = "cuda", .title = "CUDA", .transport = "nccl", .compiled = false, .accelerator = true,
+          .device_memory = true, .int_counts = false};
+}
+
 // Every backend flopwall knows, built here or not.
 const std::vector<BackendEntry>& backends();
 // Every backend's name, built here or not: "cpu, cuda".

@@ -85,18 +85,14 @@ std::optional<std::string> unavailable() {
 }  // namespace
 
 BackendEntry cuda_backend_entry() {
-  return {.name = "cuda",
-          .title = "CUDA",
-          .transport = "nccl",
-          .compiled = true,
-          .accelerator = true,
-          .device_memory = true,
-          .int_counts = false,
-          .unavailable = unavailable,
-          .make_device = make_device,
-          .prepare_transports = [](const MpiEnvironment& mpi) { bind_cuda_device(mpi); },
-          .make_transport = make_transport,
-          .versions = cuda::library_versions};
+  BackendEntry row = cuda_backend_facts();
+  row.compiled = true;
+  row.unavailable = unavailable;
+  row.make_device = make_device;
+  row.prepare_transports = [](const MpiEnvironment& mpi) { bind_cuda_device(mpi); };
+  row.make_transport = make_transport;
+  row.versions = cuda::library_versions;
+  return row;
 }
 
 }  // namespace flopwall

@@ -144,27 +144,22 @@ std::optional<std::string> load_cuda_plugin() {
 bool cuda_plugin_loaded() { return plugin_state().tried && !plugin_state().error; }
 
 BackendEntry cuda_plugin_backend_entry() {
-  return {.name = "cuda",
-          .title = "CUDA",
-          .transport = "nccl",
-          .compiled = true,
-          .accelerator = true,
-          .device_memory = true,
-          .int_counts = false,
-          .load = load_cuda_plugin,
-          .unavailable = unavailable,
-          .make_device =
-              [](const DeviceRequest& request, const Plan& plan, const MpiEnvironment& mpi) {
-                return loaded_row_everywhere().make_device(request, plan, mpi);
-              },
-          .prepare_transports =
-              [](const MpiEnvironment& mpi) {
-                const BackendEntry& row = loaded_row_everywhere();
-                if (row.prepare_transports) row.prepare_transports(mpi);
-              },
-          .make_transport =
-              [](MPI_Comm comm, const TransportOptions& options) { return loaded_row().make_transport(comm, options); },
-          .versions = versions};
+  BackendEntry row = cuda_backend_facts();
+  row.compiled = true;
+  row.load = load_cuda_plugin;
+  row.unavailable = unavailable;
+  row.make_device = [](const DeviceRequest& request, const Plan& plan, const MpiEnvironment& mpi) {
+    return loaded_row_everywhere().make_device(request, plan, mpi);
+  };
+  row.prepare_transports = [](const MpiEnvironment& mpi) {
+    const BackendEntry& loaded = loaded_row_everywhere();
+    if (loaded.prepare_transports) loaded.prepare_transports(mpi);
+  };
+  row.make_transport = [](MPI_Comm comm, const TransportOptions& options) {
+    return loaded_row().make_transport(comm, options);
+  };
+  row.versions = versions;
+  return row;
 }
 
 }  // namespace flopwall
