@@ -53,7 +53,8 @@ class ByteReader {
     const auto n = get<std::uint64_t>();
     if (n > (m_bytes.size() - m_at) / sizeof(T)) throw std::runtime_error("partial report results are cut short");
     std::vector<T> v(static_cast<std::size_t>(n));
-    std::memcpy(v.data(), m_bytes.data() + m_at, v.size() * sizeof(T));
+    // An empty vector's data() may be null, which memcpy must never get.
+    if (!v.empty()) std::memcpy(v.data(), m_bytes.data() + m_at, v.size() * sizeof(T));
     m_at += v.size() * sizeof(T);
     return v;
   }
