@@ -83,22 +83,16 @@ std::optional<EventChunkLayout> event_chunk_layout(hid_t dataset, const std::str
       layout.chunk_rows > k_max_chunk_bytes / layout.file_row_bytes)
     return std::nullopt;
 
-  const int filters = h5::expect(H5Pget_nfilters(dcpl), "cannot read the filters of " + what);
-  if (filters != 2 && filters != 3) return std::nullopt;
+  const std::vector<h5::Filter> pipeline = h5::filter_pipeline(dcpl, what);
+  if (pipeline.size() != 2 && pipeline.size() != 3) return std::nullopt;
   const std::array<H5Z_filter_t, 3> order{H5Z_FILTER_SHUFFLE, H5Z_FILTER_DEFLATE, H5Z_FILTER_FLETCHER32};
-  for (int i = 0; i < filters; ++i) {
-    unsigned flags = 0, config = 0;
-    std::size_t n_values = 8;
-    std::array<unsigned, 8> values{};
-    std::array<char, 64> name{};
-    const H5Z_filter_t id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &n_values, values.data(),
-                                           name.size(), name.data(), &config);
-    if (id != order[static_cast<std::size_t>(i)]) return std::nullopt;
-    // The shuffle's element size is fixed when the table is created: the
-    // file type's, or the bytes would be put back in the wrong places.
-    if (id == H5Z_FILTER_SHUFFLE && (n_values < 1 || values[0] != layout.file_row_bytes)) return std::nullopt;
-  }
-  layout.checksummed = filters == 3;
+  for (std::size_t i = 0; i < pipeline.size(); ++i)
+    if (pipeline[i].id != order[i]) return std::nullopt;
+  // The shuffle's element size is fixed when the table is created: the file
+  // type's, or the bytes would be put back in the wrong places.
+  const std::vector<unsigned>& shuffle = pipeline.front().values;
+  if (shuffle.empty() || shuffle.front() != layout.file_row_bytes) return std::nullopt;
+  layout.checksummed = pipeline.size() == 3;
   return layout;
 }
 

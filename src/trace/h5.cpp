@@ -34,6 +34,21 @@ Handle string_type(std::size_t length) {
 
 }  // namespace
 
+std::vector<Filter> filter_pipeline(hid_t dcpl, std::string_view what) {
+  const int count = expect(H5Pget_nfilters(dcpl), std::string("cannot read the filters of ").append(what));
+  std::vector<Filter> pipeline;
+  for (int i = 0; i < count; ++i) {
+    unsigned flags = 0, config = 0;
+    std::size_t n_values = 8;
+    std::array<unsigned, 8> values{};
+    std::array<char, 64> name{};
+    const H5Z_filter_t id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &n_values, values.data(),
+                                           name.size(), name.data(), &config);
+    pipeline.push_back({id, {values.begin(), values.begin() + std::min(n_values, values.size())}});
+  }
+  return pipeline;
+}
+
 std::string innermost_error() {
   const H5E_error2_t cause = first_frame(H5E_WALK_UPWARD);
   return cause.desc ? cause.desc : "unknown HDF5 error";

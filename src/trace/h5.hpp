@@ -76,6 +76,14 @@ T expect(T rc, std::string_view what) {
   if (rc < 0) throw std::runtime_error(std::string(what) + ": " + innermost_error());
   return rc;
 }
+// One stage of a dataset's filter pipeline: its id and its client values
+// (the shuffle's element size, the deflate level), in pipeline order.
+struct Filter {
+  H5Z_filter_t id;
+  std::vector<unsigned> values;
+};
+// The pipeline of a dataset creation property list; "what: <cause>" on failure.
+std::vector<Filter> filter_pipeline(hid_t dcpl, std::string_view what);
 // A scalar, fixed-length string attribute of at most max_bytes bytes, up to
 // its first NUL. Variable-length strings are refused: traces never hold
 // them, and HDF5 reads them from the unchecksummed global heap.

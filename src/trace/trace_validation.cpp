@@ -383,14 +383,8 @@ std::uint64_t check_table(hid_t dset, hid_t expected, const std::string& what, R
     throw DamagedTrace(what + " has a virtual or unknown storage layout");
   }
   bool checksummed = false;
-  const int filters = h5::expect(H5Pget_nfilters(dcpl), "cannot read the filters of " + what);
-  for (int i = 0; i < filters; ++i) {
-    unsigned flags = 0, config = 0;
-    std::size_t n_values = 8;
-    std::array<unsigned, 8> values{};
-    std::array<char, 64> name{};
-    const H5Z_filter_t id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &n_values, values.data(),
-                                           name.size(), name.data(), &config);
+  for (const h5::Filter& filter : h5::filter_pipeline(dcpl, what)) {
+    const H5Z_filter_t id = filter.id;
     if (id == H5Z_FILTER_DEFLATE) extent.compressed = true;
     else if (id == H5Z_FILTER_FLETCHER32) checksummed = true;
     else if (id != H5Z_FILTER_SHUFFLE)
