@@ -27,7 +27,7 @@ bare=$build/bench/bare_collective
 for f in "$flopwall" "$bare"; do
   [[ -x $f ]] || { echo "compare_bare: $f is not built; build the project (with the benchmarks) first" >&2; exit 2; }
 done
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"  # median, mpirun as root
 launch() { mpirun -np "$ranks" --oversubscribe "$@"; }
 
 # flopwall's time_us of one out-of-place size, unchecked: -a $1, collective
@@ -37,7 +37,6 @@ flopwall_us() {
     --inplace no -a "$1" --format csv | awk -F, 'NR == 2 { print $9 }'
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 printf '%-14s %9s  %12s %12s %7s  %12s %12s %7s  %s\n' collective bytes "flopwall -a1" "bare osu" ratio \
   "flopwall -a3" "bare loop" ratio verdict

@@ -21,7 +21,7 @@ ranks=${RANKS:-2} tp=${TP:-${RANKS:-2}} model=${MODEL:-tiny} iters=${ITERS:-200}
 for f in flopwall bench/gemm_shapes bench/bare_gemm; do
   [[ -x $build/$f ]] || { echo "compare_gemm: $build/$f is not built; build the project (with the benchmarks) first" >&2; exit 2; }
 done
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"  # median, mpirun as root
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sizes=() shape_args=()
@@ -43,7 +43,6 @@ for o in json.load(sys.stdin)["ops"]: print("flopwall", o["name"], o["time_s"]["
   bare alone gemms-only
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 of() { awk -v t="$1" -v n="$2" '$1 == t && $2 == n { print $3 }' "$work/times" | median; }
 printf '%-12s %14s %14s %7s  %16s %7s\n' gemm "flopwall (us)" "bare (us)" speed "gemms alone (us)" "sync"
 for name in $names; do

@@ -23,7 +23,7 @@ for f in "$flopwall" "$bare"; do
 done
 [[ $repeats =~ ^[1-9][0-9]*$ ]] || { echo "startup: REPEATS must be a whole number above 0, not '$repeats'" >&2; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "startup: /usr/bin/time is needed for the peak memory (Debian: apt-get install time)" >&2; exit 2; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"  # median, mpirun as root
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -35,7 +35,6 @@ wall() {
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 launch() { mpirun -np "$ranks" --oversubscribe "$@"; }
 : >"$work/flopwall.txt"

@@ -18,11 +18,10 @@
 namespace flopwall {
 namespace {
 
-// Per iteration, this rank's duration combined with every other rank's
+// This rank's figures combined element by element with every other rank's
 // (nccl-tests' -a), over the whole world so parallel groups count too.
-std::vector<double> combined_seconds(std::span<const OpSpan> spans, RankCombine how, int world_size) {
-  std::vector<double> mine(spans.size()), out(spans.size());
-  for (std::size_t i = 0; i < spans.size(); ++i) mine[i] = static_cast<double>(spans[i].end_ns - spans[i].start_ns) / 1e9;
+std::vector<double> combined(const std::vector<double>& mine, RankCombine how, int world_size) {
+  std::vector<double> out(mine.size());
   const int n = static_cast<int>(mine.size());
   switch (how) {
     case RankCombine::rank0:
@@ -39,22 +38,6 @@ std::vector<double> combined_seconds(std::span<const OpSpan> spans, RankCombine 
     case RankCombine::max:
       FLOPWALL_MPI_CHECK(MPI_Allreduce(mine.data(), out.data(), n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
       break;
-  }
-  return out;
-}
-
-// One figure per rank combined the same way: nccl-tests' time column, which
-// averages each rank's loop before combining ranks.
-double combined_value(double mine, RankCombine how, int world_size) {
-  double out = mine;
-  switch (how) {
-    case RankCombine::rank0: FLOPWALL_MPI_CHECK(MPI_Bcast(&out, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD)); break;
-    case RankCombine::mean:
-      FLOPWALL_MPI_CHECK(MPI_Allreduce(&mine, &out, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
-      out /= world_size;
-      break;
-    case RankCombine::min: FLOPWALL_MPI_CHECK(MPI_Allreduce(&mine, &out, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD)); break;
-    case RankCombine::max: FLOPWALL_MPI_CHECK(MPI_Allreduce(&mine, &out, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD)); break;
   }
   return out;
 }
@@ -189,14 +172,22 @@ class SweepRunner {
     }
     record(row, requested_bytes, spans, d.busbw_factor(n));
 
-    // time: each rank's mean, then combined over ranks, as nccl-tests
-    // computes it (with -a 3, the slowest rank's mean). The percentiles and
+    // Each iteration's duration, then this rank's mean, combined over the
+    // ranks in one reduction. time is the combined mean, as nccl-tests
+    // computes it (with -a 3, the slowest rank's mean); the percentiles and
     // the maximum combine ranks per iteration first, so that one slow
     // iteration of one rank stays visible (docs/metrics.md).
+    std::vector<double> mine;
+    mine.reserve(spans.size() + 1);
     double my_total_s = 0;
-    for (const OpSpan& span : spans) my_total_s += static_cast<double>(span.end_ns - span.start_ns) / 1e9;
-    const double time_s = combined_value(my_total_s / static_cast<double>(spans.size()), m_c.combine, m_world_size);
-    const std::vector<double> seconds = combined_seconds(spans, m_c.combine, m_world_size);
+    for (const OpSpan& span : spans) {
+      mine.push_back(static_cast<double>(span.end_ns - span.start_ns) / 1e9);
+      my_total_s += mine.back();
+    }
+    mine.push_back(my_total_s / static_cast<double>(spans.size()));
+    std::vector<double> seconds = combined(mine, m_c.combine, m_world_size);
+    const double time_s = seconds.back();
+    seconds.pop_back();
     const stats::Summary s = stats::summarize(seconds);
     row.time_us = time_s * 1e6;
     row.p50_us = s.p50 * 1e6;
