@@ -12,51 +12,27 @@
 #include "cli/report_output.hpp"
 #include "core/error.hpp"
 #include "platform/mpi_check.hpp"
+#include "platform/mpi_environment.hpp"
 #include "trace/sweep_tables.hpp"
 
 namespace flopwall {
-namespace {
-
-std::vector<std::string> gather_strings(MPI_Comm comm, const std::string& mine, int rank, int size) {
-  int len = static_cast<int>(mine.size());
-  std::vector<int> lens(static_cast<std::size_t>(size)), offsets(static_cast<std::size_t>(size));
-  FLOPWALL_MPI_CHECK(MPI_Gather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, comm));
-  std::string all;
-  if (rank == 0) {
-    int at = 0;
-    for (int p = 0; p < size; ++p) {
-      offsets[static_cast<std::size_t>(p)] = at;
-      at += lens[static_cast<std::size_t>(p)];
-    }
-    all.resize(static_cast<std::size_t>(at));
-  }
-  FLOPWALL_MPI_CHECK(MPI_Gatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), offsets.data(), MPI_CHAR, 0, comm));
-  std::vector<std::string> out;
-  if (rank == 0)
-    for (int p = 0; p < size; ++p)
-      out.push_back(all.substr(static_cast<std::size_t>(offsets[static_cast<std::size_t>(p)]),
-                               static_cast<std::size_t>(lens[static_cast<std::size_t>(p)])));
-  return out;
-}
-
-}  // namespace
 
 int report_with_peers(int argc, char** argv, const std::string& path, const std::string& format) {
   return run_mpi_job(argc, argv, [&](const MpiEnvironment& mpi, const std::string&) {
     const MPI_Comm world = MPI_COMM_WORLD;
     const int rank = mpi.rank(), size = mpi.size();
     std::optional<TraceStream> stream;
-    bool sweep = false;
+    std::optional<SweepResult> sweep;  // read once: a trace with them is a sweep
     std::vector<std::int64_t> bounds;
     agreed(world, [&] {
       stream.emplace(path);
-      sweep = read_sweep_tables(path).has_value();
+      sweep = read_sweep_tables(path);
       if (!sweep) bounds = split_iterations(*stream, size);
     });
     std::string output;
     if (sweep) {
       agreed(world, [&] {
-        if (rank == 0) output = report_in_memory(path, format, read_sweep_tables(path));
+        if (rank == 0) output = report_in_memory(path, format, std::move(sweep));
       });
     } else {
       // Process p takes iterations [bounds[p], bounds[p+1]): a share of the chunks.
@@ -75,9 +51,9 @@ int report_with_peers(int argc, char** argv, const std::string& path, const std:
       std::string rows;
       for (const auto* v : {&part.start_rows, &part.stop_rows})
         for (const std::uint64_t r : *v) rows.append(reinterpret_cast<const char*>(&r), sizeof r);
-      const std::vector<std::string> all_rows = gather_strings(world, unordered ? std::string() : rows, rank, size);
+      const std::vector<std::string> all_rows = allgather_strings(world, unordered ? std::string() : rows);
       const std::vector<std::string> all_totals =
-          gather_strings(world, unordered ? std::string() : part.totals.serialize(), rank, size);
+          allgather_strings(world, unordered ? std::string() : part.totals.serialize());
       agreed(world, [&] {
         if (rank != 0) return;
         const std::size_t n = stream->rank_count();

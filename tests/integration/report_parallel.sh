@@ -3,8 +3,9 @@
 # ranks. One case per ctest entry:
 #   report_parallel.sh CASE FLOPWALL MPIEXEC [GENERATOR]
 #   np_equal:  `mpirun -np 2` and `-np 3` print exactly the one-process
-#              report (text, JSON, CSV) of a real run's trace, and of one
-#              whose events are out of iteration order (read whole); a
+#              report (text, JSON, CSV) of a real run's trace, of a
+#              collective sweep's, and of one whose events are out of
+#              iteration order (both read whole); a
 #              damaged trace is one line and exit 2 under mpirun too.
 #   synthetic: the generator's trace (bench/synthetic_trace.cpp) is laid out
 #              as a run's, passes the report's checks, and -np 2 equals -np 1.
@@ -37,6 +38,9 @@ np_equal)
   mpi 4 "$flopwall" run --model tiny --tp 2 --iters 12 --warmup 1 --quiet --out run.h5 2>/dev/null || fail "flopwall run"
   expect_same_reports run.h5 2
   expect_same_reports run.h5 3
+  # A collective sweep's trace is read whole by process 0.
+  mpi 2 "$flopwall" collectives --backend cpu -b 8 -e 1K -n 3 -w 1 --out sweep.h5 >/dev/null || fail "flopwall collectives"
+  expect_same_reports sweep.h5 2
   if have_h5py; then
     # Rank 1's first two rows swap iterations: windows cannot hold it, and
     # every process count falls back to reading the trace whole.
