@@ -4,7 +4,6 @@
 // and handed to every section that shows a figure of it.
 #include <cstdint>
 #include <limits>
-#include <vector>
 
 #include "trace/trace_data.hpp"
 
@@ -14,8 +13,7 @@ struct ReportTotals;
 
 struct StepTimes {
   static constexpr double k_none = std::numeric_limits<double>::quiet_NaN();
-  std::int64_t count = 0;               // iterations; 0 for a sweep: its iterations are not steps
-  std::vector<double> per_iteration_s;  // only where given or measured from a trace in memory
+  std::int64_t count = 0;  // iterations; 0 for a sweep: its iterations are not steps
   // Over iterations; NaN when there are none (docs/metrics.md, "Statistics";
   // percentiles of long runs: "Percentiles of long series").
   double mean_s = k_none, p50_s = k_none, p90_s = k_none, p99_s = k_none, p999_s = k_none, max_s = k_none;
@@ -23,11 +21,7 @@ struct StepTimes {
   bool empty() const noexcept { return count == 0; }
 };
 
-// The figures of given per-iteration step times.
-StepTimes step_times_of(std::vector<double> per_iteration_s);
 // The figures of accumulated totals: iterations without an event count as 0.
 StepTimes step_times_from(const ReportTotals& totals);
-// The step times of a run trace's iterations 0 .. iterations−1.
-StepTimes measure_step_times(const TraceData& trace, int iterations);
 
 }  // namespace flopwall

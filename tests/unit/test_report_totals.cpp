@@ -13,6 +13,7 @@
 #include "analysis/report_accumulator.hpp"
 #include "core/quantile_sketch.hpp"
 #include "core/statistics.hpp"
+#include "tests/common/step_reference.hpp"
 
 using namespace flopwall;
 using stats::QuantileSketch;
@@ -190,9 +191,9 @@ TEST(ReportTotals, IterationsWithoutEventsAreStepsOfZero) {
     for (TraceEvent& e : r.events)
       if (e.iter >= 3) e.iter += 2;  // iterations 3 and 4 have no events
   const StepTimes steps = step_times_from(accumulate_trace(t));
-  const StepTimes reference = measure_step_times(t, 7);
+  const StepTimes plain = reference::measure_step_times(t, 7);
   EXPECT_EQ(steps.count, 7);
-  EXPECT_EQ(steps.p50_s, reference.p50_s);
-  EXPECT_EQ(steps.max_s, reference.max_s);
-  EXPECT_NEAR(steps.total_s, reference.total_s, 1e-15);
+  EXPECT_EQ(steps.p50_s, plain.p50_s);
+  EXPECT_EQ(steps.max_s, plain.max_s);
+  EXPECT_NEAR(steps.total_s, plain.total_s, 1e-15);
 }

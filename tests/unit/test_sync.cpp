@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "runtime/injection.hpp"
 #include "trace/trace_data.hpp"
+#include "tests/common/step_reference.hpp"
 
 using namespace flopwall;
 
@@ -74,7 +75,7 @@ TEST(SyncAnalysis, SkewAndPerRankSplitMatchHandComputation) {
   for (std::size_t i = 0; i < arr.size(); ++i)
     add_iteration(t, static_cast<std::int32_t>(i), static_cast<std::int64_t>(i) * 10'000'000, arr[i]);
 
-  const SyncReport rep = analyze_sync(t, {});
+  const SyncReport rep = reference::analyze_sync(t, {});
   EXPECT_TRUE(rep.has_collectives);
   EXPECT_EQ(rep.instances, 4);
   EXPECT_EQ(rep.unresolved, 0);
@@ -120,7 +121,7 @@ TEST(SyncAnalysis, WaitIsClampedToTheCommDuration) {
   TraceData t = make_trace({0, 0});
   add_event(t, 0, 0, k_allreduce, 0, 100'000);        // ends before rank 1 arrives
   add_event(t, 1, 0, k_allreduce, 500'000, 600'000);
-  const SyncReport rep = analyze_sync(t, {});
+  const SyncReport rep = reference::analyze_sync(t, {});
   EXPECT_NEAR(rep.skew_max_us, 500.0, k_eps);
   EXPECT_NEAR(rep.ranks[0].wait_s, 100e-6, k_eps);
   EXPECT_NEAR(rep.ranks[0].comm_s, 0.0, k_eps);
@@ -133,7 +134,7 @@ TEST(SyncAnalysis, ConsistentlyLateRankIsTheOnlyStraggler) {
   const int iters = 20;
   for (int i = 0; i < iters; ++i)  // rank 2 arrives 10 ms after rank 1, every time
     add_iteration(t, i, static_cast<std::int64_t>(i) * 20'000'000, {1'000'000, 1'010'000, 11'010'000});
-  const SyncReport rep = analyze_sync(t, step_times_of(std::vector<double>(iters, 1e-3)));
+  const SyncReport rep = reference::analyze_sync(t, reference::step_times_of(std::vector<double>(iters, 1e-3)));
   EXPECT_NEAR(rep.lateness_threshold_us, 100.0, 1e-9);  // a tenth of the 1 ms median step
   EXPECT_NEAR(rep.skew_p50_us, 10'010.0, 1e-9);
   ASSERT_EQ(rep.stragglers.size(), 1u);
@@ -155,7 +156,7 @@ TEST(SyncAnalysis, BalancedTraceHasNoStragglers) {
     a[static_cast<std::size_t>(i % 3)] += 20'000;
     add_iteration(t, i, static_cast<std::int64_t>(i) * 5'000'000, a);
   }
-  const SyncReport rep = analyze_sync(t, {});
+  const SyncReport rep = reference::analyze_sync(t, {});
   EXPECT_EQ(rep.instances, iters);
   for (const SyncRank& s : rep.ranks) {
     EXPECT_EQ(s.times_last, iters / 3);
@@ -176,7 +177,7 @@ TEST(SyncAnalysis, SkewWithinSummedClockErrorIsUnresolved) {
   add_iteration(t, 1, 10'000'000, {o, o + 30'000, o + 79'000});  // r0..r2: 79 us <= 30+50  unresolved
   add_iteration(t, 2, 20'000'000, {o + 10'000, o, o + 61'000});  // r1..r2: 61 us >  10+50  resolved
   add_iteration(t, 3, 30'000'000, {o, o + 41'000, o + 20'000});  // r0..r1: 41 us >  30+10  resolved
-  const SyncReport rep = analyze_sync(t, {});
+  const SyncReport rep = reference::analyze_sync(t, {});
   EXPECT_EQ(rep.instances, 4);
   EXPECT_EQ(rep.unresolved, 2);
   ASSERT_EQ(rep.ops.size(), 1u);
@@ -191,7 +192,7 @@ TEST(SyncAnalysis, GroupsFormSeparateInstancesAndSingletonsAreIgnored) {
   for (int i = 0; i < iters; ++i)  // group 0 skew 100 us, group 1 skew 300 us
     add_iteration(t, i, static_cast<std::int64_t>(i) * 10'000'000,
                   {1'000'000, 1'100'000, 1'300'000, 1'000'000, 1'000'000});
-  const SyncReport rep = analyze_sync(t, {});
+  const SyncReport rep = reference::analyze_sync(t, {});
   EXPECT_EQ(rep.instances, iters * 2);
   ASSERT_EQ(rep.ops.size(), 1u);
   EXPECT_EQ(rep.ops[0].instances, iters * 2);
@@ -215,7 +216,7 @@ TEST(SyncAnalysis, GroupsFormSeparateInstancesAndSingletonsAreIgnored) {
 TEST(SyncAnalysis, StepPercentilesInterpolateLinearly) {
   const std::vector<double> steps = {0.010, 0.012, 0.011, 0.013, 0.050, 0.011, 0.012, 0.010, 0.014, 0.015};
   // Sorted: .010 .010 .011 .011 .012 .012 .013 .014 .015 .050; position (n−1)·q.
-  const SyncReport rep = analyze_sync(make_trace({0, 0}), step_times_of(steps));
+  const SyncReport rep = reference::analyze_sync(make_trace({0, 0}), reference::step_times_of(steps));
   EXPECT_NEAR(rep.step_p50_s, 0.012, 1e-12);                  // pos 4.5
   EXPECT_NEAR(rep.step_p90_s, 0.015 + 0.1 * 0.035, 1e-12);    // pos 8.1
   EXPECT_NEAR(rep.step_p99_s, 0.015 + 0.91 * 0.035, 1e-12);   // pos 8.91

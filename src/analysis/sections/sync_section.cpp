@@ -7,8 +7,8 @@
 #include <iterator>
 #include <utility>
 
-#include "analysis/report_accumulator.hpp"
 #include "analysis/json_number.hpp"
+#include "analysis/report_accumulator.hpp"
 #include "core/statistics.hpp"
 #include "core/units.hpp"
 
@@ -114,10 +114,6 @@ SyncReport sync_report(const TraceData& meta, const ReportTotals& totals, const 
   std::sort(stragglers.begin(), stragglers.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   for (const auto& [cost, straggler] : stragglers) rep.stragglers.push_back(straggler);
   return rep;
-}
-
-SyncReport analyze_sync(const TraceData& trace, const StepTimes& steps) {
-  return sync_report(trace, accumulate_trace(trace), steps);
 }
 
 namespace {

@@ -64,8 +64,6 @@ struct SyncReport {
 
 // `steps`: the run's step times; empty for a sweep, whose iterations are not steps.
 SyncReport sync_report(const TraceData& meta, const ReportTotals& totals, const StepTimes& steps);
-// The same of a trace held in memory.
-SyncReport analyze_sync(const TraceData& trace, const StepTimes& steps);
 std::unique_ptr<ReportSection> make_sync_section(const ReportContext& context);
 
 }  // namespace flopwall
