@@ -27,10 +27,9 @@ std::string render_report(const Report& report, const std::string& format) {
   return report.text();
 }
 
-std::string report_in_memory(const std::string& path, const std::string& format,
-                             std::optional<SweepResult> sweep) {
-  const TraceData trace = read_trace(path);
-  return render_report(Report::build(trace, path, std::move(sweep)), format);
+std::string report_in_memory(TraceStream& stream, const std::string& format, std::optional<SweepResult> sweep) {
+  const TraceData trace = read_trace(stream);
+  return render_report(Report::build(trace, stream.path(), std::move(sweep)), format);
 }
 
 std::string report_streamed(const TraceStream& stream, ReportTotals totals, const std::string& format) {
@@ -52,11 +51,11 @@ std::string report_alone(const std::string& path, const std::string& format) {
   // A collective sweep's trace also holds /collectives: the report decides
   // once, by that, which sections it shows.
   std::optional<SweepResult> sweep = read_sweep_tables(path);
-  if (sweep) return report_in_memory(path, format, std::move(sweep));
+  if (sweep) return report_in_memory(stream, format, std::move(sweep));
   try {
     return report_streamed(stream, stream_report_totals(stream, 0).totals, format);
   } catch (const UnorderedTrace&) {
-    return report_in_memory(path, format, std::nullopt);
+    return report_in_memory(stream, format, std::nullopt);
   }
 }
 

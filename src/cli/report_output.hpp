@@ -15,7 +15,8 @@ std::string render_report(const Report& report, const std::string& format);  // 
 
 // The whole trace in memory: a collective sweep (its iterations restart per
 // size), or events out of iteration order, which windows cannot hold.
-std::string report_in_memory(const std::string& path, const std::string& format, std::optional<SweepResult> sweep);
+// `stream` is opened and checked already: only its rows are read.
+std::string report_in_memory(TraceStream& stream, const std::string& format, std::optional<SweepResult> sweep);
 // From totals accumulated over `stream`'s events.
 std::string report_streamed(const TraceStream& stream, ReportTotals totals, const std::string& format);
 

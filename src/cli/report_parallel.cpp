@@ -32,7 +32,7 @@ int report_with_peers(int argc, char** argv, const std::string& path, const std:
     std::string output;
     if (sweep) {
       agreed(world, [&] {
-        if (rank == 0) output = report_in_memory(path, format, std::move(sweep));
+        if (rank == 0) output = report_in_memory(*stream, format, std::move(sweep));
       });
     } else {
       // Process p takes iterations [bounds[p], bounds[p+1]): a share of the chunks.
@@ -70,7 +70,7 @@ int report_with_peers(int argc, char** argv, const std::string& path, const std:
           for (int p = 0; p + 1 < size && meet; ++p) meet = row(p, 1, r) == row(p + 1, 0, r);
         }
         if (!meet) {
-          output = report_in_memory(path, format, std::nullopt);
+          output = report_in_memory(*stream, format, std::nullopt);
           return;
         }
         ReportTotals totals = ReportTotals::deserialize(all_totals[0]);

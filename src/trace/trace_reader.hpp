@@ -6,9 +6,12 @@
 #include <string>
 
 #include "trace/trace_data.hpp"
+#include "trace/trace_stream.hpp"
 
 namespace flopwall {
 
 TraceData read_trace(const std::string& path);
+// The rows of a trace already opened (and checked) as a stream.
+TraceData read_trace(TraceStream& stream);
 
 }  // namespace flopwall
