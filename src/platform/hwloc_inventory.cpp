@@ -22,6 +22,11 @@ class IoTopology {
     // KEEP_IMPORTANT: GPUs, NICs and the bridges above them, not every
     // PCI function of the chipset.
     hwloc_topology_set_io_types_filter(m_topo, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+    // Only the PCI objects are read. Without OS devices hwloc's opencl and
+    // gl plugins (Debian ships both) skip their discovery: on a GPU node
+    // the first would initialise the OpenCL driver, and through it the GPU
+    // driver, at every start; the second talks to X servers.
+    hwloc_topology_set_type_filter(m_topo, HWLOC_OBJ_OS_DEVICE, HWLOC_TYPE_FILTER_KEEP_NONE);
     if (hwloc_topology_load(m_topo) != 0) {
       hwloc_topology_destroy(m_topo);
       throw std::runtime_error("hwloc could not load the node's topology");
@@ -105,10 +110,11 @@ std::vector<NumaNode> read_numa(const IoTopology& topo) {
 
 // The PCI class that makes a device matter here, or empty: display
 // controllers (0x03xx: VGA, 3D) are GPUs; 0x0207 is InfiniBand, the rest of
-// 0x02xx network controllers.
+// 0x02xx network controllers. 0x0c06, InfiniBand under the serial-bus class,
+// is what some older host channel adapters report.
 std::string pci_kind(unsigned class_id) {
   if ((class_id >> 8) == 0x03) return "gpu";
-  if (class_id == 0x0207) return "infiniband";
+  if (class_id == 0x0207 || class_id == 0x0c06) return "infiniband";
   if ((class_id >> 8) == 0x02) return "nic";
   return "";
 }
