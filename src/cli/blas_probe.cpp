@@ -89,11 +89,13 @@ std::vector<BlasProbeResult> probe_blas_kernels(const std::string& exe, const st
 }
 
 std::optional<std::string> fastest_correct(const std::vector<BlasProbeResult>& results) {
-  const BlasProbeResult* best = nullptr;
+  const auto usable = [](const BlasProbeResult& r) { return r.error.empty() && r.available && r.correct; };
+  double fastest = 0.0;
   for (const BlasProbeResult& r : results)
-    if (r.error.empty() && r.available && r.correct && (!best || r.flops_per_s > best->flops_per_s)) best = &r;
-  if (!best) return std::nullopt;
-  return best->kernel;
+    if (usable(r)) fastest = std::max(fastest, r.flops_per_s);
+  for (const BlasProbeResult& r : results)
+    if (usable(r) && r.flops_per_s >= fastest * (1.0 - k_probe_rate_tie)) return r.kernel;
+  return std::nullopt;
 }
 
 }  // namespace flopwall

@@ -33,7 +33,17 @@ struct BlasProbeResult {
 std::vector<BlasProbeResult> probe_blas_kernels(const std::string& exe, const std::vector<std::string>& kernels,
                                                 double seconds, int size);
 
-// The available, correct kernel with the highest rate; nullopt when none is.
+// Rates within this fraction of the fastest count as a tie, settled by rank:
+// a choice, not a measurement. SkylakeX and Cooperlake run the same sgemm
+// code and differed by up to 3% within one probe on this project's 2-vCPU VM
+// (while other builds shared it, one kernel's 1 s figure varied by a third
+// between probes: a doctor on a busy node should say so, not trust a rank).
+inline constexpr double k_probe_rate_tie = 0.05;
+
+// The available, correct kernel with the highest rate; among those within
+// k_probe_rate_tie of it, the first in `results` (probe_blas_kernels keeps
+// the kernels' order: best first from openblas_candidate_kernels). nullopt
+// when no kernel is available and correct.
 std::optional<std::string> fastest_correct(const std::vector<BlasProbeResult>& results);
 
 }  // namespace flopwall

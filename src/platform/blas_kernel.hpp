@@ -28,9 +28,14 @@
 //
 // Selecting a kernel with OPENBLAS_CORETYPE has its own history: up to 0.3.21
 // force_coretype() stops one short of "Cooperlake" (fixed in 0.3.22, PR
-// #3806), and up to at least 0.3.28 one short of "SapphireRapids"; a name it
-// does not accept falls back to the CPUID choice. Hence the doctor's probe
-// (cli/blas_probe.hpp) checks which kernel a child really got.
+// #3806), and in the sources of October 2024 (after 0.3.28) still one short
+// of "SapphireRapids". A name it does not accept ("Core not found", shown
+// with OPENBLAS_VERBOSE=2) gets the feature-based choice of
+// gotoblas_dynamic_init(): AVX512_BF16 → Cooperlake, AVX-512 → SkylakeX,
+// AVX2 → Haswell, AVX → Sandybridge, else Prescott. So on 0.3.21 with
+// AVX512_BF16, OPENBLAS_CORETYPE=Cooperlake does end in Cooperlake, by that
+// route. Hence the doctor's probe (cli/blas_probe.hpp) checks which kernel
+// a child really got.
 #include <optional>
 #include <string>
 #include <string_view>

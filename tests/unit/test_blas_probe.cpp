@@ -119,5 +119,21 @@ TEST_F(BlasProbe, MissingExecutableIsAnError) {
   EXPECT_FALSE(fastest_correct({}));
 }
 
+TEST(FastestCorrect, TiesGoToTheEarlierKernel) {
+  const auto result = [](const char* kernel, double rate) {
+    BlasProbeResult r;
+    r.kernel = r.corename = kernel;
+    r.available = r.correct = true;
+    r.flops_per_s = rate;
+    return r;
+  };
+  // Within 5%: the first (best-ranked) one.
+  EXPECT_EQ(fastest_correct({result("Cooperlake", 80e9), result("SkylakeX", 83e9), result("Prescott", 20e9)}),
+            std::optional<std::string>("Cooperlake"));
+  // Beyond it: the fastest.
+  EXPECT_EQ(fastest_correct({result("Cooperlake", 70e9), result("SkylakeX", 83e9)}),
+            std::optional<std::string>("SkylakeX"));
+}
+
 }  // namespace
 }  // namespace flopwall
