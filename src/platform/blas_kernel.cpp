@@ -113,12 +113,12 @@ std::vector<const Rung*> usable_rungs(const CpuInventory& cpu, Arch arch, std::o
   return usable;
 }
 
-// "OpenBLAS 0.3.21" from "OpenBLAS 0.3.21 NO_LAPACKE …": the first two words.
+// "OpenBLAS 0.3.21" from "OpenBLAS 0.3.21 NO_LAPACKE …": the name and the
+// version word; "OpenBLAS" alone where config names no version.
 std::string library_name(std::string_view config) {
-  const auto first_end = config.find(' ');
-  if (first_end == std::string_view::npos) return std::string(config);
-  const auto second_end = config.find(' ', first_end + 1);
-  return std::string(config.substr(0, second_end));
+  constexpr std::string_view prefix = "OpenBLAS ";
+  if (config.substr(0, prefix.size()) != prefix) return "OpenBLAS";
+  return std::string(config.substr(0, config.find(' ', prefix.size())));
 }
 
 }  // namespace
@@ -144,7 +144,7 @@ std::optional<OpenblasVersion> openblas_version(std::string_view config) {
 BlasKernel judge_openblas_kernel(std::string_view corename, std::string_view config, const CpuInventory& cpu) {
   BlasKernel kernel;
   kernel.library = library_name(config);
-  kernel.config = std::string(config);
+  kernel.config = std::string(config.substr(0, config.find_last_not_of(' ') + 1));  // the library pads it
   kernel.chosen = std::string(corename);
   kernel.selector = k_openblas_selector;
   const Rung* chosen = find_rung(corename);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <string_view>
 
 #include "core/units.hpp"
 
@@ -102,9 +103,10 @@ std::vector<PeakEstimate> cpu_peak_estimates(const CpuInventory& cpu, int cores)
              fma ? "2 FMA units per core (assumed) × 2 FLOP per FMA"
                  : "1 add + 1 multiply unit per core (assumed) × 1 FLOP each",
              ""};
-  // Zen 4 executes a 512-bit operation as two 256-bit halves.
+  // The assumption overstates Zen 4 (AMD's first AVX-512 core) twofold: it
+  // runs a 512-bit operation as two 256-bit halves. Zen 5 server cores do not.
   if (cpu.vendor == "AuthenticAMD" && vector->bits == 512)
-    t.caveat = " (an upper bound: AMD cores before Zen 5 split 512-bit operations into two halves)";
+    t.caveat = " (an upper bound: Zen 4 runs a 512-bit operation as two 256-bit halves, so half this there)";
   const double per_lane = fma ? 4.0 : 2.0;  // FLOP per lane per cycle, as t.per_cycle says
   const double fp64_lanes = vector->bits / 64.0, fp32_lanes = vector->bits / 32.0;
   const auto lanes = [&](double n, const char* dtype) {
@@ -112,6 +114,8 @@ std::vector<PeakEstimate> cpu_peak_estimates(const CpuInventory& cpu, int cores)
   };
   out.push_back(cpu_figure("fp64", t, fp64_lanes * per_lane, lanes(fp64_lanes, "fp64")));
   out.push_back(cpu_figure("fp32", t, fp32_lanes * per_lane, lanes(fp32_lanes, "fp32")));
+  // AMX: one TMUL per core does 1024 bf16 (or fp16) multiply-adds a cycle,
+  // Intel's figure for Sapphire Rapids (2048 for int8).
   if (has(cpu, "amx_bf16")) {
     CpuTerms amx = t;
     amx.per_cycle = "2 FLOP per FMA";

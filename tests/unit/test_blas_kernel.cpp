@@ -57,6 +57,8 @@ TEST(JudgeOpenblasKernel, PrescottOnCooperlakeCpuIsAFallback) {
   EXPECT_EQ(k.selector, "OPENBLAS_CORETYPE");
   EXPECT_EQ(k.library, "OpenBLAS 0.3.21");
   EXPECT_EQ(k.config, k_config_0321);
+  // openblas_get_config() ends with a space; the inventory keeps none.
+  EXPECT_EQ(judge_openblas_kernel("Prescott", std::string(k_config_0321) + " ", zen4()).config, k_config_0321);
 }
 
 TEST(JudgeOpenblasKernel, CooperlakeOnItsOwnCpuIsNoFallback) {
@@ -127,6 +129,7 @@ TEST(JudgeOpenblasKernel, UnknownNamesAreNotJudged) {
   // A config without a version: the kernel is named, but not judged.
   const BlasKernel no_version = judge_openblas_kernel("Prescott", "DYNAMIC_ARCH", zen4());
   EXPECT_FALSE(no_version.fallback);
+  EXPECT_EQ(no_version.library, "OpenBLAS");
   EXPECT_EQ(no_version.chosen_isa, "SSE3");
 }
 
