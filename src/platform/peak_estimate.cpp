@@ -63,17 +63,19 @@ PeakEstimate cpu_figure(const std::string& dtype, const CpuTerms& t, double per_
 //   sm_90 H100 SXM5 (132 SMs): tensor figures at 1830 MHz (tf32 494.7,
 //         fp16/bf16 989.4, fp8 1978.9), vector ones at 1980 MHz (fp64 33.5,
 //         fp64 tensor 66.9, fp32 66.9).
-//   sm_100 B200: NVIDIA publishes no per-SM table; the HGX B200 datasheet's
-//         dense per-GPU figures (fp16/bf16 2.25 PFLOP/s, tf32 1.1, fp8 4.5,
-//         fp64 40 TFLOP/s) over 148 SMs fit twice Hopper's tensor rate per SM
-//         at about 1.86 GHz; fp32 and fp64 as Hopper's vector rates.
+//   sm_100 B200 (148 SMs): NVIDIA publishes no per-SM table; the HGX B200
+//         datasheet's dense totals (tf32 1.1, fp16/bf16 2.25, fp8 4.5
+//         PFLOP/s) are twice Hopper's tensor rate per SM at the 1.86 GHz
+//         tensor clock spec sheets give; fp32 75 and fp64 37.5 TFLOP/s are
+//         Hopper's vector rates at 1.98 GHz (FP64 tensor cores: the same
+//         128 per clock, hmc-tech.com's B200 sheet: 35.2 TFLOP/s at 1.86).
 //   sm_120 Blackwell GB202 (RTX 5090, 170 SMs, 2407 MHz): fp32 104.8, fp16
 //         tensor (fp16 accumulate) 419, fp8 838; fp64 1/64 of fp32.
 // Boards sold as GeForce (sm_75, 86, 89, 120) run tensor math with fp32
 // accumulation, as flopwall's GEMMs use, at half the rate listed here.
 struct SmRates {
   int cc_major, cc_minor;
-  double fp64, fp32, tf32, fp16, bf16, fp8;  // 0: the SM does not run this dtype's GEMM on tensor cores
+  double fp64, fp32, tf32, fp16, bf16, fp8;  // 0: the SM has no tensor-core path for the dtype
   bool fp64_tensor;                          // fp64 is the FP64 tensor-core rate
   bool geforce_halves;                       // GeForce boards halve fp32-accumulate tensor rates
 };
