@@ -1,8 +1,13 @@
 #include "transport/nccl/nccl_comm.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <thread>
 #include <utility>
 
@@ -10,6 +15,60 @@
 #include "platform/mpi_check.hpp"
 
 namespace flopwall {
+
+namespace {
+
+constexpr const char* k_topo_dump_variable = "NCCL_TOPO_DUMP_FILE";
+
+// The rank NCCL dumps its topology on: NCCL_TOPO_DUMP_FILE_RANK, 0 unless set
+// (NCCL_PARAM(TopoDumpFileRank, "TOPO_DUMP_FILE_RANK", 0), src/graph/topo.cc).
+int topo_dump_rank() {
+  const char* value = std::getenv("NCCL_TOPO_DUMP_FILE_RANK");
+  if (!value || !*value) return 0;
+  char* end = nullptr;
+  const long rank = std::strtol(value, &end, 10);
+  return *end == '\0' ? static_cast<int>(rank) : 0;
+}
+
+// Where NCCL writes its topology during one communicator's init: the user's
+// NCCL_TOPO_DUMP_FILE, left in place, or else a temporary file of this
+// process, named in the environment only for the init and then deleted.
+class TopoDumpFile {
+ public:
+  explicit TopoDumpFile(bool dumping_rank) {
+    const char* user_file = std::getenv(k_topo_dump_variable);
+    if (user_file && *user_file) {
+      m_path = user_file;
+      return;
+    }
+    if (!dumping_rank) return;  // NCCL writes nothing here: no file to name
+    const char* tmp = std::getenv("TMPDIR");
+    m_path = fmt::format("{}/flopwall-nccl-topo-{}.xml", tmp && *tmp ? tmp : "/tmp", ::getpid());
+    // NCCL reads the variable when init reaches topology detection (ncclGetEnv, not cached).
+    m_ours = ::setenv(k_topo_dump_variable, m_path.c_str(), 1) == 0;
+    if (!m_ours) m_path.clear();
+  }
+  TopoDumpFile(const TopoDumpFile&) = delete;
+  TopoDumpFile& operator=(const TopoDumpFile&) = delete;
+  ~TopoDumpFile() {
+    if (!m_ours) return;
+    ::unsetenv(k_topo_dump_variable);
+    std::remove(m_path.c_str());
+  }
+
+  // The file's text; empty where it is absent or unreadable.
+  std::string read() const {
+    if (m_path.empty()) return {};
+    std::ifstream in(m_path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+
+ private:
+  std::string m_path;
+  bool m_ours = false;
+};
+
+}  // namespace
 
 NcclComm::NcclComm(MPI_Comm comm, double timeout_s) : m_timeout_s(timeout_s) {
   int rank = 0, size = 1;
@@ -20,12 +79,20 @@ NcclComm::NcclComm(MPI_Comm comm, double timeout_s) : m_timeout_s(timeout_s) {
   FLOPWALL_MPI_CHECK(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, comm));
   ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
   config.blocking = 0;
+  const bool dumping_rank = rank == topo_dump_rank();
+  const TopoDumpFile topo_dump(dumping_rank);
   FLOPWALL_NCCL_CHECK(ncclCommInitRankConfig(&m_comm, size, id, rank, &config));
+  // Non-blocking init: the dump is written by the time the init completes.
   wait_ready("ncclCommInitRankConfig");
+  // Only the dumping rank's file is this init's; another rank would read a
+  // user's file left by an earlier run, or one NCCL is still writing.
+  if (dumping_rank) m_topology_xml = topo_dump.read();
 }
 
 NcclComm::NcclComm(NcclComm&& other) noexcept
-    : m_comm(std::exchange(other.m_comm, nullptr)), m_timeout_s(other.m_timeout_s) {}
+    : m_comm(std::exchange(other.m_comm, nullptr)),
+      m_timeout_s(other.m_timeout_s),
+      m_topology_xml(std::move(other.m_topology_xml)) {}
 
 NcclComm::~NcclComm() {
   if (!m_comm) return;

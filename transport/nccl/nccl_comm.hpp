@@ -3,10 +3,12 @@
 // an ncclUniqueId broadcast over MPI, non-blocking (config.blocking = 0) so
 // every wait polls with a deadline and NCCL's asynchronous error state.
 // Destroyed normally; aborted while an exception unwinds, which never blocks.
+// Keeps the topology NCCL detected at init (its NCCL_TOPO_DUMP_FILE XML).
 #include <mpi.h>
 #include <nccl.h>
 
 #include <stdexcept>
+#include <string>
 
 #include "core/error.hpp"
 
@@ -30,6 +32,10 @@ class NcclComm {
   ~NcclComm();
 
   ncclComm_t get() const noexcept { return m_comm; }
+  // NCCL's topology dump (XML) as this communicator's init wrote it. NCCL
+  // writes it on one rank only, NCCL_TOPO_DUMP_FILE_RANK (0 by default): on
+  // the others, and where the file could not be read, it is empty.
+  const std::string& topology_xml() const noexcept { return m_topology_xml; }
   // After a call returned ncclInProgress: poll until done, or throw on an
   // error or when the timeout passes.
   void wait_ready(const char* what) const;
@@ -47,6 +53,7 @@ class NcclComm {
  private:
   ncclComm_t m_comm = nullptr;
   double m_timeout_s;
+  std::string m_topology_xml;
 };
 
 }  // namespace flopwall
