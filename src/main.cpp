@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/gemm_probe.hpp"
 #include "core/error.hpp"
 
 namespace {
@@ -18,6 +19,7 @@ constexpr const char* k_usage =
     "  run       run transformer layers on every MPI rank and write an HDF5 trace\n"
     "  collectives  sweep collectives over sizes (nccl-tests' flags), per topology tier\n"
     "  report    summarise a trace: FLOPs next to seconds, per op and per rank\n"
+    "  doctor    check the job's nodes before a long run: BLAS kernel, binding, transports, GPUs\n"
     "\n"
     "  flopwall --version    versions, git revision and compiled-in backends\n"
     "  flopwall <command> --help\n";
@@ -37,7 +39,10 @@ int dispatch(int argc, char** argv) {
   if (command == "run") return flopwall::run_command(argc, argv, args);
   if (command == "collectives") return flopwall::collectives_command(argc, argv, args);
   if (command == "report") return flopwall::report_command(argc, argv, args);
-  throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, collectives, report, --version", command));
+  if (command == "doctor") return flopwall::doctor_command(argc, argv, args);
+  // The doctor's BLAS probe runs itself as a child: never under MPI.
+  if (command == "gemm-probe") return flopwall::gemm_probe_command(args);
+  throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, collectives, report, doctor, --version", command));
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include "analysis/report_accumulator.hpp"
 
 #include "analysis/sections/hardware_section.hpp"
+#include "platform/blas_warning.hpp"
+#include "analysis/sections/machine_section.hpp"
 #include "analysis/sections/per_op_section.hpp"
 #include "analysis/sections/per_rank_section.hpp"
 #include "analysis/sections/run_summary_section.hpp"
@@ -23,6 +25,7 @@ Sections run_sections(const ReportContext& context) {
   s.push_back(make_per_rank_section(context));
   s.push_back(make_sync_section(context));
   s.push_back(make_hardware_section(context));
+  s.push_back(make_machine_section(context));
   return s;
 }
 
@@ -31,6 +34,7 @@ Sections sweep_sections(const ReportContext& context, SweepResult sweep) {
   Sections s;
   s.push_back(make_sweep_section(context, std::move(sweep)));
   s.push_back(make_sync_section(context));
+  s.push_back(make_machine_section(context));
   return s;
 }
 
@@ -72,6 +76,11 @@ std::string Report::csv() const {
   LongCsv csv(m_context);
   for (const auto& section : m_sections) section->add_csv_rows(csv);
   return csv.text();
+}
+
+std::optional<std::string> Report::warning() const {
+  if (!m_context.machine.blas_fallback) return std::nullopt;
+  return blas_fallback_warning(m_context.machine.classes);
 }
 
 }  // namespace flopwall

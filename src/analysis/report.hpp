@@ -30,6 +30,8 @@ class Report {
   std::string text() const;     // every section's lines, in order
   nlohmann::json json() const;  // one object holding every section's keys
   std::string csv() const;      // the long table of every section's rows, or a section's own table
+  // The line a reader must see beside any format: a cpu run's fallback BLAS kernel.
+  std::optional<std::string> warning() const;
 
  private:
   Report(ReportContext context, std::vector<std::unique_ptr<ReportSection>> sections)

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "analysis/report_totals.hpp"
+#include "analysis/machine_view.hpp"
 #include "analysis/step_times.hpp"
 #include "analysis/trace_config.hpp"
 #include "trace/trace_data.hpp"
@@ -19,6 +20,7 @@ struct ReportContext {
   int iterations = 0;      // 1 + the largest iteration index (iteration_spans.hpp)
   StepTimes step_times;    // empty for a sweep
   TraceConfig config;
+  MachineView machine;  // /meta machine_json
 };
 
 // From totals accumulated over the trace's events (window by window).

@@ -14,6 +14,8 @@
 #include "runtime/clock_sync.hpp"
 #include "runtime/graceful_stop.hpp"
 #include "runtime/hang_locator.hpp"
+#include "runtime/machine_survey.hpp"
+#include "platform/blas_warning.hpp"
 #include "platform/mpi_check.hpp"
 #include "runtime/run_metadata.hpp"
 #include "sweep/sweep_config.hpp"
@@ -54,6 +56,9 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   }
   const TransportFactory engines = make_transport_factory(cfg.backend, mpi, cfg.timeout_s);
   if (root && !note.empty()) fmt::print(stderr, "flopwall: {}\n", note);
+  const MachineSurvey machine = survey_machine(mpi, backend_named(cfg.backend).complete_inventory);
+  if (root && cfg.backend == "cpu")
+    if (const auto warning = blas_fallback_warning(machine.classes)) fmt::print(stderr, "flopwall: {}\n", *warning);
 
   // As for run: from the first clock estimate to the closed file, no wait
   // can hang silently, and SIGUSR1 says where every rank is.
@@ -79,6 +84,9 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
     for (auto& kv : host_and_job_meta()) header.meta.push_back(std::move(kv));
     for (auto& kv : backend_meta(cfg.backend)) header.meta.push_back(std::move(kv));
     header.meta.emplace_back("mpi_thread_level", mpi.thread_level());
+    header.meta.emplace_back("machine_json", machine.machine_json);
+    if (const auto topology = backend_named(cfg.backend).topology_meta)
+      for (auto& kv : topology()) header.meta.push_back(std::move(kv));
     const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = result.transport,
                       .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,
                       .groups = trace.groups, .clock_samples = {{.iter = 0, .pad_ = 0, .offset_ns = clock.offset_ns,

@@ -1,5 +1,7 @@
 #include "cli/report_output.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -22,6 +24,8 @@ std::string dump_json(const nlohmann::json& j) {
 }  // namespace
 
 std::string render_report(const Report& report, const std::string& format) {
+  // On stderr, so every format's stdout stays what a parser expects.
+  if (const auto warning = report.warning()) fmt::print(stderr, "flopwall: {}\n", *warning);
   if (format == "json") return dump_json(report.json()) + '\n';
   if (format == "csv") return report.csv();
   return report.text();

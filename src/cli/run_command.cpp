@@ -13,6 +13,8 @@
 #include "core/version.hpp"
 #include "runtime/graceful_stop.hpp"
 #include "runtime/hang_locator.hpp"
+#include "runtime/machine_survey.hpp"
+#include "platform/blas_warning.hpp"
 #include "platform/mpi_check.hpp"
 #include "platform/mpi_environment.hpp"
 #include "runtime/run_metadata.hpp"
@@ -73,6 +75,10 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   Backend backend = make_backend(cfg.backend, {.dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s},
                                  plan, mpi, layout);
   if (root && !backend_note.empty()) fmt::print(stderr, "flopwall: {}\n", backend_note);
+  // After the transports are up (the MPI components are loaded), before anything is timed.
+  const MachineSurvey machine = survey_machine(mpi, backend_named(cfg.backend).complete_inventory);
+  if (root && cfg.backend == "cpu")
+    if (const auto warning = blas_fallback_warning(machine.classes)) fmt::print(stderr, "flopwall: {}\n", *warning);
   Device& device = *backend.device;
   device.prepare(plan);
 
@@ -111,6 +117,9 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   for (auto& kv : backend_meta(cfg.backend)) header.meta.push_back(std::move(kv));
   header.meta.emplace_back("blas_threads_per_rank", std::to_string(cfg.threads));
   header.meta.emplace_back("mpi_thread_level", mpi.thread_level());
+  header.meta.emplace_back("machine_json", machine.machine_json);
+  if (const auto topology = backend_named(cfg.backend).topology_meta)
+    for (auto& kv : topology()) header.meta.push_back(std::move(kv));
 
   const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = device.description(),
                     .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,

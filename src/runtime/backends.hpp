@@ -13,6 +13,7 @@
 #include "backend/device.hpp"
 #include "core/key_values.hpp"
 #include "model/plan.hpp"
+#include "platform/machine_inventory.hpp"
 #include "platform/mpi_environment.hpp"
 #include "runtime/communicator.hpp"
 #include "transport/transport.hpp"
@@ -56,6 +57,14 @@ struct BackendEntry {
   // name → version of the libraries it runs on (for --version and /meta).
   // Never loads a plugin: before it is loaded, the versions it was built with.
   KeyValues (*versions)() = nullptr;
+  // Fills in what only this backend's libraries know about a node's
+  // inventory (cuda: each GPU's SM count, which NVML does not give); nullptr
+  // when nothing. Called on each node's first rank, after make_device.
+  void (*complete_inventory)(NodeInventory& node) = nullptr;
+  // What the backend's communication library detected about the topology,
+  // as /meta keys (cuda: NCCL's topology dump, `nccl_topology_xml`, on the
+  // rank that wrote it); nullptr when nothing.
+  KeyValues (*topology_meta)() = nullptr;
 };
 
 // The cuda row's facts, whether it was built or not: the row a CPU-only

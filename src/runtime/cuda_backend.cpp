@@ -12,6 +12,7 @@
 #include "runtime/backends.hpp"
 #include "runtime/cuda_plugin_abi.hpp"
 #include "core/version.hpp"
+#include "transport/nccl/nccl_comm.hpp"
 #include "transport/nccl/nccl_transport.hpp"
 #include "core/units.hpp"
 #include "platform/cuda/cuda_check.hpp"
@@ -82,6 +83,26 @@ std::optional<std::string> unavailable() {
   return v.why_none;
 }
 
+// NVML describes a GPU without its SM count; the CUDA runtime has it. GPUs
+// are matched by PCI bus id (NVML's numbering need not be CUDA's).
+void complete_inventory(NodeInventory& node) {
+  for (GpuInventory& gpu : node.gpus) {
+    int device = -1, sms = 0;
+    if (cudaDeviceGetByPCIBusId(&device, gpu.pci_bus_id.c_str()) != cudaSuccess ||
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) {
+      cudaGetLastError();  // a GPU this process may not see (CUDA_VISIBLE_DEVICES): its count stays unknown
+      continue;
+    }
+    gpu.sm_count = sms;
+  }
+}
+
+KeyValues topology_meta() {
+  const std::string xml = nccl_topology_dump();
+  if (xml.empty()) return {};
+  return {{"nccl_topology_xml", xml}};
+}
+
 }  // namespace
 
 BackendEntry cuda_backend_entry() {
@@ -92,6 +113,8 @@ BackendEntry cuda_backend_entry() {
   row.prepare_transports = [](const MpiEnvironment& mpi) { bind_cuda_device(mpi); };
   row.make_transport = make_transport;
   row.versions = cuda::library_versions;
+  row.complete_inventory = complete_inventory;
+  row.topology_meta = topology_meta;
   return row;
 }
 

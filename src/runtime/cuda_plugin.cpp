@@ -159,6 +159,13 @@ BackendEntry cuda_plugin_backend_entry() {
     return loaded_row().make_transport(comm, options);
   };
   row.versions = versions;
+  row.complete_inventory = [](NodeInventory& node) {
+    if (const BackendEntry& loaded = loaded_row(); loaded.complete_inventory) loaded.complete_inventory(node);
+  };
+  row.topology_meta = [] {
+    const BackendEntry& loaded = loaded_row();
+    return loaded.topology_meta ? loaded.topology_meta() : KeyValues{};
+  };
   return row;
 }
 

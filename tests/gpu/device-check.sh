@@ -7,7 +7,9 @@
 #   3. builds flopwall with the CUDA backend,
 #   4. runs the GPU tests (every kernel against its CPU reference),
 #   5. measures GEMM TFLOP/s next to torch.matmul, kernel bandwidth, event overhead,
-#   6. runs `flopwall run` on one rank for two model shapes in bf16 and fp8,
+#   6. runs `flopwall run` on one rank for two model shapes in bf16 and fp8
+#      (their traces describe the GPU through NVML and store NCCL's topology),
+#      and `flopwall doctor`,
 # and writes every figure under $OUT. The device tool brings back at most 8
 # files, so $OUT holds exactly: device-check.log, hardware.txt, gpu-tests.json,
 # flopwall-gpu-bench.json, torch-matmul.json, summary.md and runs.tar.gz (the
@@ -103,11 +105,14 @@ fi
 
 run_step "configure" cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DFLOPWALL_CUDA=ON \
   -DFLOPWALL_BENCH=ON -DFLOPWALL_TESTS=ON "${hints[@]}"
-run_step "build" cmake --build build-gpu -j "$(nproc)" --target flopwall flopwall_gpu_tests flopwall_gpu_bench
+run_step "build" cmake --build build-gpu -j "$(nproc)" --target flopwall flopwall_gpu_tests flopwall_gpu_bench flopwall_unit_tests
 ldd build-gpu/flopwall build-gpu/libflopwall_cuda.so build-gpu/tests/flopwall_gpu_tests build-gpu/bench/flopwall_gpu_bench | grep "not found" &&
   failed+=("missing shared libraries")
 
 run_step "gpu tests" build-gpu/tests/flopwall_gpu_tests --gtest_output="json:$OUT/gpu-tests.json"
+# NVML for real: the inventory tests that read the machine's own GPUs.
+run_step "gpu inventory" build-gpu/tests/flopwall_unit_tests --gtest_filter='GpuInventory.*'
+
 run_step "gpu bench" bash -c "build-gpu/bench/flopwall_gpu_bench > '$OUT/flopwall-gpu-bench.json'"
 run_step "torch matmul" bash -c "python3 tests/gpu/torch_matmul.py > '$OUT/torch-matmul.json'"
 
@@ -124,6 +129,9 @@ for model in "gpt3-1.3b --layers 4 --seq 2048 --batch 4" "llama2-7b --layers 2 -
       build-gpu/flopwall report "$runs/$name.h5" --format json >"$runs/$name.json"
   done
 done
+
+# The doctor on one rank: NVML's view of the GPU judged (clocks, ECC, persistence, PCIe).
+run_step "doctor" bash -c "build-gpu/flopwall doctor --format json --probe-seconds 0.5 > '$runs/doctor.json'; [[ \$? -le 1 ]]"
 
 step "summary"
 python3 tests/gpu/summarize.py "$OUT" >"$OUT/summary.md" || failed+=("summary")

@@ -66,6 +66,35 @@ def main(out):
             print(f"| {os.path.basename(path)[:-5]} | {r['model_flops_per_iter']:.3e} | {s['p50'] * 1e3:.3f} ms | "
                   f"{s['p99'] * 1e3:.3f} ms | {r['tflops_per_rank']:.1f} |")
 
+    # The machine as the traces describe it (NVML, the CUDA runtime's SM
+    # count, NCCL's topology dump) and the achieved rate against the
+    # theoretical peak of the run's dtype.
+    print("\n## Machine description and peaks\n")
+    for path in sorted(glob.glob(os.path.join(out, "runs", "run-*.json"))):
+        r = load(path)
+        if not r or "machine" not in r:
+            continue
+        classes = r["machine"].get("node_classes") or [{}]
+        gpus = classes[0].get("inventory", {}).get("gpus", [])
+        gpu = gpus[0] if gpus else {}
+        topo = "yes" if r.get("meta", {}).get("nccl_topology_xml") else "no"
+        print(f"- {os.path.basename(path)[:-5]}: GPU {gpu.get('name', 'none')} sm_{gpu.get('cc_major')}{gpu.get('cc_minor')}, "
+              f"{gpu.get('sm_count')} SMs, SM {gpu.get('sm_clock_mhz')}/{gpu.get('sm_clock_max_mhz')} MHz, "
+              f"ECC {gpu.get('ecc_enabled')}, persistence {gpu.get('persistence_mode')}, "
+              f"PCIe gen {gpu.get('pcie_gen')}/{gpu.get('pcie_gen_max')} x{gpu.get('pcie_width')}/{gpu.get('pcie_width_max')}; "
+              f"NCCL topology stored: {topo}")
+        for p in r["machine"].get("peaks", []):
+            if p.get("achieved_flops_per_s"):
+                print(f"  - {p['dtype']}: achieved {p['achieved_flops_per_s'] / 1e12:.1f} TFLOP/s of "
+                      f"{p['theoretical_flops_per_s'] / 1e12:.1f} theoretical ({p['pct_of_theoretical']:.1f}%)")
+    doctor = load(os.path.join(out, "runs", "doctor.json"))
+    if doctor:
+        print(f"\n## flopwall doctor (exit {doctor.get('exit_code')})\n")
+        for f in doctor.get("findings", []):
+            print(f"- {f['severity']} {f['check']}: {f['where']}: {f['message']}")
+        if not doctor.get("findings"):
+            print("- no findings")
+
 
 if __name__ == "__main__":
     main(sys.argv[1])

@@ -18,6 +18,13 @@ namespace flopwall {
 
 namespace {
 
+// Process-wide, for nccl_topology_dump(); only the main thread makes communicators.
+std::string& first_topology_dump() {
+  static std::string dump;
+  return dump;
+}
+
+
 constexpr const char* k_topo_dump_variable = "NCCL_TOPO_DUMP_FILE";
 
 // The rank NCCL dumps its topology on: NCCL_TOPO_DUMP_FILE_RANK, 0 unless set
@@ -87,6 +94,7 @@ NcclComm::NcclComm(MPI_Comm comm, double timeout_s) : m_timeout_s(timeout_s) {
   // Only the dumping rank's file is this init's; another rank would read a
   // user's file left by an earlier run, or one NCCL is still writing.
   if (dumping_rank) m_topology_xml = topo_dump.read();
+  if (first_topology_dump().empty()) first_topology_dump() = m_topology_xml;
 }
 
 NcclComm::NcclComm(NcclComm&& other) noexcept
@@ -131,5 +139,7 @@ void NcclComm::check_async_error() const {
     throw std::runtime_error(fmt::format("NCCL reported an asynchronous error: {} ({})", ncclGetErrorString(state),
                                          ncclGetLastError(m_comm)));
 }
+
+std::string nccl_topology_dump() { return first_topology_dump(); }
 
 }  // namespace flopwall

@@ -56,4 +56,9 @@ class NcclComm {
   std::string m_topology_xml;
 };
 
+// The first topology dump any NcclComm of this process read (the run's first
+// communicator spans its whole group); empty where none was (another rank
+// dumps, or no communicator was made). For the trace's /meta nccl_topology_xml.
+std::string nccl_topology_dump();
+
 }  // namespace flopwall

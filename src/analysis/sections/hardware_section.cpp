@@ -30,7 +30,9 @@ class HardwareSection final : public ReportSection {
 
   void add_json(nlohmann::json& report) const override {
     nlohmann::json meta = nlohmann::json::object();
-    for (const auto& [k, v] : m_hardware.meta) meta[k] = v;
+    // The machine description is the `machine` object, parsed (machine_section.cpp).
+    for (const auto& [k, v] : m_hardware.meta)
+      if (k != "machine_json") meta[k] = v;
     report["meta"] = meta;
   }
 

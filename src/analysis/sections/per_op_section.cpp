@@ -19,7 +19,8 @@ std::string rate(double v) { return v > 0 ? fmt::format("{:.2f}", v) : "-"; }
 
 class PerOpSection final : public ReportSection {
  public:
-  explicit PerOpSection(const ReportContext& context) : m_ops(analyze_ops(context)) {}
+  explicit PerOpSection(const ReportContext& context)
+      : m_ops(analyze_ops(context)), m_blas_fallback(context.machine.blas_fallback) {}
 
   std::string text() const override {
     std::string s;
@@ -29,8 +30,9 @@ class PerOpSection final : public ReportSection {
     for (const OpFigures& op : m_ops)
       fmt::format_to(out, "{:<16} {:<8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>6.1f}%\n", op.name,
                      op_kind_name(op.kind), op.count, units::seconds(op.time_s.mean), units::seconds(op.time_s.p50),
-                     units::seconds(op.time_s.p99), rate(op.gflops_per_s), rate(op.mem_gbytes_per_s),
+                     units::seconds(op.time_s.p99), fallback_marked(op, rate(op.gflops_per_s)), rate(op.mem_gbytes_per_s),
                      rate(op.comm_gbytes_per_s), 100.0 * op.share);
+    if (m_blas_fallback) fmt::format_to(out, "† taken on a fallback BLAS kernel (see the machine section)\n");
     return s;
   }
 
@@ -41,7 +43,8 @@ class PerOpSection final : public ReportSection {
                      {"time_s", {{"mean", json_number(op.time_s.mean)}, {"p50", json_number(op.time_s.p50)},
                                  {"p99", json_number(op.time_s.p99)}, {"max", json_number(op.time_s.max)}}},
                      {"gflops_per_s", json_number(op.gflops_per_s)}, {"mem_gbytes_per_s", json_number(op.mem_gbytes_per_s)},
-                     {"busbw_gbytes_per_s", json_number(op.comm_gbytes_per_s)}, {"share", json_number(op.share)}});
+                     {"busbw_gbytes_per_s", json_number(op.comm_gbytes_per_s)}, {"share", json_number(op.share)},
+                     {"blas_fallback", on_fallback(op)}});
     report["ops"] = ops;
   }
 
@@ -56,11 +59,19 @@ class PerOpSection final : public ReportSection {
       row("mem_gbytes_per_s", op.mem_gbytes_per_s);
       row("busbw_gbytes_per_s", op.comm_gbytes_per_s);
       row("share", op.share);
+      if (m_blas_fallback) row("blas_fallback", on_fallback(op) ? 1 : 0);
     }
   }
 
  private:
+  // A CPU GEMM figure from a run whose OpenBLAS ran a fallback kernel.
+  bool on_fallback(const OpFigures& op) const { return m_blas_fallback && op.kind == OpKind::compute && op.gflops_per_s > 0; }
+  std::string fallback_marked(const OpFigures& op, std::string figure) const {
+    return on_fallback(op) ? figure + "†" : figure;
+  }
+
   std::vector<OpFigures> m_ops;
+  bool m_blas_fallback = false;
 };
 
 }  // namespace

@@ -1,0 +1,28 @@
+#include "analysis/machine_view.hpp"
+
+#include "platform/blas_warning.hpp"
+
+namespace flopwall {
+
+MachineView machine_view(const TraceHeader& header) {
+  MachineView view;
+  const std::string* text = nullptr;
+  for (const auto& [key, value] : header.meta)
+    if (key == "machine_json") text = &value;
+  if (!text) {
+    view.missing = "this trace has no machine description (written before flopwall recorded one)";
+    return view;
+  }
+  try {
+    view.classes = machine_from_json(nlohmann::json::parse(*text));
+  } catch (const nlohmann::json::exception& e) {
+    // A damaged description costs the report its machine lines, nothing else.
+    view.classes.clear();
+    view.missing = std::string("its machine description is damaged: ") + e.what();
+    return view;
+  }
+  view.blas_fallback = header.backend == "cpu" && any_blas_fallback(view.classes);
+  return view;
+}
+
+}  // namespace flopwall

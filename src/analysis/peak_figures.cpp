@@ -1,0 +1,66 @@
+#include "analysis/peak_figures.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "analysis/sections/run_summary_section.hpp"
+#include "platform/peak_estimate.hpp"
+
+namespace flopwall {
+namespace {
+
+int blas_threads(const TraceHeader& header) {
+  for (const auto& [key, value] : header.meta)
+    if (key == "blas_threads_per_rank") {
+      int n = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec == std::errc{} && n > 0) return n;
+    }
+  return 1;
+}
+
+}  // namespace
+
+PeakFigures analyze_peaks(const ReportContext& context) {
+  PeakFigures peaks;
+  peaks.run_dtype = context.config.string_field("dtype").value_or("");
+  if (context.machine.classes.empty()) {
+    peaks.missing = context.machine.missing;
+    return peaks;
+  }
+  // Rank 0's node class stands for the job: a mixed job gets a doctor warning.
+  const NodeInventory& node = context.machine.classes.front().inventory;
+  std::vector<PeakEstimate> estimates;
+  std::string device;
+  if (context.trace.header.backend == "cpu") {
+    const int cores = blas_threads(context.trace.header);
+    estimates = cpu_peak_estimates(node.cpu, cores);
+    device = fmt::format("{} core{} of {}", cores, cores == 1 ? "" : "s", node.cpu.model);
+    peaks.memory.formula = "not told by this platform (the OS does not report DRAM channels and speed)";
+  } else if (!node.gpus.empty()) {
+    const GpuInventory& gpu = node.gpus.front();
+    estimates = gpu_peak_estimates(gpu);
+    device = gpu.name;
+    peaks.memory.theoretical_bytes_per_s = gpu_memory_bandwidth_estimate(gpu);
+    peaks.memory.formula = peaks.memory.theoretical_bytes_per_s
+                               ? fmt::format("2 × {} MHz memory clock × {} bit bus / 8", gpu.mem_clock_max_mhz,
+                                             gpu.memory_bus_width_bits)
+                               : "not told by this GPU's driver";
+  } else {
+    peaks.missing = "no GPU was described by NVML on this trace's nodes";
+    return peaks;
+  }
+  if (estimates.empty() && peaks.missing.empty())
+    peaks.missing = "no estimate: the inventory lacks a frequency or an SM count";
+  const RunSummary run = analyze_run_summary(context);
+  const int ranks = std::max(1, context.trace.header.world_size);
+  for (const PeakEstimate& e : estimates) {
+    PeakFigure f{.dtype = e.dtype, .device = device, .theoretical_flops_per_s = e.flops_per_s, .formula = e.formula};
+    if (e.dtype == peaks.run_dtype && run.flops_per_s_total > 0) f.achieved_flops_per_s = run.flops_per_s_total / ranks;
+    peaks.flops.push_back(std::move(f));
+  }
+  return peaks;
+}
+
+}  // namespace flopwall
