@@ -135,6 +135,22 @@ std::vector<Finding> check_rank_binding(const DoctorFacts& facts) {
                          .message = fmt::format("rank {} may run on CPUs of {} NUMA nodes: its memory may be remote",
                                                 r->rank, spans.size()),
                          .fix = "bind ranks within a NUMA node: mpirun --bind-to core --map-by numa"});
+    // The fabric: a rank whose CPUs touch none of the NUMA nodes its node's
+    // active InfiniBand ports hang off sends every message across the socket link.
+    std::set<int> port_numa;
+    for (const InfinibandPort& p : inv.ib_ports)
+      if (p.state == "ACTIVE" && p.numa_node >= 0) port_numa.insert(p.numa_node);
+    if (inv.numa.size() > 1 && !port_numa.empty())
+      for (const RankPlacement* r : ranks) {
+        const std::set<int> mine = numa_nodes_of(inv, r->cpus);
+        if (std::none_of(mine.begin(), mine.end(), [&](int n) { return port_numa.count(n) > 0; }))
+          out.push_back({.severity = Severity::warning, .where = fmt::format("rank {} on {}", r->rank, inv.hostname),
+                         .message = fmt::format("rank {} runs on NUMA node {} but the node's active InfiniBand ports "
+                                                "hang off NUMA node {}: its messages cross the socket link",
+                                                r->rank, fmt::join(mine, ","), fmt::join(port_numa, ",")),
+                         .fix = "bind ranks near their NIC (srun --cpu-bind=ldoms with a NIC per socket, or a "
+                                "rankfile), or pick the NIC with UCX_NET_DEVICES"});
+      }
     if (inv.cpu.hardware_threads > inv.cpu.cores && inv.cpu.cores > 0)
       out.push_back({.severity = Severity::info, .where = node_name(facts.nodes[node]),
                      .message = fmt::format("SMT is on: {} hardware threads on {} cores; two ranks on one core share "

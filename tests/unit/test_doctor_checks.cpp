@@ -116,6 +116,20 @@ TEST(DoctorChecks, RanksSharingCpusOrSpanningNumaNodesWarn) {
   EXPECT_NE(found[1].message.find("rank 1 may run on CPUs of 2 NUMA nodes"), std::string::npos) << found[1].message;
 }
 
+TEST(DoctorChecks, RanksFarFromTheFabricWarn) {
+  DoctorFacts f = healthy_job();
+  f.nodes[0] = healthy_node("n0", 2);  // NUMA 0: cpus 0-3, NUMA 1: cpus 4-7
+  f.nodes[0].inventory.ib_ports = {{.device = "mlx5_0", .port = 1, .state = "ACTIVE", .numa_node = 1}};
+  f.ranks[1].cpus = {4, 5};
+  const auto found = of_check(run_doctor_checks(f), "rank_binding");
+  ASSERT_EQ(found.size(), 1u);  // rank 0 on NUMA 0; rank 1 sits beside the port
+  EXPECT_NE(found[0].message.find("rank 0 runs on NUMA node 0 but the node's active InfiniBand ports hang off NUMA node 1"),
+            std::string::npos)
+      << found[0].message;
+  f.nodes[0].inventory.ib_ports[0].state = "DOWN";
+  EXPECT_TRUE(of_check(run_doctor_checks(f), "rank_binding").empty());
+}
+
 TEST(DoctorChecks, SmtIsNoted) {
   DoctorFacts f = healthy_job();
   f.nodes[0].inventory.cpu.hardware_threads = 16;
