@@ -1,6 +1,6 @@
 #include "platform/host_info.hpp"
 
-#include <hwloc.h>
+#include "platform/hwloc_topology.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -8,33 +8,6 @@
 
 namespace flopwall {
 namespace {
-
-// Owns an hwloc topology for the duration of one query.
-class Topology {
- public:
-  Topology() {
-    if (hwloc_topology_init(&m_topo) != 0) throw std::runtime_error("hwloc could not load the host topology");
-    // Packages, cores, threads and NUMA nodes are all that is asked: the
-    // caches would cost a few hundred sysfs reads at every start.
-    hwloc_topology_set_cache_types_filter(m_topo, HWLOC_TYPE_FILTER_KEEP_NONE);
-    hwloc_topology_set_icache_types_filter(m_topo, HWLOC_TYPE_FILTER_KEEP_NONE);
-    if (hwloc_topology_load(m_topo) != 0) {
-      hwloc_topology_destroy(m_topo);
-      throw std::runtime_error("hwloc could not load the host topology");
-    }
-  }
-  Topology(const Topology&) = delete;
-  Topology& operator=(const Topology&) = delete;
-  ~Topology() { hwloc_topology_destroy(m_topo); }
-  hwloc_topology_t get() const noexcept { return m_topo; }
-  int count(hwloc_obj_type_t type) const {
-    const int n = hwloc_get_nbobjs_by_type(m_topo, type);
-    return n < 0 ? 0 : n;
-  }
-
- private:
-  hwloc_topology_t m_topo = nullptr;
-};
 
 // A field of /proc/meminfo in bytes, 0 when absent. Preferred over hwloc's
 // NUMA totals, which some virtual machines report incompletely.
@@ -51,7 +24,7 @@ std::uint64_t meminfo_bytes(const std::string& field) {
 }
 
 HostInfo load_host_info() {
-  Topology topo;
+  HwlocTopology topo(HwlocTopology::Detail::counts);
   HostInfo info;
   info.packages = topo.count(HWLOC_OBJ_PACKAGE);
   info.cores = topo.count(HWLOC_OBJ_CORE);

@@ -9,41 +9,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "platform/hwloc_topology.hpp"
+
 namespace flopwall {
 namespace {
-
-// Owns an hwloc topology with its caches and its important IO devices.
-class IoTopology {
- public:
-  IoTopology() {
-    if (hwloc_topology_init(&m_topo) != 0) throw std::runtime_error("hwloc could not initialise a topology");
-    hwloc_topology_set_cache_types_filter(m_topo, HWLOC_TYPE_FILTER_KEEP_ALL);
-    hwloc_topology_set_icache_types_filter(m_topo, HWLOC_TYPE_FILTER_KEEP_ALL);
-    // KEEP_IMPORTANT: GPUs, NICs and the bridges above them, not every
-    // PCI function of the chipset.
-    hwloc_topology_set_io_types_filter(m_topo, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
-    // Only the PCI objects are read. Without OS devices hwloc's opencl and
-    // gl plugins (Debian ships both) skip their discovery: on a GPU node
-    // the first would initialise the OpenCL driver, and through it the GPU
-    // driver, at every start; the second talks to X servers.
-    hwloc_topology_set_type_filter(m_topo, HWLOC_OBJ_OS_DEVICE, HWLOC_TYPE_FILTER_KEEP_NONE);
-    if (hwloc_topology_load(m_topo) != 0) {
-      hwloc_topology_destroy(m_topo);
-      throw std::runtime_error("hwloc could not load the node's topology");
-    }
-  }
-  IoTopology(const IoTopology&) = delete;
-  IoTopology& operator=(const IoTopology&) = delete;
-  ~IoTopology() { hwloc_topology_destroy(m_topo); }
-  hwloc_topology_t get() const noexcept { return m_topo; }
-  int count(hwloc_obj_type_t type) const {
-    const int n = hwloc_get_nbobjs_by_type(m_topo, type);
-    return n < 0 ? 0 : n;
-  }
-
- private:
-  hwloc_topology_t m_topo = nullptr;
-};
 
 std::string info_or_empty(hwloc_obj_t obj, const char* name) {
   const char* value = obj ? hwloc_obj_get_info_by_name(obj, name) : nullptr;
@@ -59,7 +28,7 @@ std::string cache_kind(hwloc_obj_cache_type_t type) {
 }
 
 // One CacheLevel per (level, kind), in the order L1d, L1i, L2, L3, …
-std::vector<CacheLevel> read_caches(const IoTopology& topo) {
+std::vector<CacheLevel> read_caches(const HwlocTopology& topo) {
   // (level, kind rank) → level; data sorts before instruction before unified.
   std::map<std::pair<int, int>, CacheLevel> levels;
   const hwloc_obj_type_t cache_types[] = {HWLOC_OBJ_L1CACHE,  HWLOC_OBJ_L2CACHE,  HWLOC_OBJ_L3CACHE,
@@ -94,7 +63,7 @@ std::string cpu_list(hwloc_const_bitmap_t set) {
   return list;
 }
 
-std::vector<NumaNode> read_numa(const IoTopology& topo) {
+std::vector<NumaNode> read_numa(const HwlocTopology& topo) {
   std::vector<NumaNode> nodes;
   for (hwloc_obj_t obj = hwloc_get_next_obj_by_type(topo.get(), HWLOC_OBJ_NUMANODE, nullptr); obj;
        obj = hwloc_get_next_obj_by_type(topo.get(), HWLOC_OBJ_NUMANODE, obj)) {
@@ -134,7 +103,7 @@ int device_numa_node(hwloc_topology_t topo, hwloc_obj_t obj) {
   return hwloc_bitmap_first(ancestor->nodeset);
 }
 
-std::vector<PciDevice> read_pci(const IoTopology& topo) {
+std::vector<PciDevice> read_pci(const HwlocTopology& topo) {
   std::vector<PciDevice> devices;
   for (hwloc_obj_t obj = hwloc_get_next_pcidev(topo.get(), nullptr); obj; obj = hwloc_get_next_pcidev(topo.get(), obj)) {
     const auto& attr = obj->attr->pcidev;
@@ -159,7 +128,7 @@ std::vector<PciDevice> read_pci(const IoTopology& topo) {
 }  // namespace
 
 HwlocInventory read_hwloc_inventory() {
-  IoTopology topo;
+  HwlocTopology topo(HwlocTopology::Detail::caches_and_io);
   HwlocInventory inventory;
   inventory.packages = topo.count(HWLOC_OBJ_PACKAGE);
   inventory.cores = topo.count(HWLOC_OBJ_CORE);
