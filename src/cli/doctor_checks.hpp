@@ -25,7 +25,14 @@ struct DoctorCheck {
   std::string_view name;
   std::string_view what;  // one line: what it looks at
   std::vector<Finding> (*run)(const DoctorFacts& facts) = nullptr;
+  // Whether the job has what the check looks at (GPUs, Open MPI's
+  // transports); nullptr: always. A check that does not apply is reported
+  // as such, not as passed.
+  bool (*applies)(const DoctorFacts& facts) = nullptr;
 };
+
+// "passed", "findings" or "not applicable", for the check named `check`.
+std::string_view check_status(const DoctorCheck& check, const DoctorFacts& facts, const std::vector<Finding>& findings);
 
 // Every check, in the order the doctor runs and prints them.
 const std::vector<DoctorCheck>& doctor_checks();

@@ -71,11 +71,12 @@ std::string text_report(const DoctorFacts& facts, const std::vector<Finding>& fi
     s += fmt::format("  {:<8} {:<20} {}: {}\n  {:<8} {:<20} fix: {}\n", severity_name(f.severity), f.check, f.where,
                      f.message, "", "", f.fix);
   }
-  std::string passed;
-  for (const DoctorCheck& c : doctor_checks())
-    if (std::none_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.check == c.name; }))
-      passed += (passed.empty() ? "" : ", ") + std::string(c.name);
-  s += fmt::format("  {:<8} {}\n", "ok", passed.empty() ? "none" : passed);
+  for (const char* status : {"passed", "not applicable"}) {
+    std::string names;
+    for (const DoctorCheck& c : doctor_checks())
+      if (check_status(c, facts, findings) == status) names += (names.empty() ? "" : ", ") + std::string(c.name);
+    if (!names.empty()) s += fmt::format("  {:<8} {}\n", status == std::string_view("passed") ? "ok" : "n/a", names);
+  }
   s += fmt::format("{} error{}, {} warning{}, {} note{}\n", counts[2], counts[2] == 1 ? "" : "s", counts[1],
                    counts[1] == 1 ? "" : "s", counts[0], counts[0] == 1 ? "" : "s");
   return s;
@@ -89,9 +90,7 @@ json json_report(const DoctorFacts& facts, const std::vector<Finding>& findings,
                                {"message", f.message}, {"fix", f.fix}});
   out["checks"] = json::array();
   for (const DoctorCheck& c : doctor_checks())
-    out["checks"].push_back({{"name", c.name}, {"what", c.what},
-                             {"passed", std::none_of(findings.begin(), findings.end(),
-                                                     [&](const Finding& f) { return f.check == c.name; })}});
+    out["checks"].push_back({{"name", c.name}, {"what", c.what}, {"status", check_status(c, facts, findings)}});
   out["probe"] = json::object();
   for (const NodeFacts& n : facts.nodes) {
     json probe = json::array();

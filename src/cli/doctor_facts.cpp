@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <exception>
 
 #include "platform/blas_kernel.hpp"
 #include "platform/host_info.hpp"
@@ -88,7 +89,15 @@ DoctorFacts gather_doctor_facts(const MpiEnvironment& mpi, const std::string& ex
   json mine = {{"rank", mpi.rank()}, {"hostname", mpi.hostname()}, {"local_rank", mpi.local_rank()},
                {"cpus", affinity_cpus()}, {"clock_error_ns", clock.error_ns}};
   if (mpi.local_rank() == 0) {
-    json node = node_facts_json(exe, probe_seconds);
+    json node;
+    try {
+      node = node_facts_json(exe, probe_seconds);
+    } catch (const std::exception& e) {
+      // The other nodes are still judged; this one is named with the reason.
+      NodeInventory unknown;
+      unknown.cpu.model = std::string("unknown (the inventory could not be read: ") + e.what() + ")";
+      node = {{"inventory", inventory_to_json(unknown)}, {"memory_available_bytes", 0}, {"probe", json::array()}};
+    }
     node["inventory"]["hostname"] = mpi.hostname();
     mine["node"] = std::move(node);
   }

@@ -44,7 +44,7 @@ PeakEstimate cpu_figure(const std::string& dtype, const CpuTerms& t, double per_
                         const std::string& lanes_text) {
   const double rate = t.cores * t.mhz * 1e6 * per_core_per_cycle;
   return {dtype, rate,
-          fmt::format("estimate: {} cores × {:g} MHz nominal ({}) × {} × {} = {}{}", t.cores, t.mhz, t.mhz_source,
+          fmt::format("estimate: {} core{} × {:g} MHz nominal ({}) × {} × {} = {}{}", t.cores, t.cores == 1 ? "" : "s", t.mhz, t.mhz_source,
                       lanes_text, t.per_cycle, units::flop_rate(rate), t.caveat)};
 }
 
