@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <exception>
 #include <fstream>
@@ -99,15 +100,23 @@ GpuInventory describe(const nvml::Functions& f, nvml::Device device, int index) 
   return gpu;
 }
 
-// How GPU i reaches GPU j in `nvidia-smi topo -m`'s words: NVLinks first,
-// then the PCIe path.
+// Active NVLinks of `gpu` that end at no GPU of this node: on an HGX board,
+// at the NVSwitches every GPU hangs off.
+int links_to_switches(const GpuInventory& gpu, const std::vector<GpuInventory>& gpus) {
+  int links = 0;
+  for (const NvLink& link : gpu.nvlinks)
+    links += link.active && std::none_of(gpus.begin(), gpus.end(), [&](const GpuInventory& other) {
+               return !other.pci_bus_id.empty() && other.pci_bus_id == link.peer_bus_id;
+             });
+  return links;
+}
+
+// How GPU i reaches GPU j in `nvidia-smi topo -m`'s words: NVLinks first
+// (nvlink_topology_word), then the PCIe path.
 std::string topology_cell(const nvml::Functions& f, const std::vector<nvml::Device>& devices,
                           const std::vector<GpuInventory>& gpus, std::size_t i, std::size_t j) {
   if (i == j) return "X";
-  int links = 0;
-  if (!gpus[j].pci_bus_id.empty())
-    for (const NvLink& link : gpus[i].nvlinks) links += link.active && link.peer_bus_id == gpus[j].pci_bus_id;
-  if (links > 0) return fmt::format("NV{}", links);
+  if (std::string word = nvlink_topology_word(gpus, i, j); !word.empty()) return word;
   int level = -1;
   if (f.common_ancestor && f.common_ancestor(devices[i], devices[j], &level) == nvml::k_success)
     return topology_level_name(level);
@@ -222,6 +231,16 @@ std::string topology_level_name(int nvml_level) {
     case 50: return "SYS";   // NVML_TOPOLOGY_SYSTEM: across NUMA nodes
     default: return "";
   }
+}
+
+std::string nvlink_topology_word(const std::vector<GpuInventory>& gpus, std::size_t i, std::size_t j) {
+  int links = 0;
+  if (!gpus[j].pci_bus_id.empty())
+    for (const NvLink& link : gpus[i].nvlinks) links += link.active && link.peer_bus_id == gpus[j].pci_bus_id;
+  if (links > 0) return fmt::format("NV{}", links);
+  if (const int switched = links_to_switches(gpus[i], gpus); switched > 0 && links_to_switches(gpus[j], gpus) > 0)
+    return fmt::format("NV{}", switched);
+  return {};
 }
 
 }  // namespace flopwall

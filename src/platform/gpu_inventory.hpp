@@ -41,4 +41,11 @@ std::vector<std::string> clock_event_reason_names(std::uint64_t reasons);
 // "" for a value nvml.h does not define.
 std::string topology_level_name(int nvml_level);
 
+// The NVLink part of `nvidia-smi topo -m`'s cell for GPUs i and j: "NV<n>"
+// for n active links from i that end at j; else, when both have active links
+// that end at no GPU of the node (at NVSwitches, as on an HGX board),
+// "NV<i's such links>", as nvidia-smi prints NV18 there; else "". Not
+// confirmed on an NVSwitch machine: no such machine was at hand.
+std::string nvlink_topology_word(const std::vector<GpuInventory>& gpus, std::size_t i, std::size_t j);
+
 }  // namespace flopwall

@@ -133,6 +133,27 @@ TEST(GpuInventory, ClockEventReasonsByName) {
   EXPECT_EQ(clock_event_reason_names(0x800), Strings{"0x800"});
 }
 
+TEST(GpuInventory, NvlinksDirectOrThroughSwitches) {
+  const auto gpu = [](const char* bus, std::vector<NvLink> links) {
+    GpuInventory g;
+    g.pci_bus_id = bus;
+    g.nvlinks = std::move(links);
+    return g;
+  };
+  // Two GPUs joined directly by 2 active links (a third down).
+  std::vector<GpuInventory> direct{gpu("0000:17:00.0", {{0, true, "0000:18:00.0"}, {1, true, "0000:18:00.0"},
+                                                        {2, false, "0000:18:00.0"}}),
+                                   gpu("0000:18:00.0", {{0, true, "0000:17:00.0"}, {1, true, "0000:17:00.0"}})};
+  EXPECT_EQ(nvlink_topology_word(direct, 0, 1), "NV2");
+  // Three GPUs on NVSwitches (links end at the switches' bus ids); the third has none active.
+  std::vector<GpuInventory> switched{gpu("0000:17:00.0", {{0, true, "0000:a0:00.0"}, {1, true, "0000:a1:00.0"}}),
+                                     gpu("0000:18:00.0", {{0, true, "0000:a0:00.0"}, {1, true, "0000:a1:00.0"}}),
+                                     gpu("0000:19:00.0", {{0, false, "0000:a0:00.0"}})};
+  EXPECT_EQ(nvlink_topology_word(switched, 0, 1), "NV2");
+  EXPECT_EQ(nvlink_topology_word(switched, 0, 2), "");
+  EXPECT_EQ(nvlink_topology_word(switched, 2, 0), "");
+}
+
 TEST(GpuInventory, TopologyLevelsInNvidiaSmiWords) {
   EXPECT_EQ(topology_level_name(0), "PIX");
   EXPECT_EQ(topology_level_name(10), "PIX");
