@@ -277,11 +277,15 @@ hang_sigstop)
   # on an oversubscribed machine can outlast the deadline this test checks.
   for _ in $(seq 60); do
     sleep 1
-    kill -USR1 "$victim_pid" 2>/dev/null
+    kill -USR1 "$victim_pid" 2>/dev/null || break  # gone: said below, with the job's output
     sleep 0.2
     grep -Eq "^rank $victim_rank: status: last completed .*iteration [0-9]+\)" hang.out && break
   done
-  kill -STOP "$victim_pid"
+  if ! kill -STOP "$victim_pid" 2>/dev/null; then
+    wait
+    cat hang.out
+    fail "rank $victim_rank ended before it could be stopped (the job's output is above)"
+  fi
   stopped=$(date +%s)
   wait
   elapsed=$(( $(date +%s) - stopped ))
