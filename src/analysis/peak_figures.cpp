@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "analysis/sections/run_summary_section.hpp"
@@ -39,7 +40,9 @@ PeakFigures analyze_peaks(const ReportContext& context) {
     device = fmt::format("{} core{} of {}", cores, cores == 1 ? "" : "s", node.cpu.model);
     peaks.memory.formula = "not told by this platform (the OS does not report DRAM channels and speed)";
   } else if (!node.gpus.empty()) {
-    const GpuInventory& gpu = node.gpus.front();
+    // The first GPU the run could count the SMs of (the others may have been hidden from it).
+    const auto counted = std::find_if(node.gpus.begin(), node.gpus.end(), [](const GpuInventory& g) { return g.sm_count > 0; });
+    const GpuInventory& gpu = counted != node.gpus.end() ? *counted : node.gpus.front();
     estimates = gpu_peak_estimates(gpu);
     device = gpu.name;
     peaks.memory.theoretical_bytes_per_s = gpu_memory_bandwidth_estimate(gpu);

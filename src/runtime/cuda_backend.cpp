@@ -95,6 +95,13 @@ void complete_inventory(NodeInventory& node) {
     }
     gpu.sm_count = sms;
   }
+  // GPUs this process may not see (CUDA_VISIBLE_DEVICES of one GPU per rank)
+  // have the SM count of a visible one of the same product and compute capability.
+  for (GpuInventory& gpu : node.gpus)
+    for (const GpuInventory& known : node.gpus)
+      if (gpu.sm_count < 0 && known.sm_count >= 0 && known.name == gpu.name && known.cc_major == gpu.cc_major &&
+          known.cc_minor == gpu.cc_minor)
+        gpu.sm_count = known.sm_count;
 }
 
 KeyValues topology_meta() {
