@@ -6,6 +6,13 @@ namespace flopwall {
 
 HwlocTopology::HwlocTopology(Detail detail) {
   if (hwloc_topology_init(&m_topo) != 0) throw std::runtime_error("hwloc could not initialise a topology");
+  // Not the x86 component: it reads CPUID on every hardware thread by
+  // binding the calling thread to each in turn. Here that thread is a rank's,
+  // and it would hop onto the cores of ranks that busy-wait in the survey's
+  // collective (under a real-time policy it never gets back: measured, a
+  // 2-rank run hung in sched_setaffinity). Linux's sysfs and /proc/cpuinfo,
+  // which the linux component reads, give every count, cache and model name.
+  hwloc_topology_set_components(m_topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "x86");
   if (detail == Detail::counts) {
     // The caches would cost a few hundred sysfs reads at every start.
     hwloc_topology_set_cache_types_filter(m_topo, HWLOC_TYPE_FILTER_KEEP_NONE);
