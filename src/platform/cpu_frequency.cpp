@@ -2,7 +2,6 @@
 // frequency, from the most to the least direct source.
 #include <string>
 
-#include "platform/cpuinfo.hpp"
 #include "platform/node_inventory.hpp"
 #include "platform/sysfs_text.hpp"
 
@@ -33,13 +32,13 @@ double cpufreq_mhz(const std::string& path) {
 
 }  // namespace
 
-CpuFrequency read_cpu_frequency(const InventoryRoots& roots, std::string_view model_name) {
+CpuFrequency read_cpu_frequency(const InventoryRoots& roots, std::string_view model_name, double cpuinfo_mean_mhz) {
   const std::string cpufreq = roots.sys + "/devices/system/cpu/cpu0/cpufreq/";
   CpuFrequency frequency;
   frequency.governor = read_sysfs_line(cpufreq + "scaling_governor").value_or("");
   frequency.driver = read_sysfs_line(cpufreq + "scaling_driver").value_or("");
   frequency.max_mhz = cpufreq_mhz(cpufreq + "cpuinfo_max_freq");
-  frequency.current_mhz = parse_cpuinfo(read_text_file(roots.proc + "/cpuinfo")).mean_mhz;
+  frequency.current_mhz = cpuinfo_mean_mhz;
 
   // intel_pstate writes the base (non-turbo) frequency; cpuinfo_max_freq is
   // the turbo maximum there, and a base only where the driver has no turbo

@@ -9,20 +9,6 @@
 namespace flopwall {
 namespace {
 
-// A field of /proc/meminfo in bytes, 0 when absent. Preferred over hwloc's
-// NUMA totals, which some virtual machines report incompletely.
-std::uint64_t meminfo_bytes(const std::string& field) {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string line;
-  while (std::getline(meminfo, line)) {
-    std::istringstream fields(line);
-    std::string key;
-    std::uint64_t kib = 0;
-    if (fields >> key >> kib && key == field + ":") return kib * 1024;
-  }
-  return 0;
-}
-
 HostInfo load_host_info() {
   HwlocTopology topo(HwlocTopology::Detail::counts);
   HostInfo info;
@@ -42,6 +28,18 @@ HostInfo load_host_info() {
 }
 
 }  // namespace
+
+std::uint64_t meminfo_bytes(const std::string& field, const std::string& proc) {
+  std::ifstream meminfo(proc + "/meminfo");
+  std::string line;
+  while (std::getline(meminfo, line)) {
+    std::istringstream fields(line);
+    std::string key;
+    std::uint64_t kib = 0;
+    if (fields >> key >> kib && key == field + ":") return kib * 1024;
+  }
+  return 0;
+}
 
 // The topology is read once per process: the device and the run's metadata
 // both ask, and each load costs tens of milliseconds of start-up.

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "platform/cpuinfo.hpp"
+#include "platform/host_info.hpp"
 #include "platform/hwloc_inventory.hpp"
 #include "platform/sysfs_text.hpp"
 
@@ -34,20 +35,6 @@ std::string host_name() {
 std::string machine_architecture() {
   utsname names{};
   return uname(&names) == 0 ? names.machine : "";
-}
-
-// /proc/meminfo MemTotal in bytes, 0 where absent. Preferred over hwloc's
-// NUMA totals, which some virtual machines report incompletely.
-std::uint64_t mem_total_bytes(const std::string& proc) {
-  std::istringstream meminfo(read_text_file(proc + "/meminfo"));
-  std::string line;
-  while (std::getline(meminfo, line)) {
-    std::istringstream fields(line);
-    std::string key;
-    std::uint64_t kib = 0;
-    if (fields >> key >> kib && key == "MemTotal:") return kib * 1024;
-  }
-  return 0;
 }
 
 std::string first_of(const std::string& a, const std::string& b, const std::string& c) {
@@ -87,9 +74,9 @@ NodeInventory read_node_inventory(const InventoryRoots& roots) {
   cpu.hardware_threads = topology.hardware_threads;
   cpu.isa = relevant_isa(cpuinfo.flags);
   cpu.caches = topology.caches;
-  cpu.frequency = read_cpu_frequency(roots, cpu.model);
+  cpu.frequency = read_cpu_frequency(roots, cpu.model, cpuinfo.mean_mhz);
 
-  node.memory_bytes = mem_total_bytes(roots.proc);
+  node.memory_bytes = meminfo_bytes("MemTotal", roots.proc);
   node.numa = topology.numa;
   node.pci = topology.pci;
   node.links = read_network_links(roots);

@@ -32,7 +32,9 @@ std::vector<std::string> relevant_isa(std::string_view flags_line);
 
 // cpu0's cpufreq settings and the base frequency; `model_name` is the CPU
 // model, whose "@ 2.10GHz" is the base frequency where sysfs does not tell.
-CpuFrequency read_cpu_frequency(const InventoryRoots& roots, std::string_view model_name);
+// `cpuinfo_mean_mhz`: the mean "cpu MHz" of the /proc/cpuinfo the caller
+// already read (reading it samples every CPU's clock: once per inventory).
+CpuFrequency read_cpu_frequency(const InventoryRoots& roots, std::string_view model_name, double cpuinfo_mean_mhz);
 
 // Every entry of <sys>/class/net, sorted by name.
 std::vector<NetworkLink> read_network_links(const InventoryRoots& roots);

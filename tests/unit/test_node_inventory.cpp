@@ -6,9 +6,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
+#include "platform/cpuinfo.hpp"
 #include "platform/mpi_transports.hpp"
 #include "platform/node_inventory.hpp"
 
@@ -61,6 +63,14 @@ std::string cpuinfo(const std::string& model, const std::vector<std::string>& mh
   return text;
 }
 
+// The frequency as read_node_inventory reads it: the tree's sysfs, and the
+// mean "cpu MHz" of its /proc/cpuinfo.
+CpuFrequency frequency_of(const FakeTree& tree, const std::string& model) {
+  std::ifstream file(tree.roots().proc + "/cpuinfo");
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  return read_cpu_frequency(tree.roots(), model, parse_cpuinfo(text).mean_mhz);
+}
+
 TEST(NodeInventoryFrequency, PowersaveGovernorWithBaseFrequency) {
   FakeTree tree;
   tree.write(k_cpufreq + "scaling_governor", "powersave\n");
@@ -69,7 +79,7 @@ TEST(NodeInventoryFrequency, PowersaveGovernorWithBaseFrequency) {
   tree.write(k_cpufreq + "base_frequency", "2000000\n");
   const std::string model = "Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz";
   tree.write("proc/cpuinfo", cpuinfo(model, {"1000.000", "3000.000"}));
-  const CpuFrequency f = read_cpu_frequency(tree.roots(), model);
+  const CpuFrequency f = frequency_of(tree, model);
   EXPECT_EQ(f.governor, "powersave");
   EXPECT_EQ(f.driver, "intel_pstate");
   EXPECT_DOUBLE_EQ(f.max_mhz, 3800.0);
@@ -86,7 +96,7 @@ TEST(NodeInventoryFrequency, ModelNameGivesTheBaseWithoutBaseFrequency) {
   tree.write(k_cpufreq + "cpuinfo_max_freq", "3700000\n");
   const std::string model = "Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz";
   tree.write("proc/cpuinfo", cpuinfo(model, {"2100.000"}));
-  const CpuFrequency f = read_cpu_frequency(tree.roots(), model);
+  const CpuFrequency f = frequency_of(tree, model);
   EXPECT_EQ(f.governor, "performance");
   EXPECT_DOUBLE_EQ(f.nominal_mhz, 2100.0);
   EXPECT_EQ(f.nominal_source, "model name");
@@ -100,7 +110,7 @@ TEST(NodeInventoryFrequency, CpufreqMaxWhenTheModelNameHasNoFrequency) {
   tree.write(k_cpufreq + "cpuinfo_max_freq", "2450000\n");
   const std::string model = "AMD EPYC 7763 64-Core Processor";
   tree.write("proc/cpuinfo", cpuinfo(model, {"1500.000", "2500.000"}));
-  const CpuFrequency f = read_cpu_frequency(tree.roots(), model);
+  const CpuFrequency f = frequency_of(tree, model);
   EXPECT_DOUBLE_EQ(f.nominal_mhz, 2450.0);
   EXPECT_EQ(f.nominal_source, "cpufreq max");
   EXPECT_DOUBLE_EQ(f.current_mhz, 2000.0);
@@ -109,7 +119,7 @@ TEST(NodeInventoryFrequency, CpufreqMaxWhenTheModelNameHasNoFrequency) {
 TEST(NodeInventoryFrequency, NoCpufreqFallsBackToCpuinfoMhz) {
   FakeTree tree;  // a virtual machine: no cpufreq directory at all
   tree.write("proc/cpuinfo", cpuinfo("AMD EPYC", {"2596.150", "2596.150"}));
-  const CpuFrequency f = read_cpu_frequency(tree.roots(), "AMD EPYC");
+  const CpuFrequency f = frequency_of(tree, "AMD EPYC");
   EXPECT_EQ(f.governor, "");
   EXPECT_EQ(f.driver, "");
   EXPECT_DOUBLE_EQ(f.max_mhz, 0.0);
@@ -121,7 +131,7 @@ TEST(NodeInventoryFrequency, NoCpufreqFallsBackToCpuinfoMhz) {
 TEST(NodeInventoryFrequency, NothingKnownStaysUnknown) {
   FakeTree tree;
   tree.write("proc/cpuinfo", cpuinfo("Some CPU", {""}));
-  const CpuFrequency f = read_cpu_frequency(tree.roots(), "Some CPU");
+  const CpuFrequency f = frequency_of(tree, "Some CPU");
   EXPECT_DOUBLE_EQ(f.nominal_mhz, 0.0);
   EXPECT_EQ(f.nominal_source, "");
   EXPECT_DOUBLE_EQ(f.current_mhz, 0.0);
