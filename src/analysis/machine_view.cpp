@@ -6,9 +6,7 @@ namespace flopwall {
 
 MachineView machine_view(const TraceHeader& header) {
   MachineView view;
-  const std::string* text = nullptr;
-  for (const auto& [key, value] : header.meta)
-    if (key == "machine_json") text = &value;
+  const std::string* text = find_value(header.meta, "machine_json");
   if (!text) {
     view.missing = "this trace has no machine description (written before flopwall recorded one)";
     return view;

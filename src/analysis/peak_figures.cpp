@@ -12,12 +12,11 @@ namespace flopwall {
 namespace {
 
 int blas_threads(const TraceHeader& header) {
-  for (const auto& [key, value] : header.meta)
-    if (key == "blas_threads_per_rank") {
-      int n = 0;
-      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (ec == std::errc{} && n > 0) return n;
-    }
+  int n = 0;
+  if (const std::string* value = find_value(header.meta, "blas_threads_per_rank")) {
+    const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), n);
+    if (ec == std::errc{} && n > 0) return n;
+  }
   return 1;
 }
 

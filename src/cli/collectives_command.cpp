@@ -15,7 +15,6 @@
 #include "runtime/graceful_stop.hpp"
 #include "runtime/hang_locator.hpp"
 #include "runtime/machine_survey.hpp"
-#include "platform/blas_warning.hpp"
 #include "platform/mpi_check.hpp"
 #include "runtime/run_metadata.hpp"
 #include "sweep/sweep_config.hpp"
@@ -56,9 +55,8 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   }
   const TransportFactory engines = make_transport_factory(cfg.backend, mpi, cfg.timeout_s);
   if (root && !note.empty()) fmt::print(stderr, "flopwall: {}\n", note);
-  const MachineSurvey machine = survey_machine(mpi, backend_named(cfg.backend).complete_inventory);
-  if (root && cfg.backend == "cpu")
-    if (const auto warning = blas_fallback_warning(machine.classes)) fmt::print(stderr, "flopwall: {}\n", *warning);
+  const MachineSurvey machine = survey_machine(mpi, backend_named(cfg.backend));
+  if (machine.blas_warning) fmt::print(stderr, "flopwall: {}\n", *machine.blas_warning);  // rank 0 only
 
   // As for run: from the first clock estimate to the closed file, no wait
   // can hang silently, and SIGUSR1 says where every rank is.

@@ -21,12 +21,6 @@ bool is_one_of(const std::string& reason, std::initializer_list<const char*> nam
   return std::find(names.begin(), names.end(), reason) != names.end();
 }
 
-std::string env_value(const KeyValues& env, const char* name) {
-  for (const auto& [k, v] : env)
-    if (k == name) return v;
-  return "";
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -131,7 +125,10 @@ std::vector<Finding> check_nccl_transport(const DoctorFacts& facts) {
       for (const NvLink& l : g.nvlinks) nvlink_active = nvlink_active || l.active;
   }
   std::vector<Finding> out;
-  const auto set_to = [&](const char* name, const char* value) { return lower(env_value(facts.environment, name)) == value; };
+  const auto set_to = [&](const char* name, const char* value) {
+    const std::string* set = find_value(facts.environment, name);
+    return set && lower(*set) == value;
+  };
   if (ib_active && (set_to("NCCL_IB_DISABLE", "1") || set_to("NCCL_NET", "socket")))
     out.push_back({.severity = Severity::error, .where = "job environment",
                    .message = "NCCL is told to use sockets (NCCL_IB_DISABLE=1 or NCCL_NET=Socket) although an "

@@ -92,13 +92,7 @@ json json_report(const DoctorFacts& facts, const std::vector<Finding>& findings,
   for (const DoctorCheck& c : doctor_checks())
     out["checks"].push_back({{"name", c.name}, {"what", c.what}, {"status", check_status(c, facts, findings)}});
   out["probe"] = json::object();
-  for (const NodeFacts& n : facts.nodes) {
-    json probe = json::array();
-    for (const BlasProbeResult& p : n.probe)
-      probe.push_back({{"kernel", p.kernel}, {"available", p.available}, {"flops_per_s", p.flops_per_s},
-                       {"max_rel_error", p.max_rel_error}, {"correct", p.correct}});
-    out["probe"][n.inventory.hostname] = probe;
-  }
+  for (const NodeFacts& n : facts.nodes) out["probe"][n.inventory.hostname] = probe_to_json(n.probe);
   std::vector<NodeInventory> nodes;
   for (const NodeFacts& n : facts.nodes) nodes.push_back(n.inventory);
   out["machine"] = machine_to_json(group_node_classes(nodes));

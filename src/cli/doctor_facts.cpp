@@ -28,14 +28,6 @@ std::vector<int> affinity_cpus() {
   return cpus;
 }
 
-json probe_json(const std::vector<BlasProbeResult>& probe) {
-  json out = json::array();
-  for (const BlasProbeResult& p : probe)
-    out.push_back({{"kernel", p.kernel}, {"corename", p.corename}, {"available", p.available}, {"flops_per_s", p.flops_per_s},
-                   {"max_rel_error", p.max_rel_error}, {"correct", p.correct}, {"error", p.error}});
-  return out;
-}
-
 std::vector<BlasProbeResult> probe_from_json(const json& j) {
   std::vector<BlasProbeResult> out;
   for (const json& p : j)
@@ -55,10 +47,19 @@ json node_facts_json(const std::string& exe, double probe_seconds) {
   }
   return {{"inventory", inventory_to_json(node)},
           {"memory_available_bytes", host_available_memory_bytes()},
-          {"probe", probe_json(probe)}};
+          {"probe", probe_to_json(probe)}};
 }
 
 }  // namespace
+
+json probe_to_json(const std::vector<BlasProbeResult>& probe) {
+  json out = json::array();
+  for (const BlasProbeResult& p : probe)
+    out.push_back({{"kernel", p.kernel}, {"corename", p.corename}, {"available", p.available},
+                   {"flops_per_s", p.flops_per_s}, {"max_rel_error", p.max_rel_error}, {"correct", p.correct},
+                   {"error", p.error}});
+  return out;
+}
 
 std::vector<int> parse_cpu_list(const std::string& list) {
   std::vector<int> cpus;
@@ -101,23 +102,22 @@ DoctorFacts gather_doctor_facts(const MpiEnvironment& mpi, const std::string& ex
     node["inventory"]["hostname"] = mpi.hostname();
     mine["node"] = std::move(node);
   }
-  const std::vector<std::string> all = allgather_strings(MPI_COMM_WORLD, mine.dump());
+  const std::vector<std::string> all = gather_strings(MPI_COMM_WORLD, mine.dump());
   DoctorFacts facts;
   if (mpi.rank() != 0) return facts;
+  std::vector<json> reports;
+  for (const std::string& text : all) reports.push_back(json::parse(text));
+  // A node is the host of a rank that brought its facts (its first rank).
   std::vector<std::string> node_hosts;
-  for (const std::string& text : all) {
-    const json r = json::parse(text);
-    const std::string host = r.at("hostname");
+  for (const json& r : reports)
     if (r.contains("node")) {
       const json& n = r.at("node");
       facts.nodes.push_back({.inventory = inventory_from_json(n.at("inventory")),
                              .memory_available_bytes = n.at("memory_available_bytes"),
                              .probe = probe_from_json(n.at("probe"))});
-      node_hosts.push_back(host);
+      node_hosts.push_back(r.at("hostname"));
     }
-  }
-  for (const std::string& text : all) {
-    const json r = json::parse(text);
+  for (const json& r : reports) {
     const auto node = std::find(node_hosts.begin(), node_hosts.end(), r.at("hostname").get<std::string>());
     const int index = node == node_hosts.end() ? -1 : static_cast<int>(node - node_hosts.begin());
     facts.ranks.push_back({.rank = r.at("rank"), .node = index,

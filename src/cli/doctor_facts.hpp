@@ -4,6 +4,8 @@
 // estimate, and the job's environment. Gathered once by a collective over
 // the job (gather_doctor_facts); the checks (doctor_checks.hpp) are pure
 // functions of it, so tests inject any condition by building one by hand.
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,6 +41,9 @@ struct DoctorFacts {
 // others an empty DoctorFacts. `probe_seconds` > 0: each node's first rank
 // times a GEMM on each candidate BLAS kernel in child processes of `exe`.
 DoctorFacts gather_doctor_facts(const MpiEnvironment& mpi, const std::string& exe, double probe_seconds);
+
+// A node's probe results as the doctor's JSON shows them (and its ranks send them).
+nlohmann::json probe_to_json(const std::vector<BlasProbeResult>& probe);
 
 // "0-3,8,10-11" → {0,1,2,3,8,10,11}; malformed pieces are skipped.
 std::vector<int> parse_cpu_list(const std::string& list);

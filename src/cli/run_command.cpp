@@ -14,7 +14,6 @@
 #include "runtime/graceful_stop.hpp"
 #include "runtime/hang_locator.hpp"
 #include "runtime/machine_survey.hpp"
-#include "platform/blas_warning.hpp"
 #include "platform/mpi_check.hpp"
 #include "platform/mpi_environment.hpp"
 #include "runtime/run_metadata.hpp"
@@ -76,9 +75,8 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
                                  plan, mpi, layout);
   if (root && !backend_note.empty()) fmt::print(stderr, "flopwall: {}\n", backend_note);
   // After the transports are up (the MPI components are loaded), before anything is timed.
-  const MachineSurvey machine = survey_machine(mpi, backend_named(cfg.backend).complete_inventory);
-  if (root && cfg.backend == "cpu")
-    if (const auto warning = blas_fallback_warning(machine.classes)) fmt::print(stderr, "flopwall: {}\n", *warning);
+  const MachineSurvey machine = survey_machine(mpi, backend_named(cfg.backend));
+  if (machine.blas_warning) fmt::print(stderr, "flopwall: {}\n", *machine.blas_warning);  // rank 0 only
   Device& device = *backend.device;
   device.prepare(plan);
 

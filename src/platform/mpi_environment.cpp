@@ -125,20 +125,52 @@ std::optional<std::string> node_memory_problem(MPI_Comm node, std::uint64_t byte
                      units::bytes(static_cast<double>(available)), advice);
 }
 
+namespace {
+
+// Every rank's string, from their lengths and their concatenation.
+std::vector<std::string> split_by_lengths(const std::string& all, const std::vector<int>& lens,
+                                          const std::vector<int>& displs) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < lens.size(); ++i)
+    out.push_back(all.substr(static_cast<std::size_t>(displs[i]), static_cast<std::size_t>(lens[i])));
+  return out;
+}
+
+std::vector<int> displacements(const std::vector<int>& lens) {
+  std::vector<int> displs(lens.size(), 0);
+  for (std::size_t i = 1; i < lens.size(); ++i) displs[i] = displs[i - 1] + lens[i - 1];
+  return displs;
+}
+
+}  // namespace
+
 std::vector<std::string> allgather_strings(MPI_Comm comm, const std::string& mine) {
   int size = 1;
   FLOPWALL_MPI_CHECK(MPI_Comm_size(comm, &size));
   int len = static_cast<int>(mine.size());
   std::vector<int> lens(static_cast<std::size_t>(size));
   FLOPWALL_MPI_CHECK(MPI_Allgather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, comm));
-  std::vector<int> displs(lens.size(), 0);
-  for (std::size_t i = 1; i < lens.size(); ++i) displs[i] = displs[i - 1] + lens[i - 1];
+  const std::vector<int> displs = displacements(lens);
   std::string all(static_cast<std::size_t>(displs.back() + lens.back()), '\0');
   FLOPWALL_MPI_CHECK(MPI_Allgatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, comm));
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < lens.size(); ++i)
-    out.push_back(all.substr(static_cast<std::size_t>(displs[i]), static_cast<std::size_t>(lens[i])));
-  return out;
+  return split_by_lengths(all, lens, displs);
+}
+
+std::vector<std::string> gather_strings(MPI_Comm comm, const std::string& mine) {
+  int size = 1, rank = 0;
+  FLOPWALL_MPI_CHECK(MPI_Comm_size(comm, &size));
+  FLOPWALL_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+  int len = static_cast<int>(mine.size());
+  std::vector<int> lens(rank == 0 ? static_cast<std::size_t>(size) : 0);
+  FLOPWALL_MPI_CHECK(MPI_Gather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, comm));
+  if (rank != 0) {
+    FLOPWALL_MPI_CHECK(MPI_Gatherv(mine.data(), len, MPI_CHAR, nullptr, nullptr, nullptr, MPI_CHAR, 0, comm));
+    return {};
+  }
+  const std::vector<int> displs = displacements(lens);
+  std::string all(static_cast<std::size_t>(displs.back() + lens.back()), '\0');
+  FLOPWALL_MPI_CHECK(MPI_Gatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, 0, comm));
+  return split_by_lengths(all, lens, displs);
 }
 
 std::string broadcast_string(MPI_Comm comm, std::string value) {

@@ -86,6 +86,9 @@ std::optional<std::string> node_memory_problem(MPI_Comm node, std::uint64_t byte
 
 // Collective: every rank's string, in rank order, on every rank.
 std::vector<std::string> allgather_strings(MPI_Comm comm, const std::string& mine);
+// Collective: every rank's string, in rank order, on rank 0; empty elsewhere.
+// For what only rank 0 uses: nothing grows with the job on the other ranks.
+std::vector<std::string> gather_strings(MPI_Comm comm, const std::string& mine);
 
 // Collective: rank 0's string on every rank.
 std::string broadcast_string(MPI_Comm comm, std::string value);

@@ -39,6 +39,8 @@ struct BackendEntry {
   bool accelerator = false;    // the default when a device is visible
   bool device_memory = false;  // the plan's buffers live in device memory (the host holds staging copies)
   bool int_counts = false;     // its libraries count in C ints (MPI-3 element counts, BLAS dimensions)
+  bool host_blas = false;      // its GEMMs run on the host's BLAS (OpenBLAS): a fallback kernel there is its figures'
+                               // concern, and run and collectives warn of one
   // Loads what it runs on when that is a plugin (cuda: build/libflopwall_cuda.so,
   // runtime/cuda_plugin.hpp): nothing when ready, else one line saying why
   // not. nullptr when the backend is part of the binary.

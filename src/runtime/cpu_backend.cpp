@@ -31,6 +31,7 @@ BackendEntry cpu_backend_entry() {
           .accelerator = false,
           .device_memory = false,
           .int_counts = true,
+          .host_blas = true,
           .unavailable = [] { return std::optional<std::string>(); },
           .make_device = make_device,
           .make_transport = make_transport,

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "platform/blas_kernel.hpp"
+#include "platform/blas_warning.hpp"
 #include "platform/gpu_inventory.hpp"
 #include "platform/mpi_transports.hpp"
 #include "platform/node_inventory.hpp"
@@ -22,12 +23,12 @@ NodeInventory read_this_node(void (*complete)(NodeInventory&)) {
   return node;
 }
 
-MachineSurvey survey_machine(const MpiEnvironment& mpi, void (*complete)(NodeInventory&)) {
+MachineSurvey survey_machine(const MpiEnvironment& mpi, const BackendEntry& backend) {
   std::string mine;
   if (mpi.local_rank() == 0) {
     NodeInventory node;
     try {
-      node = read_this_node(complete);
+      node = read_this_node(backend.complete_inventory);
     } catch (const std::exception& e) {
       // The run goes on without this node's description; the report says why.
       node = NodeInventory{};
@@ -37,10 +38,13 @@ MachineSurvey survey_machine(const MpiEnvironment& mpi, void (*complete)(NodeInv
     mine = inventory_to_json(node).dump();
   }
   MachineSurvey survey;
-  for (const std::string& text : allgather_strings(MPI_COMM_WORLD, mine))
-    if (!text.empty()) survey.nodes.push_back(inventory_from_json(nlohmann::json::parse(text)));
-  survey.classes = group_node_classes(survey.nodes);
+  std::vector<NodeInventory> nodes;
+  for (const std::string& text : gather_strings(MPI_COMM_WORLD, mine))
+    if (!text.empty()) nodes.push_back(inventory_from_json(nlohmann::json::parse(text)));
+  if (mpi.rank() != 0) return survey;
+  survey.classes = group_node_classes(nodes);
   survey.machine_json = machine_to_json(survey.classes).dump();
+  if (backend.host_blas) survey.blas_warning = blas_fallback_warning(survey.classes);
   return survey;
 }
 

@@ -9,9 +9,8 @@ namespace flopwall {
 namespace {
 
 std::string meta_value(const KeyValues& kv, const std::string& key) {
-  for (const auto& [k, v] : kv)
-    if (k == key) return v;
-  return "unknown";
+  const std::string* value = find_value(kv, key);
+  return value ? *value : "unknown";
 }
 
 class HardwareSection final : public ReportSection {
