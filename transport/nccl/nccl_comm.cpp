@@ -24,7 +24,6 @@ std::string& first_topology_dump() {
   return dump;
 }
 
-
 constexpr const char* k_topo_dump_variable = "NCCL_TOPO_DUMP_FILE";
 
 // The rank NCCL dumps its topology on: NCCL_TOPO_DUMP_FILE_RANK, 0 unless set
@@ -86,21 +85,21 @@ NcclComm::NcclComm(MPI_Comm comm, double timeout_s) : m_timeout_s(timeout_s) {
   FLOPWALL_MPI_CHECK(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, comm));
   ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
   config.blocking = 0;
-  const bool dumping_rank = rank == topo_dump_rank();
+  // The first communicator's dump is the one kept: later ones would write
+  // and read a file nobody uses.
+  const bool dumping_rank = rank == topo_dump_rank() && first_topology_dump().empty();
   const TopoDumpFile topo_dump(dumping_rank);
   FLOPWALL_NCCL_CHECK(ncclCommInitRankConfig(&m_comm, size, id, rank, &config));
   // Non-blocking init: the dump is written by the time the init completes.
   wait_ready("ncclCommInitRankConfig");
   // Only the dumping rank's file is this init's; another rank would read a
   // user's file left by an earlier run, or one NCCL is still writing.
-  if (dumping_rank) m_topology_xml = topo_dump.read();
-  if (first_topology_dump().empty()) first_topology_dump() = m_topology_xml;
+  if (dumping_rank) first_topology_dump() = topo_dump.read();
 }
 
 NcclComm::NcclComm(NcclComm&& other) noexcept
     : m_comm(std::exchange(other.m_comm, nullptr)),
-      m_timeout_s(other.m_timeout_s),
-      m_topology_xml(std::move(other.m_topology_xml)) {}
+      m_timeout_s(other.m_timeout_s) {}
 
 NcclComm::~NcclComm() {
   if (!m_comm) return;

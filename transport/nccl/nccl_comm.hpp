@@ -3,7 +3,8 @@
 // an ncclUniqueId broadcast over MPI, non-blocking (config.blocking = 0) so
 // every wait polls with a deadline and NCCL's asynchronous error state.
 // Destroyed normally; aborted while an exception unwinds, which never blocks.
-// Keeps the topology NCCL detected at init (its NCCL_TOPO_DUMP_FILE XML).
+// The first one of a process keeps the topology NCCL detected at its init
+// (its NCCL_TOPO_DUMP_FILE XML): nccl_topology_dump().
 #include <mpi.h>
 #include <nccl.h>
 
@@ -32,10 +33,6 @@ class NcclComm {
   ~NcclComm();
 
   ncclComm_t get() const noexcept { return m_comm; }
-  // NCCL's topology dump (XML) as this communicator's init wrote it. NCCL
-  // writes it on one rank only, NCCL_TOPO_DUMP_FILE_RANK (0 by default): on
-  // the others, and where the file could not be read, it is empty.
-  const std::string& topology_xml() const noexcept { return m_topology_xml; }
   // After a call returned ncclInProgress: poll until done, or throw on an
   // error or when the timeout passes.
   void wait_ready(const char* what) const;
@@ -53,7 +50,6 @@ class NcclComm {
  private:
   ncclComm_t m_comm = nullptr;
   double m_timeout_s;
-  std::string m_topology_xml;
 };
 
 // The first topology dump any NcclComm of this process read (the run's first
