@@ -3,21 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "cli/child_process.hpp"
+#include "platform/blas_kernel.hpp"
 
 namespace flopwall {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // How long a child may take: its timed loop, plus a warm-up call and start-up
 // that at the largest size (8192³ on Prescott kernels, about 40 s) and on a
@@ -49,7 +43,7 @@ void read_figures(const ChildResult& child, BlasProbeResult& r) {
   r.corename = line["corename"].get<std::string>();
   r.flops_per_s = line["flops_per_s"].get<double>();
   r.max_rel_error = line["max_rel_error"].get<double>();
-  r.available = iequals(r.corename, r.kernel);
+  r.available = same_kernel(r.corename, r.kernel);
   r.correct = r.max_rel_error <= k_probe_max_rel_error;
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli/doctor_checks.hpp"
 #include "core/units.hpp"
+#include "platform/blas_kernel.hpp"
 #include "platform/machine_json.hpp"
 
 namespace flopwall {
@@ -27,7 +28,7 @@ std::string cpu_list_text(const std::vector<int>& cpus) {
 
 const BlasProbeResult* probe_of(const NodeFacts& n, const std::string& kernel) {
   for (const BlasProbeResult& p : n.probe)
-    if (p.available && p.kernel == kernel) return &p;
+    if (p.available && same_kernel(p.kernel, kernel)) return &p;
   return nullptr;
 }
 
@@ -76,7 +77,7 @@ std::vector<Finding> check_blas_kernel(const DoctorFacts& facts) {
                      .fix = fmt::format("export {}={} in the job's environment (the fastest kernel that computed the "
                                         "probe's GEMM correctly)",
                                         b.selector, pick)});
-    } else if (chosen && fastest && fastest->kernel != b.chosen &&
+    } else if (chosen && fastest && !same_kernel(fastest->kernel, b.chosen) &&
                fastest->flops_per_s > k_blas_faster_ratio * chosen->flops_per_s) {
       out.push_back({.severity = Severity::warning, .where = node_name(n),
                      .message = fmt::format("{} is the best kernel by ISA, but {} is {:.0f}% faster on this CPU ({}, {})",

@@ -42,7 +42,8 @@ json node_facts_json(const std::string& exe, double probe_seconds) {
   std::vector<BlasProbeResult> probe;
   if (probe_seconds > 0 && !node.blas.chosen.empty()) {
     std::vector<std::string> kernels = openblas_candidate_kernels(node.cpu, node.blas.config);
-    if (std::find(kernels.begin(), kernels.end(), node.blas.chosen) == kernels.end()) kernels.push_back(node.blas.chosen);
+    if (std::none_of(kernels.begin(), kernels.end(), [&](const std::string& k) { return same_kernel(k, node.blas.chosen); }))
+      kernels.push_back(node.blas.chosen);
     probe = probe_blas_kernels(exe, kernels, probe_seconds, 1024);
   }
   return {{"inventory", inventory_to_json(node)},

@@ -50,12 +50,6 @@ const std::vector<Rung>& ladder() {
   return rungs;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 bool listed(const std::vector<std::string>& flags, std::string_view flag) {
   return std::find(flags.begin(), flags.end(), flag) != flags.end();
 }
@@ -93,7 +87,7 @@ std::optional<Arch> arch_of(const CpuInventory& cpu) {
 
 const Rung* find_rung(std::string_view name) {
   for (const Rung& rung : ladder())
-    if (iequals(rung.name, name)) return &rung;
+    if (same_kernel(rung.name, name)) return &rung;
   return nullptr;
 }
 
@@ -171,6 +165,12 @@ std::vector<std::string> openblas_candidate_kernels(const CpuInventory& cpu, std
   if (!arch) return names;
   for (const Rung* rung : usable_rungs(cpu, *arch, openblas_version(config))) names.push_back(rung->name);
   return names;
+}
+
+bool same_kernel(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 }  // namespace flopwall

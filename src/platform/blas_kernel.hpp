@@ -45,6 +45,10 @@
 
 namespace flopwall {
 
+// Whether two kernel names name the same kernel: case-insensitively, as
+// some OpenBLAS versions report them in lower case ("haswell").
+bool same_kernel(std::string_view a, std::string_view b);
+
 // The environment variable that selects a DYNAMIC_ARCH kernel.
 inline constexpr const char* k_openblas_selector = "OPENBLAS_CORETYPE";
 

@@ -96,6 +96,20 @@ TEST(DoctorChecks, FasterKernelThanTheIsaChoiceIsAWarning) {
   EXPECT_TRUE(of_check(run_doctor_checks(f), "blas_kernel").empty());
 }
 
+TEST(DoctorChecks, KernelNamesCompareWithoutCase) {
+  // Some OpenBLAS versions report "haswell" for the kernel OPENBLAS_CORETYPE=Haswell selects.
+  DoctorFacts f = healthy_job();
+  f.nodes[0].inventory.blas.chosen = f.nodes[0].inventory.blas.best = "haswell";
+  f.nodes[0].probe = {{.kernel = "Haswell", .available = true, .flops_per_s = 100e9, .max_rel_error = 0, .correct = true},
+                      {.kernel = "Sandybridge", .available = true, .flops_per_s = 60e9, .max_rel_error = 0, .correct = true}};
+  EXPECT_TRUE(of_check(run_doctor_checks(f), "blas_kernel").empty());
+  // The kernel in use is found in the probe by name, whatever its case: a faster one is named.
+  f.nodes[0].probe.push_back({.kernel = "Zen", .available = true, .flops_per_s = 130e9, .max_rel_error = 0, .correct = true});
+  const auto found = of_check(run_doctor_checks(f), "blas_kernel");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].fix.find("OPENBLAS_CORETYPE=Zen"), std::string::npos) << found[0].fix;
+}
+
 TEST(DoctorChecks, GovernorOtherThanPerformanceWarns) {
   DoctorFacts f = healthy_job();
   f.nodes[0].inventory.cpu.frequency.governor = "powersave";
