@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <exception>
-#include <fstream>
 #include <utility>
 
 #include "platform/nvml_library.hpp"
+#include "platform/sysfs_text.hpp"
 
 namespace flopwall {
 
@@ -187,10 +187,8 @@ std::string sysfs_bus_id(const std::string& nvml_bus_id) {
 }
 
 int pci_numa_node(const std::string& bus_id, const std::string& pci_devices_dir) {
-  std::ifstream in(pci_devices_dir + "/" + bus_id + "/numa_node");
-  int node = -1;
-  if (!(in >> node) || node < 0) return -1;
-  return node;
+  const auto node = read_sysfs_int(pci_devices_dir + "/" + bus_id + "/numa_node");
+  return node && *node >= 0 ? static_cast<int>(*node) : -1;
 }
 
 std::vector<std::string> clock_event_reason_names(std::uint64_t reasons) {

@@ -6,12 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <fstream>
-#include <iterator>
 #include <thread>
 #include <utility>
 
 #include "platform/steady_timer.hpp"
+#include "platform/sysfs_text.hpp"
 #include "platform/mpi_check.hpp"
 
 namespace flopwall {
@@ -64,9 +63,7 @@ class TopoDumpFile {
 
   // The file's text; empty where it is absent or unreadable.
   std::string read() const {
-    if (m_path.empty()) return {};
-    std::ifstream in(m_path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return m_path.empty() ? std::string() : read_text_file(m_path);
   }
 
  private:
