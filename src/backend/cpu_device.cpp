@@ -134,7 +134,7 @@ class CpuDevice final : public Device {
                    [&](const GeluOp& g) { k::gelu<T>(at(g.x), g.count); },
                    [&](const ResidualAddOp& r) { k::residual_add<T>(at(r.x), at(r.y), at(r.out), r.count); },
                    [&](const CastOp&) {
-                     throw std::logic_error("fp8 casts do not exist on the cpu backend (fp32/fp64 only)");
+                     throw std::logic_error("fp8 casts do not exist on the cpu backend (fp32, fp64, bf16 only)");
                    },
                },
                op);

@@ -16,6 +16,8 @@
 #include "../common/expect_close.hpp"
 #include "../common/reference_sbgemm.hpp"
 #include "backend/cpu_device.hpp"
+#include "cli/input_limits.hpp"
+#include "cli/run_config.hpp"
 #include "core/error.hpp"
 #include "kernels/cpu/bf16_gemm.hpp"
 #include "kernels/cpu/kernels.hpp"
@@ -163,6 +165,20 @@ TEST(CpuBf16Device, ForwardPassFollowsFp64) {
   // Each op rounds its output to 8 significant bits; two blocks of them.
   EXPECT_LE(max_diff, 3e-2 * max_abs) << "max |bf16 − fp64| = " << max_diff;
   EXPECT_GT(max_diff, 0.0) << "bf16 cannot equal fp64 exactly: the bf16 path did not run";
+}
+
+// The node-memory check counts the device's fp32 GEMM scratch: for tiny at
+// tp 2 the largest product is mlp_up, t·f_l = 128·512 outputs.
+TEST(CpuBf16Device, FootprintCountsTheSbgemmScratch) {
+  const ParallelLayout layout{.world_size = 2, .tp = 2};
+  auto footprint = [&](const char* dtype) {
+    RunConfig c = parse_run_options({"--iters", "20", "--dtype", dtype});
+    c.backend = "cpu";
+    return run_bytes_per_rank(c, layout);
+  };
+  const auto buffer_bytes = [&](DType d) { return build_transformer_plan(model_preset("tiny"), layout, 0, d).buffer_bytes(); };
+  EXPECT_EQ(footprint("fp32") - footprint("bf16"),
+            buffer_bytes(DType::fp32) - buffer_bytes(DType::bf16) - 128ULL * 512 * sizeof(float));
 }
 
 TEST(CpuBf16Kernels, LayernormMatchesReference) {

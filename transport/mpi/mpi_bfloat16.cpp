@@ -37,7 +37,8 @@ int release(MPI_Comm, int, void* attr, void*) {
 
 Handles& handles() {
   static Handles* const h = [] {
-    auto* created = new Handles;  // owned by MPI_COMM_SELF's attribute until MPI_Finalize
+    // Kept for the process (a few bytes); its MPI handles are freed at MPI_Finalize.
+    auto* created = new Handles;
     FLOPWALL_MPI_CHECK(MPI_Type_contiguous(2, MPI_BYTE, &created->type));
     FLOPWALL_MPI_CHECK(MPI_Type_commit(&created->type));
     // Commutative: float addition and multiplication are, and so is the
@@ -49,6 +50,7 @@ Handles& handles() {
     int key = MPI_KEYVAL_INVALID;
     FLOPWALL_MPI_CHECK(MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, release, &key, nullptr));
     FLOPWALL_MPI_CHECK(MPI_Comm_set_attr(MPI_COMM_SELF, key, created));
+    FLOPWALL_MPI_CHECK(MPI_Comm_free_keyval(&key));  // the attribute, and its callback, stay
     return created;
   }();
   return *h;
