@@ -34,7 +34,9 @@ SymbolResolver openblas_symbols() {
   const std::string path = sgemm_library();
   // RTLD_NOLOAD: a handle to the library already loaded, never a second copy.
   std::shared_ptr<void> handle(path.empty() ? nullptr : dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD), DlClose{});
-  return [handle](const char* name) -> void* { return handle ? dlsym(handle.get(), name) : nullptr; };
+  // No handle: OpenBLAS is linked into the executable itself (a static
+  // build), whose exported symbols the global scope holds.
+  return [handle](const char* name) -> void* { return dlsym(handle ? handle.get() : RTLD_DEFAULT, name); };
 }
 
 std::string openblas_library_path() {
