@@ -3,7 +3,6 @@
 #include <cblas.h>
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <new>
 #include <span>
@@ -14,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/overloaded.hpp"
 #include "core/units.hpp"
+#include "backend/cpu_gemm_path.hpp"
 #include "kernels/cpu/bf16_gemm.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "platform/host_info.hpp"
@@ -46,53 +46,6 @@ class HostBuffer {
  private:
   T* m_data = nullptr;
   std::size_t m_size = 0;
-};
-
-// The GEMMs (and attention's per-head products) of a storage type T:
-// OpenBLAS's sgemm/dgemm for float and double, in place.
-template <class T>
-struct GemmPath {
-  static constexpr const char* description = "";
-  void reserve(const Plan&) {}
-  void gemm(const GemmOp& g, const T* a, const T* b, T* c) {
-    kernels::cpu::gemm<T>(false, g.m, g.n, g.k, T{1}, a, g.k, b, g.n, c, g.n);
-  }
-  void scores(const AttentionScoreOp& s, const T* qkv, T* scores) {
-    kernels::cpu::attention_scores<T>(qkv, scores, s.batch, s.heads, s.seq, s.head_dim);
-  }
-  void context(const AttentionContextOp& s, const T* scores, const T* qkv, T* context) {
-    kernels::cpu::attention_context<T>(scores, qkv, context, s.batch, s.heads, s.seq, s.head_dim);
-  }
-};
-
-// bf16: OpenBLAS's sbgemm writes fp32, which is rounded into the bf16 output
-// through one fp32 scratch sized at prepare for the plan's largest product.
-template <>
-struct GemmPath<BFloat16> {
-  static constexpr const char* description = ", GEMM cblas_sbgemm (bf16 in, fp32 out, rounded to bf16)";
-  kernels::cpu::Bf16Gemm engine;
-  void reserve(const Plan& plan) {
-    std::int64_t largest = 0;
-    for (const Op& op : plan.ops) {
-      const auto* d = std::get_if<DeviceOp>(&op.params);
-      if (!d) continue;
-      const char* what = "the bf16 GEMM scratch";
-      if (const auto* g = std::get_if<GemmOp>(d)) largest = std::max(largest, mul_or_throw(g->m, g->n, what));
-      if (const auto* s = std::get_if<AttentionScoreOp>(d)) largest = std::max(largest, mul_or_throw(s->seq, s->seq, what));
-      if (const auto* c = std::get_if<AttentionContextOp>(d))
-        largest = std::max(largest, mul_or_throw(c->seq, c->head_dim, what));
-    }
-    engine.reserve(largest);
-  }
-  void gemm(const GemmOp& g, const BFloat16* a, const BFloat16* b, BFloat16* c) {
-    engine(false, g.m, g.n, g.k, 1.0f, a, g.k, b, g.n, c, g.n);
-  }
-  void scores(const AttentionScoreOp& s, const BFloat16* qkv, BFloat16* scores) {
-    kernels::cpu::attention_scores(engine, qkv, scores, s.batch, s.heads, s.seq, s.head_dim);
-  }
-  void context(const AttentionContextOp& s, const BFloat16* scores, const BFloat16* qkv, BFloat16* context) {
-    kernels::cpu::attention_context(engine, scores, qkv, context, s.batch, s.heads, s.seq, s.head_dim);
-  }
 };
 
 template <class T>
