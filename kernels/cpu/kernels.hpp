@@ -1,7 +1,12 @@
 #pragma once
 // CPU compute kernels, row-major, templated on float and double. GEMMs go to
 // OpenBLAS; the memory-bound kernels are the project's own single-pass loops.
+// layernorm, causal_softmax, gelu and residual_add also take BFloat16 storage
+// (float math, rounded to nearest even on store); bf16 GEMMs and attention
+// products go through Bf16Gemm (kernels/cpu/bf16_gemm.hpp).
 #include <cstdint>
+
+#include "core/bfloat16.hpp"
 
 namespace flopwall::kernels::cpu {
 
@@ -38,5 +43,14 @@ void attention_scores(const T* qkv, T* scores, std::int64_t batch, std::int64_t 
 template <class T>
 void attention_context(const T* scores, const T* qkv, T* context, std::int64_t batch, std::int64_t heads,
                        std::int64_t seq, std::int64_t head_dim);
+
+// The same two products on bf16 storage, each head's GEMM through `gemm`
+// (sbgemm into its fp32 scratch, rounded to bf16): the scratch must hold
+// seq·seq (scores) and seq·head_dim (context) values.
+class Bf16Gemm;
+void attention_scores(Bf16Gemm& gemm, const BFloat16* qkv, BFloat16* scores, std::int64_t batch,
+                      std::int64_t heads, std::int64_t seq, std::int64_t head_dim);
+void attention_context(Bf16Gemm& gemm, const BFloat16* scores, const BFloat16* qkv, BFloat16* context,
+                       std::int64_t batch, std::int64_t heads, std::int64_t seq, std::int64_t head_dim);
 
 }  // namespace flopwall::kernels::cpu

@@ -13,6 +13,8 @@
 #include "core/error.hpp"
 #include "core/overloaded.hpp"
 #include "core/units.hpp"
+#include "backend/cpu_gemm_path.hpp"
+#include "kernels/cpu/bf16_gemm.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "platform/host_info.hpp"
 
@@ -49,14 +51,15 @@ class HostBuffer {
 template <class T>
 class CpuDevice final : public Device {
  public:
-  explicit CpuDevice(int blas_threads) : m_blas_threads(blas_threads), m_host(read_host_info()) {
+  explicit CpuDevice(int blas_threads, GemmPath<T> gemm = {})
+      : m_blas_threads(blas_threads), m_host(read_host_info()), m_gemm(std::move(gemm)) {
     openblas_set_num_threads(blas_threads);
   }
 
   std::string description() const override {
-    return fmt::format("cpu: {} ({} cores, {} NUMA nodes, {}), {} OpenBLAS thread{}", m_host.cpu_model,
+    return fmt::format("cpu: {} ({} cores, {} NUMA nodes, {}), {} OpenBLAS thread{}{}", m_host.cpu_model,
                        m_host.cores, m_host.numa_nodes, units::bytes(static_cast<double>(m_host.memory_bytes)),
-                       m_blas_threads, m_blas_threads == 1 ? "" : "s");
+                       m_blas_threads, m_blas_threads == 1 ? "" : "s", GemmPath<T>::description);
   }
 
   void prepare(const Plan& plan) override {
@@ -66,23 +69,17 @@ class CpuDevice final : public Device {
       m_buffers.emplace_back(spec.elements());
       fill_buffer<T>(spec, m_buffers.back().span());
     }
+    m_gemm.reserve(plan);
     m_timer = std::make_unique<SteadyTimer>(plan.ops.size());
   }
 
   void execute(std::size_t, const DeviceOp& op) override {
     namespace k = kernels::cpu;
     std::visit(Overloaded{
-                   [&](const GemmOp& g) {
-                     k::gemm<T>(false, g.m, g.n, g.k, T{1}, at(g.a), g.k, at(g.b), g.n, at(g.c), g.n);
-                   },
-                   [&](const AttentionScoreOp& a) {
-                     k::attention_scores<T>(at(a.qkv), at(a.scores), a.batch, a.heads, a.seq, a.head_dim);
-                   },
+                   [&](const GemmOp& g) { m_gemm.gemm(g, at(g.a), at(g.b), at(g.c)); },
+                   [&](const AttentionScoreOp& a) { m_gemm.scores(a, at(a.qkv), at(a.scores)); },
                    [&](const CausalSoftmaxOp& s) { k::causal_softmax<T>(at(s.scores), s.matrices, s.seq); },
-                   [&](const AttentionContextOp& a) {
-                     k::attention_context<T>(at(a.scores), at(a.qkv), at(a.context), a.batch, a.heads, a.seq,
-                                             a.head_dim);
-                   },
+                   [&](const AttentionContextOp& a) { m_gemm.context(a, at(a.scores), at(a.qkv), at(a.context)); },
                    [&](const LayerNormOp& l) {
                      const T* params = at(l.params);
                      k::layernorm<T>(at(l.x), params, params + l.cols, at(l.y), l.rows, l.cols);
@@ -90,7 +87,7 @@ class CpuDevice final : public Device {
                    [&](const GeluOp& g) { k::gelu<T>(at(g.x), g.count); },
                    [&](const ResidualAddOp& r) { k::residual_add<T>(at(r.x), at(r.y), at(r.out), r.count); },
                    [&](const CastOp&) {
-                     throw std::logic_error("fp8 casts do not exist on the cpu backend (fp32/fp64 only)");
+                     throw std::logic_error("fp8 casts do not exist on the cpu backend (fp32, fp64, bf16 only)");
                    },
                },
                op);
@@ -110,6 +107,7 @@ class CpuDevice final : public Device {
 
   int m_blas_threads;
   HostInfo m_host;
+  GemmPath<T> m_gemm;
   std::vector<HostBuffer<T>> m_buffers;
   std::unique_ptr<SteadyTimer> m_timer;
 };
@@ -117,9 +115,23 @@ class CpuDevice final : public Device {
 }  // namespace
 
 std::unique_ptr<Device> make_cpu_device(DType dtype, int blas_threads) {
+  return make_cpu_device(dtype, blas_threads, kernels::cpu::openblas_symbols());
+}
+
+std::unique_ptr<Device> make_cpu_device(DType dtype, int blas_threads, const kernels::cpu::SymbolResolver& blas) {
   if (dtype == DType::fp32) return std::make_unique<CpuDevice<float>>(blas_threads);
   if (dtype == DType::fp64) return std::make_unique<CpuDevice<double>>(blas_threads);
-  throw UsageError(fmt::format("--dtype {} is not supported by the cpu backend; valid: fp32, fp64", dtype_name(dtype)));
+  if (dtype == DType::bf16) {
+    const kernels::cpu::SbgemmFn sbgemm = kernels::cpu::find_sbgemm(blas);
+    if (!sbgemm)
+      throw UsageError(fmt::format(
+          "--dtype bf16 needs OpenBLAS's bf16 GEMM (cblas_sbgemm), which this OpenBLAS ({}) lacks; valid: fp32 or "
+          "fp64 on the cpu backend, or bf16 with an OpenBLAS built with BUILD_BFLOAT16=1",
+          kernels::cpu::openblas_library_path()));
+    return std::make_unique<CpuDevice<BFloat16>>(blas_threads, GemmPath<BFloat16>{kernels::cpu::Bf16Gemm(sbgemm)});
+  }
+  throw UsageError(
+      fmt::format("--dtype {} is not supported by the cpu backend; valid: fp32, fp64, bf16", dtype_name(dtype)));
 }
 
 }  // namespace flopwall

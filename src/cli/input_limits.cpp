@@ -67,6 +67,15 @@ class Sizing {
   std::string m_what;
 };
 
+// The largest product of the block's GEMMs and per-head attention products
+// (output elements): t·3h_l, t·h, t·f_l, s² and s·d.
+u64 bf16_gemm_scratch_elements(const ModelShape& s, const ParallelLayout& layout, const Sizing& math) {
+  const u64 tp = static_cast<u64>(layout.tp), t = math.mul(static_cast<u64>(s.batch), static_cast<u64>(s.seq));
+  const u64 h = static_cast<u64>(s.hidden), f = static_cast<u64>(s.ffn), seq = static_cast<u64>(s.seq);
+  return std::max({math.mul(t, math.mul(3, h / tp)), math.mul(t, h), math.mul(t, f / tp), math.mul(seq, seq),
+                   math.mul(seq, h / static_cast<u64>(s.heads))});
+}
+
 struct Part {
   u64 bytes;
   std::string what;
@@ -165,6 +174,11 @@ Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
   const u64 buffers = backend_entry(c.backend).device_memory
                           ? buffers_math.mul(2, static_cast<u64>(plan.largest_filled_elements), sizeof(float))
                           : buffers_math.add(plan.buffer_bytes, buffers_math.mul(plan.buffers, k_buffer_alignment_bytes));
+  // cpu bf16: the fp32 scratch cblas_sbgemm writes before the rounding to
+  // bf16, sized for the plan's largest product (backend/cpu_device.cpp).
+  const u64 bf16_scratch = !backend_entry(c.backend).device_memory && c.dtype == DType::bf16
+                               ? buffers_math.mul(bf16_gemm_scratch_elements(c.shape, layout, buffers_math), sizeof(float))
+                               : 0;
 
   // Per op: the Op, three span arrays (recorder, timer, warm-up), and the op
   // vocabulary and hang-locator labels (growing vectors: up to twice their
@@ -183,7 +197,7 @@ Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
   const u64 samples = 1 + (c.resync_every > 0 ? iters / static_cast<u64>(c.resync_every) : 0);
   events = events_math.add(events, events_math.mul(samples, sizeof(ClockSample)));
 
-  return total_of({{buffers, model, "reduce --layers, --seq or --batch, or raise --tp"},
+  return total_of({{buffers_math.add(buffers, bf16_scratch), model, "reduce --layers, --seq or --batch, or raise --tp"},
                    {meta, layers, "reduce --layers"},
                    {events, events_what, "lower --iters (every timed op's event stays in memory until the trace is written)"}},
                   "the run's memory per rank");

@@ -31,7 +31,7 @@ po::options_description run_settings() {
       ("seq", po::value<std::string>(), "sequence length s")
       ("batch", po::value<std::string>(), "sequences per data-parallel replica")
       ("tp", po::value<std::string>(), "tensor-parallel degree (default: world size); further ranks are DP replicas")
-      ("dtype", po::value<std::string>()->default_value("fp32"), "fp32 | fp64 (cpu); fp32 | tf32 | fp16 | bf16 | fp8 (cuda)")
+      ("dtype", po::value<std::string>()->default_value("fp32"), "fp32 | fp64 | bf16 (cpu); fp32 | tf32 | fp16 | bf16 | fp8 (cuda)")
       ("iters", po::value<std::string>()->default_value("20"), "timed iterations")
       ("warmup", po::value<std::string>()->default_value("3"), "untimed warm-up iterations")
       ("threads", po::value<std::string>()->default_value("1"), "OpenBLAS threads per rank (cpu)")

@@ -37,7 +37,7 @@ std::string_view dtype_name(DType t) noexcept {
 DType parse_dtype(std::string_view text) {
   for (DType t : k_all)
     if (text == dtype_name(t)) return t;
-  throw UsageError(fmt::format("--dtype '{}' is not valid; valid: fp32, fp64 (cpu); fp32, tf32, fp16, bf16, fp8 (cuda)",
+  throw UsageError(fmt::format("--dtype '{}' is not valid; valid: fp32, fp64, bf16 (cpu); fp32, tf32, fp16, bf16, fp8 (cuda)",
                                text));
 }
 

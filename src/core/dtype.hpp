@@ -1,6 +1,6 @@
 #pragma once
-// Element types a run computes in. The CPU backend computes in fp32 or fp64;
-// the CUDA backend in fp32, tf32, fp16, bf16 and fp8, always accumulating
+// Element types a run computes in. The CPU backend computes in fp32, fp64 or
+// bf16 (bf16 storage, fp32 math; GEMMs through OpenBLAS's sbgemm); the CUDA backend in fp32, tf32, fp16, bf16 and fp8, always accumulating
 // GEMMs in fp32.
 #include <cstdint>
 #include <string>

@@ -1,5 +1,6 @@
 #include "core/element_type.hpp"
 #include "core/element_values.hpp"
+#include "core/bfloat16.hpp"
 
 #include <fmt/format.h>
 
@@ -39,11 +40,8 @@ float from_half_bits(std::uint16_t h) {
   if (exp == 31) return std::bit_cast<float>(sign | 0x7f800000u | (mant << 13));
   return std::bit_cast<float>(sign | ((exp - 15 + 127) << 23) | (mant << 13));
 }
-std::uint16_t to_bf16_bits(float f) {
-  const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
-  return static_cast<std::uint16_t>((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
-}
-float from_bf16_bits(std::uint16_t b) { return std::bit_cast<float>(static_cast<std::uint32_t>(b) << 16); }
+std::uint16_t to_bf16_bits(float f) { return BFloat16(f).bits(); }
+float from_bf16_bits(std::uint16_t b) { return BFloat16::from_bits(b); }
 
 template <class T>
 void encode_as(std::span<const double> v, void* out) {

@@ -60,5 +60,6 @@ void fill_buffer(const BufferSpec& spec, std::span<T> out) {
 
 template void fill_buffer<float>(const BufferSpec&, std::span<float>);
 template void fill_buffer<double>(const BufferSpec&, std::span<double>);
+template void fill_buffer<BFloat16>(const BufferSpec&, std::span<BFloat16>);
 
 }  // namespace flopwall

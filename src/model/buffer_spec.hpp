@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 
+#include "core/bfloat16.hpp"
 #include "core/checked_math.hpp"
 #include "core/dtype.hpp"
 
@@ -47,7 +48,8 @@ struct BufferSpec {
   }
 };
 
-// Fills `out` (spec.elements() values) with the buffer's initial contents.
+// Fills `out` (spec.elements() values) with the buffer's initial contents;
+// T is float, double or BFloat16 (each value rounded to nearest even).
 template <class T>
 void fill_buffer(const BufferSpec& spec, std::span<T> out);
 

@@ -101,8 +101,8 @@ bad_world_tp)    expect_usage_error "world size 2 is not a multiple of --tp 4" m
 bad_preset)      expect_usage_error "--model 'gpt9' is not a known preset" mpi 2 "$flopwall" run --model gpt9 --out x.h5 ;;
 bad_dtype)
   expect_usage_error "--dtype 'fp12' is not valid" mpi 2 "$flopwall" run --dtype fp12 --out x.h5
-  expect_usage_error "--dtype bf16 is not supported by the cpu backend; valid: fp32, fp64" \
-    mpi 2 "$flopwall" run --backend cpu --dtype bf16 --out x.h5
+  expect_usage_error "--dtype fp16 is not supported by the cpu backend; valid: fp32, fp64, bf16" \
+    mpi 2 "$flopwall" run --backend cpu --dtype fp16 --out x.h5
   ;;
 bad_backend)     expect_usage_error "--backend 'tpu' is not valid" mpi 2 "$flopwall" run --backend tpu --out x.h5 ;;
 bad_nonpositive) expect_usage_error "--hidden 0 is not valid" mpi 2 "$flopwall" run --hidden 0 --out x.h5 ;;
@@ -201,7 +201,7 @@ coll_bad_names)
   expect_usage_error "--datatype 'float128' is not valid" mpi 2 "$flopwall" collectives -d float128
   ;;
 coll_bad_for_backend)
-  expect_usage_error "--datatype bfloat16 is not supported by the cpu backend" mpi 2 "$flopwall" collectives --backend cpu -d bfloat16
+  expect_usage_error "--datatype half is not supported by the cpu backend" mpi 2 "$flopwall" collectives --backend cpu -d half
   expect_usage_error "--op avg is not supported by the cpu backend" mpi 2 "$flopwall" collectives --backend cpu -o avg
   ;;
 coll_bad_root)

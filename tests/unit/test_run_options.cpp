@@ -64,7 +64,7 @@ TEST(RunOptions, ConfigFileIsReadAndTheCommandLineWins) {
 }
 
 TEST(RunOptions, BadInputIsOneClearLine) {
-  EXPECT_NE(usage_error({"--dtype", "fp16x"}).find("--dtype 'fp16x' is not valid; valid: fp32, fp64 (cpu)"), std::string::npos);
+  EXPECT_NE(usage_error({"--dtype", "fp16x"}).find("--dtype 'fp16x' is not valid; valid: fp32, fp64, bf16 (cpu)"), std::string::npos);
   EXPECT_NE(usage_error({"--backend", "tpu"}).find("--backend 'tpu' is not valid"), std::string::npos);
   EXPECT_NE(usage_error({"--model", "nope"}).find("--model 'nope' is not a known preset"), std::string::npos);
   EXPECT_NE(usage_error({"--iters", "0"}).find("--iters 0 is not valid"), std::string::npos);

@@ -7,10 +7,11 @@
 
 #include "platform/host_ticks.hpp"
 #include "platform/mpi_check.hpp"
+#include "transport/mpi/mpi_bfloat16.hpp"
 
 namespace flopwall {
 
-MPI_Datatype mpi_type(ElementType t) noexcept {
+MPI_Datatype mpi_type(ElementType t) {
   switch (t) {
     case ElementType::int8: return MPI_INT8_T;
     case ElementType::uint8: return MPI_UINT8_T;
@@ -20,8 +21,8 @@ MPI_Datatype mpi_type(ElementType t) noexcept {
     case ElementType::uint64: return MPI_UINT64_T;
     case ElementType::float32: return MPI_FLOAT;
     case ElementType::float64: return MPI_DOUBLE;
+    case ElementType::bfloat16: return mpi_bfloat16();
     case ElementType::half:
-    case ElementType::bfloat16:
     case ElementType::fp8_e4m3: break;
   }
   return MPI_DATATYPE_NULL;
@@ -37,6 +38,8 @@ MPI_Op mpi_op(ReduceOp op) noexcept {
   }
   return MPI_OP_NULL;
 }
+
+MPI_Op mpi_op(ReduceOp op, ElementType t) { return t == ElementType::bfloat16 ? mpi_bfloat16_op(op) : mpi_op(op); }
 
 namespace {
 
@@ -62,9 +65,9 @@ MpiTransport::MpiTransport(MPI_Comm comm) : m_comm(comm) {
 std::optional<std::string> MpiTransport::unsupported(ElementType type, std::optional<ReduceOp> op) const {
   if (mpi_type(type) == MPI_DATATYPE_NULL)
     return fmt::format("--datatype {} is not supported by the cpu backend (MPI has no such type); valid: int8, uint8, "
-                       "int32, uint32, int64, uint64, float, double",
+                       "int32, uint32, int64, uint64, float, double, bfloat16",
                        element_type_name(type));
-  if (op && mpi_op(*op) == MPI_OP_NULL)
+  if (op && mpi_op(*op, type) == MPI_OP_NULL)
     return fmt::format("--op {} is not supported by the cpu backend (MPI has no such reduction); valid: sum, prod, "
                        "min, max",
                        reduce_op_name(*op));
@@ -97,14 +100,14 @@ void MpiTransport::load(const CollectiveCall& call, std::span<const double> inpu
 void MpiTransport::allreduce(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op,
                              bool in_place) {
   FLOPWALL_MPI_CHECK(
-      MPI_Allreduce(in_place ? MPI_IN_PLACE : send, recv, mpi_count(count), mpi_type(t), mpi_op(op), m_comm));
+      MPI_Allreduce(in_place ? MPI_IN_PLACE : send, recv, mpi_count(count), mpi_type(t), mpi_op(op, t), m_comm));
 }
 
 void MpiTransport::reduce(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op, int root,
                           bool in_place) {
   // In place, only the root passes MPI_IN_PLACE; the others' input is their buffer.
   const void* input = !in_place ? send : m_rank == root ? MPI_IN_PLACE : recv;
-  FLOPWALL_MPI_CHECK(MPI_Reduce(input, recv, mpi_count(count), mpi_type(t), mpi_op(op), root, m_comm));
+  FLOPWALL_MPI_CHECK(MPI_Reduce(input, recv, mpi_count(count), mpi_type(t), mpi_op(op, t), root, m_comm));
 }
 
 void MpiTransport::broadcast(const void* send, void* recv, std::int64_t count, ElementType t, int root,
@@ -132,7 +135,7 @@ void MpiTransport::reducescatter(const void* send, void* recv, std::int64_t coun
   if (m_scatter_counts.empty() || m_scatter_counts.front() != mpi_count(count))
     m_scatter_counts.assign(static_cast<std::size_t>(m_size), mpi_count(count));
   FLOPWALL_MPI_CHECK(MPI_Reduce_scatter(in_place ? MPI_IN_PLACE : send, recv, m_scatter_counts.data(), mpi_type(t),
-                                        mpi_op(op), m_comm));
+                                        mpi_op(op, t), m_comm));
 }
 
 void MpiTransport::alltoall(const void* send, void* recv, std::int64_t count, ElementType t) {

@@ -44,8 +44,10 @@ class MpiTransport final : public Transport {
 };
 
 // The one mapping of element types and reductions to MPI's; MPI_DATATYPE_NULL
-// and MPI_OP_NULL where MPI has none.
-MPI_Datatype mpi_type(ElementType t) noexcept;
+// and MPI_OP_NULL where MPI has none. bfloat16 is the project's own type and
+// operations (transport/mpi/mpi_bfloat16.hpp), created on first use.
+MPI_Datatype mpi_type(ElementType t);
 MPI_Op mpi_op(ReduceOp op) noexcept;
+MPI_Op mpi_op(ReduceOp op, ElementType t);
 
 }  // namespace flopwall
