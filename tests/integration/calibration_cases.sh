@@ -105,36 +105,38 @@ for k in ("devices", "tiers", "created_utc", "backend"): assert a[k] == b[k], k
 PY
   ;;
 bad_calibrate)
-  refused x.json "--seconds 0" calibrate 2 --out x.json --seconds 0
-  refused x.json "--seconds nan" mpi 2 "$flopwall" calibrate --backend cpu --out x.json --seconds nan
-  refused x.json "--dtype fp16 on cpu" calibrate 2 --out x.json --dtype fp16
-  refused x.json "--dtype bogus" calibrate 2 --out x.json --dtype fp32,bogus
-  refused x.json "--dtype ,," calibrate 2 --out x.json --dtype ,
-  refused x.json "--threads 0" calibrate 2 --out x.json --threads 0
-  refused x.json "--backend tpu" calibrate 2 --out x.json --backend tpu
-  refused x.json "a positional word" calibrate 2 --out x.json extra
+  # Parse errors on one process (no mpirun: faster); one agreed refusal on two ranks.
+  one() { "$flopwall" calibrate --backend cpu "$@"; }
+  refused x.json "--seconds 0" one --out x.json --seconds 0
+  refused x.json "--seconds nan" one --out x.json --seconds nan
+  refused x.json "--dtype bogus" one --out x.json --dtype fp32,bogus
+  refused x.json "--dtype ,," one --out x.json --dtype ,
+  refused x.json "--threads 0" one --out x.json --threads 0
+  refused x.json "--backend tpu" "$flopwall" calibrate --out x.json --backend tpu
+  refused x.json "a positional word" one --out x.json extra
   mkdir d
-  refused d/x.json "--out a directory" calibrate 2 --out d
+  refused d/x.json "--out a directory" one --out d
   echo keep >old.json
-  refused none "an existing --out" calibrate 2 --out old.json
+  refused none "an existing --out" one --out old.json
   [[ $(cat old.json) == keep ]] || fail "an existing file was changed"
+  refused x.json "--dtype fp16 on cpu" calibrate 2 --out x.json --dtype fp16
   ;;
 bad_run_calibration)
-  calibrate 2 --out two.json --dtype fp32 >/dev/null 2>&1 || fail "calibrate"
-  calibrate 1 --out one.json --dtype fp32 >/dev/null 2>&1 || fail "calibrate -np 1"
+  "$flopwall" calibrate --backend cpu --seconds 0.2 --out one.json --dtype fp32 >/dev/null 2>&1 || fail "calibrate"
   echo '{"version": 1' >notjson.json
-  "$python" -c "import json; c=json.load(open('two.json')); c['devices'][0]['mem_bw_bytes_per_s']=-1; json.dump(c, open('schema.json','w'))"
-  refused run.h5 "missing file" run_tiny --out run.h5 --calibration nothere.json
-  refused run.h5 "a directory" run_tiny --out run.h5 --calibration .
-  refused run.h5 "not JSON" run_tiny --out run.h5 --calibration notjson.json
+  "$python" -c "import json; c=json.load(open('one.json')); c['devices'][0]['mem_bw_bytes_per_s']=-1; json.dump(c, open('schema.json','w'))"
+  one() { "$flopwall" run --backend cpu --model tiny --iters 2 --warmup 1 --quiet "$@"; }
+  refused run.h5 "missing file" one --out run.h5 --calibration nothere.json
+  refused run.h5 "a directory" one --out run.h5 --calibration .
+  refused run.h5 "not JSON" one --out run.h5 --calibration notjson.json
   grep -q "not JSON" err.txt || fail "message: $(cat err.txt)"
-  refused run.h5 "wrong schema" run_tiny --out run.h5 --calibration schema.json
+  refused run.h5 "wrong schema" one --out run.h5 --calibration schema.json
   grep -q "mem_bw_bytes_per_s" err.txt || fail "message: $(cat err.txt)"
+  refused run.h5 "dtype not measured" one --out run.h5 --dtype fp64 --calibration one.json
+  grep -q "no fp64 GEMM rate" err.txt || fail "message: $(cat err.txt)"
+  refused run.h5 "empty --calibration" one --out run.h5 --calibration ''
   refused run.h5 "wrong world size" run_tiny --out run.h5 --calibration one.json
   grep -q "1 ranks; this job has 2" err.txt || fail "message: $(cat err.txt)"
-  refused run.h5 "dtype not measured" run_tiny --out run.h5 --dtype fp64 --calibration two.json
-  grep -q "no fp64 GEMM rate" err.txt || fail "message: $(cat err.txt)"
-  refused run.h5 "empty --calibration" run_tiny --out run.h5 --calibration ''
   ;;
 *) fail "unknown case" ;;
 esac
