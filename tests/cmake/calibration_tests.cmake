@@ -12,3 +12,15 @@ foreach(case ${FLOPWALL_CALIBRATION_CASES})
                    $<TARGET_FILE:flopwall> ${MPIEXEC_EXECUTABLE} ${Python3_EXECUTABLE})
   set_tests_properties(calibration_${case} PROPERTIES LABELS cli TIMEOUT 120 ENVIRONMENT "${FLOPWALL_MPI_TEST_ENV}")
 endforeach()
+
+# The CUDA triad on the SIMT emulator (label emulated, CUDA builds only, as
+# tests/emulated/test_kernels_emulated.cpp).
+if(FLOPWALL_HAVE_CUDA)
+  add_executable(flopwall_emulated_triad_tests emulated/test_triad_emulated.cpp)
+  target_link_libraries(flopwall_emulated_triad_tests PRIVATE flopwall_lib GTest::gtest_main CUDA::cudart)
+  target_compile_options(flopwall_emulated_triad_tests PRIVATE -Wall -Wextra -Wno-unknown-pragmas
+                         -fsanitize=address,undefined -fno-omit-frame-pointer)
+  target_link_options(flopwall_emulated_triad_tests PRIVATE -fsanitize=address,undefined)
+  gtest_discover_tests(flopwall_emulated_triad_tests PROPERTIES LABELS emulated
+                       ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0" DISCOVERY_TIMEOUT 60)
+endif()
