@@ -20,6 +20,7 @@ constexpr const char* k_usage =
     "  collectives  sweep collectives over sizes (nccl-tests' flags), per topology tier\n"
     "  report    summarise a trace: FLOPs next to seconds, per op and per rank\n"
     "  doctor    check the job's nodes before a long run: BLAS kernel, binding, transports, GPUs\n"
+    "  calibrate measure each rank's GEMM FLOP/s, memory bandwidth and each tier's allreduce alpha/beta (JSON)\n"
     "\n"
     "  flopwall --version    versions, git revision and compiled-in backends\n"
     "  flopwall <command> --help\n";
@@ -40,9 +41,10 @@ int dispatch(int argc, char** argv) {
   if (command == "collectives") return flopwall::collectives_command(argc, argv, args);
   if (command == "report") return flopwall::report_command(argc, argv, args);
   if (command == "doctor") return flopwall::doctor_command(argc, argv, args);
+  if (command == "calibrate") return flopwall::calibrate_command(argc, argv, args);
   // The doctor's BLAS probe runs itself as a child: never under MPI.
   if (command == "gemm-probe") return flopwall::gemm_probe_command(args);
-  throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, collectives, report, doctor, --version", command));
+  throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, collectives, report, doctor, calibrate, --version", command));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ int run_command(int argc, char** argv, const std::vector<std::string>& args);
 int collectives_command(int argc, char** argv, const std::vector<std::string>& args);
 int report_command(int argc, char** argv, const std::vector<std::string>& args);
 int doctor_command(int argc, char** argv, const std::vector<std::string>& args);
+int calibrate_command(int argc, char** argv, const std::vector<std::string>& args);
 int version_command();
 
 }  // namespace flopwall

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "runtime/backends.hpp"
+#include "cli/calibration_job.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_limits.hpp"
 #include "cli/mpi_job.hpp"
@@ -69,6 +70,10 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
                                   : std::optional<std::string>(fmt::format(
                                         "--inject-delay rank {} is outside the job of {} ranks; valid: 0..{}",
                                         cfg.injection.delay_rank, mpi.size(), mpi.size() - 1)));
+  // A given calibration is checked against this job before anything is allocated.
+  Calibration calibration;
+  if (!cfg.calibration_file.empty())
+    calibration = load_calibration_file(cfg.calibration_file, mpi.size(), cfg.backend, cfg.dtype);
   Plan plan = build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
   if (cfg.injection.active()) prepend_injected_delay(plan);
   Backend backend = make_backend(cfg.backend, {.dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s},
@@ -79,6 +84,15 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   if (machine.blas_warning) fmt::print(stderr, "flopwall: {}\n", *machine.blas_warning);  // rank 0 only
   Device& device = *backend.device;
   device.prepare(plan);
+  // The ceilings this run's figures are read against, measured on the
+  // prepared device before anything is timed: seconds, not minutes.
+  if (cfg.calibration_file.empty()) {
+    std::vector<std::string> calibration_notes;
+    calibration = measure_calibration({.backend = cfg.backend, .dtypes = {cfg.dtype}, .threads = cfg.threads,
+                                       .seconds = k_run_calibration_seconds, .short_run = true,
+                                       .timeout_s = cfg.timeout_s, .source = "run-short"},
+                                      mpi, calibration_notes);
+  }
 
   if (mpi.rank() == cfg.inject_failure_rank)
     throw std::runtime_error("failure injected by --inject-failure; the job must end on every rank");
@@ -116,6 +130,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   header.meta.emplace_back("blas_threads_per_rank", std::to_string(cfg.threads));
   header.meta.emplace_back("mpi_thread_level", mpi.thread_level());
   header.meta.emplace_back("machine_json", machine.machine_json);
+  header.meta.emplace_back("calibration_json", root ? calibration_to_json(calibration).dump() : std::string());
   if (const auto topology = backend_named(cfg.backend).topology_meta)
     for (auto& kv : topology()) header.meta.push_back(std::move(kv));
 

@@ -23,6 +23,7 @@ struct RunConfig {
   std::string out;  // empty: results/<UTC timestamp>-run.h5
   bool overwrite = false;  // replace an existing --out file
   std::string config_file;
+  std::string calibration_file;  // empty: a short calibration is measured (cli/calibration_job.hpp)
   bool quiet = false;
   int inject_failure_rank = -1;
   int resync_every = 100;  // iterations between clock-offset estimates; 0: once

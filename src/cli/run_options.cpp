@@ -45,7 +45,9 @@ po::options_description run_settings() {
       ("inject-delay", po::value<std::string>(), "RANK:MICROSECONDS[:EVERY]: that rank busy-waits before the first "
                                                  "compute op of every EVERY-th iteration (default every one)")
       ("inject-jitter", po::value<std::string>(), "MICROSECONDS: every rank busy-waits an exponentially distributed time "
-                                                  "with this mean each iteration (seeded)");
+                                                  "with this mean each iteration (seeded)")
+      ("calibration", po::value<std::string>(), "FILE from 'flopwall calibrate': store it in the trace instead of "
+                                                "measuring a short calibration before the timed loop");
   return d;
 }
 
@@ -135,6 +137,11 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
   if (vm.count("inject-jitter"))
     cfg.injection.jitter_mean_us = parse_real_option(vm["inject-jitter"].as<std::string>(), "--inject-jitter", 0, false,
                                                      k_max_injected_us, "a finite mean in microseconds");
+  if (vm.count("calibration")) {
+    cfg.calibration_file = vm["calibration"].as<std::string>();
+    if (cfg.calibration_file.empty())
+      throw UsageError("--calibration '' is not valid; give a JSON file written by 'flopwall calibrate --out'");
+  }
   if (vm.count("inject-failure")) cfg.inject_failure_rank = int_option(vm, "inject-failure", 0, k_int_max);
   // Shapes are checked once the world size is known (validate_layout).
   return cfg;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backend/device.hpp"
+#include "backend/device_calibration.hpp"
 #include "core/key_values.hpp"
 #include "model/plan.hpp"
 #include "platform/machine_inventory.hpp"
@@ -67,6 +68,11 @@ struct BackendEntry {
   // as /meta keys (cuda: NCCL's topology dump, `nccl_topology_xml`, on the
   // rank that wrote it); nullptr when nothing.
   KeyValues (*topology_meta)() = nullptr;
+  // Collective over MPI_COMM_WORLD: measures this rank's device for a
+  // calibration (backend/device_calibration.hpp): GEMM FLOP/s per dtype,
+  // triad bandwidth, the smallest op. Binds the device as make_device does;
+  // a dtype it cannot run is an agreed UsageError.
+  DeviceMeasurement (*calibrate_device)(const CalibrationRequest& request, const MpiEnvironment& mpi) = nullptr;
 };
 
 // The cuda row's facts, whether it was built or not: the row a CPU-only

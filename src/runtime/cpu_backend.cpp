@@ -17,6 +17,12 @@ std::unique_ptr<Device> make_device(const DeviceRequest& request, const Plan&, c
   return device;
 }
 
+DeviceMeasurement calibrate_device(const CalibrationRequest& request, const MpiEnvironment&) {
+  DeviceMeasurement m;
+  agreed(MPI_COMM_WORLD, [&] { m = measure_cpu_device(request); });
+  return m;
+}
+
 std::unique_ptr<Transport> make_transport(MPI_Comm comm, const TransportOptions&) {
   return std::make_unique<MpiTransport>(comm);
 }
@@ -35,7 +41,8 @@ BackendEntry cpu_backend_entry() {
           .unavailable = [] { return std::optional<std::string>(); },
           .make_device = make_device,
           .make_transport = make_transport,
-          .versions = nullptr};
+          .versions = nullptr,
+          .calibrate_device = calibrate_device};
 }
 
 }  // namespace flopwall

@@ -8,6 +8,7 @@
 
 #include "backend/device_binding.hpp"
 #include "backend/cuda/cuda_device.hpp"
+#include "backend/cuda/cuda_calibration.hpp"
 #include "platform/cuda/cuda_probe.hpp"
 #include "runtime/backends.hpp"
 #include "runtime/cuda_plugin_abi.hpp"
@@ -104,6 +105,13 @@ void complete_inventory(NodeInventory& node) {
         gpu.sm_count = known.sm_count;
 }
 
+DeviceMeasurement calibrate_device(const CalibrationRequest& request, const MpiEnvironment& mpi) {
+  bind_cuda_device(mpi);
+  DeviceMeasurement m;
+  agreed(MPI_COMM_WORLD, [&] { m = cuda::measure_cuda_device(request); });
+  return m;
+}
+
 KeyValues topology_meta() {
   const std::string xml = nccl_topology_dump();
   if (xml.empty()) return {};
@@ -122,6 +130,7 @@ BackendEntry cuda_backend_entry() {
   row.versions = cuda::library_versions;
   row.complete_inventory = complete_inventory;
   row.topology_meta = topology_meta;
+  row.calibrate_device = calibrate_device;
   return row;
 }
 

@@ -166,6 +166,9 @@ BackendEntry cuda_plugin_backend_entry() {
     const BackendEntry& loaded = loaded_row();
     return loaded.topology_meta ? loaded.topology_meta() : KeyValues{};
   };
+  row.calibrate_device = [](const CalibrationRequest& request, const MpiEnvironment& mpi) {
+    return loaded_row_everywhere().calibrate_device(request, mpi);
+  };
   return row;
 }
 

@@ -14,7 +14,7 @@ namespace flopwall {
 
 // Raise it whenever this table, BackendEntry, or a type the plugin shares
 // with the binary (Device, Transport, Plan, MpiEnvironment, ...) changes.
-inline constexpr std::uint32_t k_cuda_plugin_abi_version = 2;
+inline constexpr std::uint32_t k_cuda_plugin_abi_version = 3;
 inline constexpr const char* k_cuda_plugin_entry_symbol = "flopwall_cuda_plugin";
 
 struct CudaPluginTable {
