@@ -12,7 +12,9 @@ constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 bool positive(double v) noexcept { return std::isfinite(v) && v > 0; }
 
 // A rate over the events' summed time; NaN without work or without time.
-double rate(double amount, double time_s) noexcept { return positive(amount) && positive(time_s) ? amount / time_s : k_nan; }
+double rate(double amount, double time_s) noexcept {
+  return positive(amount) && positive(time_s) ? amount / time_s : k_nan;
+}
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -34,7 +35,13 @@ std::optional<std::string> read_device(const json& entry, const std::string& dty
   if (!entry.is_object()) return "a devices[] entry is not an object";
   const auto rank = entry.find("rank");
   if (rank == entry.end() || !rank->is_number_integer()) return "a devices[] entry has no integer rank";
-  out.rank = rank->get<int>();
+  // Narrowed only once known to be a rank a trace can have (its world size is bounded).
+  constexpr std::int64_t k_int_limit = std::int64_t{1} << 31;
+  const bool in_range = rank->is_number_unsigned()
+                            ? rank->get<std::uint64_t>() < static_cast<std::uint64_t>(k_int_limit)
+                            : rank->get<std::int64_t>() >= 0 && rank->get<std::int64_t>() < k_int_limit;
+  if (!in_range) return fmt::format("its devices[] names rank {}, not a rank", rank->dump());
+  out.rank = static_cast<int>(rank->get<std::int64_t>());
   out.host = string_at(entry, "host", "");
   const auto gemm = entry.find("gemm_flops");
   const std::optional<double> peak =

@@ -23,7 +23,8 @@ DeviceCeiling device(int rank, double peak = 1e11, double bw = 2e10, double over
 }
 
 OpWork work(OpKind kind, double flops, double bytes_mem, double bytes_comm, double time_s, std::uint64_t events = 1) {
-  return {.kind = kind, .events = events, .flops = flops, .bytes_mem = bytes_mem, .bytes_comm = bytes_comm, .time_s = time_s};
+  return {.kind = kind, .events = events, .flops = flops, .bytes_mem = bytes_mem, .bytes_comm = bytes_comm,
+          .time_s = time_s};
 }
 
 TierCeiling tier(double alpha_s, double busbw) {
@@ -148,7 +149,8 @@ TEST(Roofline, NoCalibrationGivesRatesAndNothingElse) {
   const RooflinePoint c = op_roofline(work(OpKind::comm, 0, 0, 1e6, 1e-3), {}, nullptr);
   EXPECT_DOUBLE_EQ(c.achieved_bytes_per_s, 1e9);
   EXPECT_FALSE(c.ceiling || c.pct_of_ceiling || c.bound);
-  const RooflinePoint idle = op_roofline(work(OpKind::idle, 0, 0, 0, 1e-3), std::vector<DeviceCeiling>{device(0)}, nullptr);
+  const std::vector<DeviceCeiling> one{device(0)};
+  const RooflinePoint idle = op_roofline(work(OpKind::idle, 0, 0, 0, 1e-3), one, nullptr);
   EXPECT_FALSE(idle.ceiling || idle.bound);
 }
 
@@ -178,6 +180,12 @@ TEST(RooflineCeilings, SaysWhyItCannotServe) {
   ASSERT_TRUE(no_dtype.ceilings);
   EXPECT_TRUE(no_dtype.ceilings->devices.empty());
   EXPECT_NE(no_dtype.devices_why_not.find("no fp64 GEMM FLOP/s for rank 0"), std::string::npos);
+  const std::string huge_rank =
+      R"({"devices":[{"rank":99999999999,"gemm_flops":{"fp32":1e11},"mem_bw_bytes_per_s":2e10}]})";
+  EXPECT_NE(ceilings_from_calibration_json(huge_rank, "fp32", 1).devices_why_not.find("not a rank"), std::string::npos);
+  const std::string negative_rank = R"({"devices":[{"rank":-1,"gemm_flops":{"fp32":1e11},"mem_bw_bytes_per_s":2e10}]})";
+  EXPECT_NE(ceilings_from_calibration_json(negative_rank, "fp32", 1).devices_why_not.find("not a rank"),
+            std::string::npos);
   EXPECT_FALSE(ceilings_from_calibration_json("not json", "fp32", 1).ceilings);
   EXPECT_FALSE(ceilings_from_calibration_json("[1]", "fp32", 1).ceilings);
   EXPECT_FALSE(ceilings_from_calibration_json(std::string(1000, '[') + std::string(1000, ']'), "fp32", 1).ceilings);
@@ -241,7 +249,8 @@ TEST(RooflineSection, CalibratedFiguresInEveryFormat) {
   const std::string cal = R"({"source":"run-short","devices":[
     {"rank":0,"gemm_flops":{"fp32":1e11},"mem_bw_bytes_per_s":2e10,"op_overhead_s":2e-6},
     {"rank":1,"gemm_flops":{"fp32":1e11},"mem_bw_bytes_per_s":2e10,"op_overhead_s":2e-6}],
-    "tiers":[{"tier":"world","ranks":2,"collective":"allreduce","alpha_s":1e-5,"beta_s_per_byte":1e-9,"busbw_bytes_per_s":1e9}]})";
+    "tiers":[{"tier":"world","ranks":2,"collective":"allreduce","alpha_s":1e-5,"beta_s_per_byte":1e-9,
+              "busbw_bytes_per_s":1e9}]})";
   const TraceData t = roofline_trace(&cal);
   const Report report = Report::build(t, "r.h5", std::nullopt);
   const nlohmann::json j = report.json();
