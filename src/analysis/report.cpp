@@ -7,6 +7,7 @@
 #include "analysis/sections/machine_section.hpp"
 #include "analysis/sections/per_op_section.hpp"
 #include "analysis/sections/per_rank_section.hpp"
+#include "analysis/sections/roofline_section.hpp"
 #include "analysis/sections/run_summary_section.hpp"
 #include "analysis/sections/sweep_section.hpp"
 #include "analysis/sections/sync_section.hpp"
@@ -22,6 +23,7 @@ Sections run_sections(const ReportContext& context) {
   Sections s;
   s.push_back(make_run_summary_section(context));
   s.push_back(make_per_op_section(context));
+  s.push_back(make_roofline_section(context));  // after the op table: it adds keys to its JSON entries
   s.push_back(make_per_rank_section(context));
   s.push_back(make_sync_section(context));
   s.push_back(make_hardware_section(context));

@@ -8,6 +8,7 @@
 
 #include "core/dtype.hpp"
 #include "core/error.hpp"
+#include "trace/trace_validation.hpp"
 
 namespace flopwall {
 namespace {
@@ -214,6 +215,10 @@ Calibration calibration_from_json(const json& j) {
 }
 
 Calibration parse_calibration(std::string_view text_in) {
+  // Nesting is bounded before parsing, as for config_json: a parsed value
+  // recurses once per level when it is destroyed, and a trace is untrusted.
+  if (trace_checks::json_nesting_depth(text_in, trace_checks::k_max_json_depth) > trace_checks::k_max_json_depth)
+    fail(fmt::format("it nests deeper than {} levels", trace_checks::k_max_json_depth));
   json j;
   try {
     j = json::parse(text_in);

@@ -154,7 +154,7 @@ TEST(ReportOfARun, CsvHasEveryTableAndEightFieldsARow) {
     tables.insert(row[4]);
     if (row[4] == "ops" || row[4] == "sync_ops") op_keys.insert(row[5]);
   }
-  EXPECT_EQ(tables, (std::set<std::string>{"table", "run", "ops", "ranks", "sync", "sync_ops", "sync_ranks"}));
+  EXPECT_EQ(tables, (std::set<std::string>{"table", "run", "ops", "ranks", "sync", "sync_ops", "sync_ranks", "roofline"}));
   EXPECT_EQ(op_keys, (std::set<std::string>{"gemm", "all,reduce \"tp\""}));
   // The sync figures match the JSON's: one definition, two renderings.
   const nlohmann::json sync = Report::build(t, "r.h5", std::nullopt).json()["sync"];
@@ -169,7 +169,7 @@ TEST(ReportOfARun, JsonKeysAndSectionsInOrder) {
   EXPECT_EQ(keys_of(report.json()),
             (std::set<std::string>{"file", "world_size", "backend", "iterations", "truncated", "created_utc", "config",
                                    "model_flops_per_iter", "step_time_s", "tflops_per_rank", "flops_per_s_total", "ops",
-                                   "ranks", "sync", "meta", "machine"}));
+                                   "ranks", "sync", "meta", "machine", "roofline"}));
   EXPECT_EQ(report.json()["config"]["hidden"], 256);
   // The step times shown by the summary and by the sync section are the same figures.
   EXPECT_EQ(report.json()["step_time_s"]["p50"], report.json()["sync"]["step_time_s"]["p50"]);
@@ -178,6 +178,8 @@ TEST(ReportOfARun, JsonKeysAndSectionsInOrder) {
   EXPECT_LT(at("flopwall report  r.h5"), at("model      tiny : hidden 256 heads 0"));
   EXPECT_LT(at("model      tiny"), at("\nop "));
   EXPECT_LT(at("\nop "), at("per rank, mean per iteration"));
+  EXPECT_LT(at("\nop "), at("\nroofline: not calibrated"));
+  EXPECT_LT(at("\nroofline: not calibrated"), at("per rank, mean per iteration"));
   EXPECT_LT(at("per rank, mean per iteration"), at("synchronization"));
   EXPECT_LT(at("synchronization"), at("hardware and software"));
   EXPECT_LT(at("hardware and software"), at("\nmachine: this trace has no machine description"));

@@ -29,9 +29,10 @@ class HardwareSection final : public ReportSection {
 
   void add_json(nlohmann::json& report) const override {
     nlohmann::json meta = nlohmann::json::object();
-    // The machine description is the `machine` object, parsed (machine_section.cpp).
+    // The machine description is the `machine` object, parsed (machine_section.cpp);
+    // the calibration is read into the `roofline` and `machine.peaks` figures.
     for (const auto& [k, v] : m_hardware.meta)
-      if (k != "machine_json") meta[k] = v;
+      if (k != "machine_json" && k != "calibration_json") meta[k] = v;
     report["meta"] = meta;
   }
 

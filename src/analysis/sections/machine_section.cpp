@@ -36,9 +36,10 @@ class MachineSection final : public ReportSection {
       fmt::format_to(out, "\npeaks: {}\n", m_peaks.missing);
       return s;
     }
-    fmt::format_to(out, "\npeaks per rank ({}): theoretical is an estimate from the formula shown; calibrated: not "
-                        "measured (this trace carries no calibration)\n",
-                   m_peaks.flops.empty() ? "none" : m_peaks.flops.front().device);
+    fmt::format_to(out, "\npeaks per rank ({}): theoretical is an estimate from the formula shown; calibrated: {}\n",
+                   m_peaks.flops.empty() ? "none" : m_peaks.flops.front().device,
+                   m_peaks.calibrated ? "measured, " + m_peaks.calibration + ", harmonic mean over ranks"
+                                      : "not measured (" + m_peaks.calibration + ")");
     fmt::format_to(out, "  {:<6} {:>14} {:>14} {:>8} {:>10}  {}\n", "dtype", "theoretical", "achieved", "% theor",
                    "% calib", "formula");
     for (const PeakFigure& p : m_peaks.flops)
@@ -46,11 +47,14 @@ class MachineSection final : public ReportSection {
                      p.achieved_flops_per_s ? units::flop_rate(*p.achieved_flops_per_s) : "-",
                      percent_of(p.achieved_flops_per_s, p.theoretical_flops_per_s),
                      percent_of(p.achieved_flops_per_s, p.calibrated_flops_per_s), p.formula);
-    fmt::format_to(out, "  memory bandwidth: theoretical {}{}; calibrated: not measured\n",
+    fmt::format_to(out, "  memory bandwidth: theoretical {}{}; calibrated: {}\n",
                    m_peaks.memory.theoretical_bytes_per_s
                        ? units::bytes(*m_peaks.memory.theoretical_bytes_per_s) + "/s = "
                        : std::string(),
-                   m_peaks.memory.formula);
+                   m_peaks.memory.formula,
+                   m_peaks.memory.calibrated_bytes_per_s
+                       ? units::bytes(*m_peaks.memory.calibrated_bytes_per_s) + "/s (streaming triad)"
+                       : std::string("not measured"));
     if (m_machine.blas_fallback)
       fmt::format_to(out, "  † CPU GEMM figures of this run were taken on a fallback BLAS kernel (see blas above)\n");
     return s;
@@ -72,7 +76,9 @@ class MachineSection final : public ReportSection {
                        {"pct_of_theoretical", p.achieved_flops_per_s && p.theoretical_flops_per_s > 0
                                                   ? json_number(100.0 * *p.achieved_flops_per_s / p.theoretical_flops_per_s)
                                                   : json(nullptr)},
-                       {"pct_of_calibrated", nullptr}});
+                       {"pct_of_calibrated", p.achieved_flops_per_s && p.calibrated_flops_per_s
+                                                 ? json_number(100.0 * *p.achieved_flops_per_s / *p.calibrated_flops_per_s)
+                                                 : json(nullptr)}});
     report["machine"] = {
         {"node_classes", classes},
         {"missing", m_machine.missing.empty() ? json(nullptr) : json(m_machine.missing)},
@@ -103,9 +109,12 @@ class MachineSection final : public ReportSection {
         csv.row("peaks", p.dtype, "achieved_flops_per_s", *p.achieved_flops_per_s);
         csv.row("peaks", p.dtype, "pct_of_theoretical", 100.0 * *p.achieved_flops_per_s / p.theoretical_flops_per_s);
       }
+      if (p.calibrated_flops_per_s) csv.row("peaks", p.dtype, "calibrated_flops_per_s", *p.calibrated_flops_per_s);
     }
     if (m_peaks.memory.theoretical_bytes_per_s)
       csv.row("peaks", "memory", "theoretical_bytes_per_s", *m_peaks.memory.theoretical_bytes_per_s);
+    if (m_peaks.memory.calibrated_bytes_per_s)
+      csv.row("peaks", "memory", "calibrated_bytes_per_s", *m_peaks.memory.calibrated_bytes_per_s);
   }
 
  private:

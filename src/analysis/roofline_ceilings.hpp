@@ -1,0 +1,38 @@
+#pragma once
+// Where the roofline's ceilings come from: a trace's /meta calibration_json
+// (the document `flopwall calibrate` writes, stored by `flopwall run`), read
+// for exactly the figures the roofline needs, and the calibration tier that
+// times each communicator group's collectives. A trace without the key gets
+// no ceilings and the reason, printed as "not calibrated".
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "analysis/roofline.hpp"
+#include "trace/trace_data.hpp"
+
+namespace flopwall {
+
+struct CalibrationRead {
+  std::optional<Ceilings> ceilings;  // none: nothing is calibrated, `why_not` says why
+  std::string why_not;
+  // With ceilings whose `devices` are empty (the dtype not measured, a rank
+  // missing): why the compute and memory ops have no ceiling.
+  std::string devices_why_not;
+};
+
+// The figures of `text` (calibration_json, docs/trace-format.md) for a run
+// of `world_size` ranks in `dtype`. Never throws: a document that is not the
+// calibration's shape gives no ceilings and says what is wrong.
+CalibrationRead ceilings_from_calibration_json(std::string_view text, const std::string& dtype, int world_size);
+// The same from a trace's /meta (no key: "this trace has no calibration").
+CalibrationRead trace_ceilings(const TraceData& trace, const std::string& dtype);
+
+// The calibration tier of a group kind (tp, dp, world): "intra" when every
+// instance of the group has all its ranks on one host, "inter" when some
+// instance spans hosts (by the ranks' hostname attributes), "" for none.
+std::string tier_of_group(const TraceData& trace, const std::string& group);
+// The tier named `wanted`, else the "world" tier, else null.
+const TierCeiling* find_tier(const Ceilings& ceilings, const std::string& wanted);
+
+}  // namespace flopwall
