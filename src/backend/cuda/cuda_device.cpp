@@ -111,6 +111,11 @@ class CudaDeviceImpl final : public CudaDevice {
                    [&](const GeluOp& g) { k::gelu(m_act, at(g.x), g.count, s); },
                    [&](const ResidualAddOp& r) { k::residual_add(m_act, at(r.x), at(r.y), at(r.out), r.count, s); },
                    [&](const CastOp& c) { k::convert(m_act, at(c.src), Element::fp8_e4m3, at(c.dst), c.count, s); },
+                   // `flopwall run` refuses MoE on this backend (cli/moe_options.cpp) until its kernels exist.
+                   [&](const TopKOp&) { throw std::logic_error("the cuda backend has no MoE kernels (moe_topk)"); },
+                   [&](const GatherRowsOp&) { throw std::logic_error("the cuda backend has no MoE kernels (gather)"); },
+                   [&](const GroupedGemmOp&) { throw std::logic_error("the cuda backend has no MoE kernels (grouped gemm)"); },
+                   [&](const MoeCombineOp&) { throw std::logic_error("the cuda backend has no MoE kernels (combine)"); },
                },
                op);
   }
