@@ -67,11 +67,12 @@ void parse_moe_options(const po::variables_map& vm, RunConfig& cfg) {
     const std::string skew = vm["moe-skew"].as<std::string>();
     if (skew == "uniform") {
       moe.zipf = 0;
-    } else if (skew.rfind("zipf:", 0) == 0) {
-      moe.zipf = parse_real_option(skew.substr(5), "--moe-skew zipf:", 0, false, k_max_zipf, "an exponent S");
     } else {
-      throw UsageError(fmt::format("--moe-skew '{}' is not valid; give uniform or zipf:S with an exponent S in [0, {}]",
-                                   skew, k_max_zipf));
+      const std::optional<double> s = skew.rfind("zipf:", 0) == 0 ? parse_number(skew.substr(5)) : std::nullopt;
+      if (!s || !(*s >= 0 && *s <= k_max_zipf))  // NaN fails both
+        throw UsageError(fmt::format("--moe-skew '{}' is not valid; give uniform or zipf:S with an exponent S in [0, {}]",
+                                     skew, k_max_zipf));
+      moe.zipf = *s;
     }
     cfg.moe_skew = skew;
   }
