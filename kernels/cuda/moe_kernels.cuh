@@ -1,8 +1,7 @@
 #pragma once
 // The MoE layer's memory-bound kernels: the router's top-k, the row gather
 // of the token permutes, and the gate-weighted combine. Device code only;
-// tests/emulated runs them against kernels/cpu/moe.cpp. Not yet launched by
-// the cuda backend (`flopwall run` refuses MoE there: cli/moe_options.cpp).
+// tests/emulated runs them against kernels/cpu/moe.cpp; moe.cu launches them.
 #include "kernels/cuda/element.cuh"
 
 namespace flopwall::kernels::cuda::detail {

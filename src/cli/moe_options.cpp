@@ -18,6 +18,7 @@ namespace {
 constexpr std::int64_t k_max_experts = 65536;
 constexpr double k_max_capacity = 1e6;
 constexpr double k_max_zipf = 100;
+constexpr std::int64_t k_max_cuda_topk = 16;  // kernels/cuda/moe_kernels.cuh, k_moe_max_topk
 
 const char* const k_moe_flags[] = {"moe-topk", "moe-capacity", "moe-skew", "moe-every", "ep"};
 
@@ -81,9 +82,10 @@ void parse_moe_options(const po::variables_map& vm, RunConfig& cfg) {
 void check_moe_backend(const RunConfig& cfg, const ParallelLayout& layout) {
   const MoeShape& moe = cfg.shape.moe;
   if (!moe.active()) return;
-  if (cfg.backend != "cpu")
-    throw UsageError(fmt::format("--moe-experts runs on the cpu backend only; --backend {} has no MoE kernels yet",
-                                 cfg.backend));
+  if (cfg.backend == "cuda" && moe.topk > k_max_cuda_topk)
+    throw UsageError(fmt::format("--moe-topk {} is not valid on the cuda backend; give at most {} (the top-k kernel "
+                                 "keeps its list in registers)",
+                                 moe.topk, k_max_cuda_topk));
   validate_layout(cfg.shape, layout);  // the products below fit int64
   const std::int64_t tokens = cfg.shape.tokens();
   const std::int64_t rows = std::max(tokens * moe.topk, moe_max_received_rows(moe, layout, tokens));
