@@ -214,4 +214,16 @@ MoeParams moe_params(const ModelShape& s) {
   return p;
 }
 
+std::uint64_t moe_routing_table_bytes(const ModelShape& s, const ParallelLayout& l) {
+  if (!s.moe.active()) return 0;
+  const u64 t = U(s.tokens()), tK = mul(t, U(s.moe.topk)), B = U(moe_max_received_rows(s.moe, l, s.tokens()));
+  const u64 N = U(l.ep), E_l = U(s.moe.experts / l.ep);
+  // Per MoE layer, 8-byte entries: permute and the combine's slots and gates
+  // (t·K each), regroup and unregroup (B each), the combine's offsets
+  // (t + 1), the expert rows (E_l) and the two all-to-alls' counts and
+  // displacements (8·N).
+  const u64 entries = add(add(add(mul(3, tK), mul(2, B)), add(t, 1)), add(E_l, mul(8, N)));
+  return mul(mul(U(s.layers / s.moe.every), entries), 8);
+}
+
 }  // namespace flopwall

@@ -47,4 +47,9 @@ struct MoeParams {
 };
 MoeParams moe_params(const ModelShape& shape);
 
+// Host memory the plan's routing tables take at most (the MoE ops' row
+// tables, counts and gates, model/moe_routing.hpp), for the memory check
+// before the plan is built; 0 for a dense model. Throws UsageError on overflow.
+std::uint64_t moe_routing_table_bytes(const ModelShape& shape, const ParallelLayout& layout);
+
 }  // namespace flopwall

@@ -168,6 +168,30 @@ TEST(MoePlan, SizeMirrorsTheBuiltPlan) {
   EXPECT_EQ(most.ops, static_cast<std::uint64_t>(k_max_moe_ops_per_layer * 2));
 }
 
+TEST(MoePlan, RoutingTablesStayWithinTheMemoryCheck) {
+  const ModelShape s = moe_tiny(8, 2, 2.0, 1.5);
+  const ParallelLayout layout{.world_size = 4, .tp = 1, .ep = 4};
+  const std::uint64_t bound = moe_routing_table_bytes(s, layout);
+  for (int rank = 0; rank < 4; ++rank) {
+    const Plan p = build_transformer_plan(s, layout, rank, DType::fp32);
+    std::uint64_t entries = 0;
+    for (const Op& op : p.ops) {
+      if (const auto* a = std::get_if<AllToAllVOp>(&op.params))
+        entries += a->send_counts->size() + a->send_displs->size() + a->recv_counts->size() + a->recv_displs->size();
+      const auto* d = std::get_if<DeviceOp>(&op.params);
+      if (!d) continue;
+      if (const auto* g = std::get_if<GatherRowsOp>(d)) entries += g->index->size();
+      if (const auto* g = std::get_if<GroupedGemmOp>(d); g && op.name == "moe_expert_up")
+        entries += g->rows->size();  // one table, shared with moe_expert_down
+      if (const auto* c = std::get_if<MoeCombineOp>(d))
+        entries += c->offsets->size() + c->slots->size() + c->weights->size();
+    }
+    EXPECT_LE(entries * 8, bound) << "rank " << rank;
+    EXPECT_GT(entries * 8, bound / 4) << "the bound should be near what a plan holds";
+  }
+  EXPECT_EQ(moe_routing_table_bytes(moe_tiny(0, 1, 1.0, 0.0), {.world_size = 1, .tp = 1}), 0u);
+}
+
 TEST(MoePlan, EpGroupsAreConsecutiveReplicasOfOneTpRank) {
   const ParallelLayout layout{.world_size = 8, .tp = 2, .ep = 2};  // dp 4: EP groups {0,1}, {2,3} of replicas
   for (int rank = 0; rank < 8; ++rank) {
