@@ -53,4 +53,18 @@ void attention_scores(Bf16Gemm& gemm, const BFloat16* qkv, BFloat16* scores, std
 void attention_context(Bf16Gemm& gemm, const BFloat16* scores, const BFloat16* qkv, BFloat16* context,
                        std::int64_t batch, std::int64_t heads, std::int64_t seq, std::int64_t head_dim);
 
+// MoE (kernels/cpu/moe.cpp). out[r, 0..k) = the k largest of logits row r
+// (largest first, ties to the lower column), out[r, k..2k) = their columns.
+template <class T>
+void topk_rows(const T* logits, T* out, std::int64_t rows, std::int64_t cols, std::int64_t k);
+
+// dst[i, :] = src[index[i], :] for i < count (rows of `cols` elements).
+template <class T>
+void gather_rows(const T* src, T* dst, const std::int64_t* index, std::int64_t count, std::int64_t cols);
+
+// out[t, :] = sum over j in [offsets[t], offsets[t+1]) of weights[j] · src[slots[j], :].
+template <class T>
+void moe_combine(const T* src, T* out, const std::int64_t* offsets, const std::int64_t* slots, const double* weights,
+                 std::int64_t tokens, std::int64_t cols);
+
 }  // namespace flopwall::kernels::cpu

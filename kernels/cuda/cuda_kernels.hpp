@@ -34,4 +34,15 @@ void attention_context(Element t, const void* scores, const void* qkv, void* con
 // staging buffers to and from any element type (uploads and checks).
 void convert(Element from, const void* in, Element to, void* out, std::int64_t count, cudaStream_t stream);
 
+// MoE (moe.cu), activations only. Top-k of each logits row: values then
+// columns (as values), largest first, k at most 16.
+void topk_rows(Element t, const void* logits, void* out, std::int64_t rows, std::int64_t cols, std::int64_t k,
+               cudaStream_t stream);
+// dst[i, :] = src[index[i], :]; `index` is a device array of `count` rows.
+void gather_rows(Element t, const void* src, void* dst, const std::int64_t* index, std::int64_t count,
+                 std::int64_t cols, cudaStream_t stream);
+// out[t, :] = Σ_{j in [offsets[t], offsets[t+1])} weights[j]·src[slots[j], :]; device arrays.
+void moe_combine(Element t, const void* src, void* out, const std::int64_t* offsets, const std::int64_t* slots,
+                 const float* weights, std::int64_t tokens, std::int64_t cols, cudaStream_t stream);
+
 }  // namespace flopwall::kernels::cuda

@@ -5,6 +5,7 @@
 #include "analysis/sections/hardware_section.hpp"
 #include "platform/blas_warning.hpp"
 #include "analysis/sections/machine_section.hpp"
+#include "analysis/sections/moe_section.hpp"
 #include "analysis/sections/per_op_section.hpp"
 #include "analysis/sections/per_rank_section.hpp"
 #include "analysis/sections/roofline_section.hpp"
@@ -25,6 +26,7 @@ Sections run_sections(const ReportContext& context) {
   s.push_back(make_per_op_section(context));
   s.push_back(make_roofline_section(context));  // after the op table: it adds keys to its JSON entries
   s.push_back(make_per_rank_section(context));
+  if (has_moe(context)) s.push_back(make_moe_section(context));
   s.push_back(make_sync_section(context));
   s.push_back(make_hardware_section(context));
   s.push_back(make_machine_section(context));

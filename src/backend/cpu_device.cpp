@@ -89,6 +89,26 @@ class CpuDevice final : public Device {
                    [&](const CastOp&) {
                      throw std::logic_error("fp8 casts do not exist on the cpu backend (fp32, fp64, bf16 only)");
                    },
+                   [&](const TopKOp& t) { k::topk_rows<T>(at(t.logits), at(t.out), t.rows, t.experts, t.k); },
+                   [&](const GatherRowsOp& g) {
+                     k::gather_rows<T>(at(g.src), at(g.dst), g.index->data(), static_cast<std::int64_t>(g.index->size()),
+                                       g.cols);
+                   },
+                   [&](const GroupedGemmOp& g) {
+                     // One OpenBLAS call per local expert (an empty expert is skipped).
+                     std::int64_t row = 0, group = 0;
+                     for (const std::int64_t rows : *g.rows) {
+                       if (rows > 0)
+                         m_gemm.product(false, rows, g.n, g.k, 1.0f, at(g.a) + row * g.k, g.k,
+                                        at(g.b) + group * g.k * g.n, g.n, at(g.c) + row * g.n, g.n);
+                       row += rows;
+                       ++group;
+                     }
+                   },
+                   [&](const MoeCombineOp& c) {
+                     k::moe_combine<T>(at(c.src), at(c.out), c.offsets->data(), c.slots->data(), c.weights->data(),
+                                       c.tokens, c.cols);
+                   },
                },
                op);
   }

@@ -50,6 +50,8 @@ struct GemmPath<BFloat16> {
       if (const auto* s = std::get_if<AttentionScoreOp>(d)) largest = std::max(largest, mul_or_throw(s->seq, s->seq, what));
       if (const auto* c = std::get_if<AttentionContextOp>(d))
         largest = std::max(largest, mul_or_throw(c->seq, c->head_dim, what));
+      if (const auto* e = std::get_if<GroupedGemmOp>(d))  // one product per expert: its rows × n
+        for (const std::int64_t rows : *e->rows) largest = std::max(largest, mul_or_throw(rows, e->n, what));
     }
     engine.reserve(largest);
   }

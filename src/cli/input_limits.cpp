@@ -16,6 +16,7 @@
 #include "core/units.hpp"
 #include "runtime/backends.hpp"
 #include "model/plan.hpp"
+#include "model/moe_block.hpp"
 #include "model/plan_size.hpp"
 #include "platform/mpi_environment.hpp"
 #include "sweep/size_steps.hpp"
@@ -197,8 +198,15 @@ Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
   const u64 samples = 1 + (c.resync_every > 0 ? iters / static_cast<u64>(c.resync_every) : 0);
   events = events_math.add(events, events_math.mul(samples, sizeof(ClockSample)));
 
+  const u64 moe_tables = moe_routing_table_bytes(c.shape, layout);
+  const std::string moe_what = fmt::format("the MoE routing tables (--moe-experts {} --moe-topk {} --layers {} --seq {} "
+                                           "--batch {})",
+                                           c.shape.moe.experts, c.shape.moe.topk, c.shape.layers, c.shape.seq,
+                                           c.shape.batch);
+
   return total_of({{buffers_math.add(buffers, bf16_scratch), model, "reduce --layers, --seq or --batch, or raise --tp"},
                    {meta, layers, "reduce --layers"},
+                   {moe_tables, moe_what, "reduce --layers, --seq, --batch or --moe-topk"},
                    {events, events_what, "lower --iters (every timed op's event stays in memory until the trace is written)"}},
                   "the run's memory per rank");
 }

@@ -7,6 +7,7 @@
 #include "cli/calibration_job.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_limits.hpp"
+#include "cli/moe_options.hpp"
 #include "cli/mpi_job.hpp"
 #include "cli/run_config.hpp"
 #include "core/error.hpp"
@@ -15,6 +16,7 @@
 #include "runtime/graceful_stop.hpp"
 #include "runtime/hang_locator.hpp"
 #include "runtime/machine_survey.hpp"
+#include "runtime/moe_summary.hpp"
 #include "platform/mpi_check.hpp"
 #include "platform/mpi_environment.hpp"
 #include "runtime/run_metadata.hpp"
@@ -55,8 +57,10 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   cfg.backend = resolve_backend_everywhere(cfg.backend, backend_note);
   agreed(world, [&] {
     layout.tp = cfg.tp == 0 ? mpi.size() : cfg.tp;
+    layout.ep = cfg.ep;
     validate_layout(cfg.shape, layout);
     check_run_int_counts(cfg, layout);
+    check_moe_backend(cfg, layout);
   });
   // Before the plan is built: everything that grows with the input, against the node's memory.
   require_node_memory(world, mpi.node_comm(), [&] { return run_footprint(cfg, layout); });
@@ -76,6 +80,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
     calibration = load_calibration_file(cfg.calibration_file, mpi.size(), cfg.backend, cfg.dtype);
   Plan plan = build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
   if (cfg.injection.active()) prepend_injected_delay(plan);
+  const std::string moe_json = moe_trace_json(world, plan);  // collective; empty without MoE
   Backend backend = make_backend(cfg.backend, {.dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s},
                                  plan, mpi, layout);
   if (root && !backend_note.empty()) fmt::print(stderr, "flopwall: {}\n", backend_note);
@@ -131,6 +136,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   header.meta.emplace_back("mpi_thread_level", mpi.thread_level());
   header.meta.emplace_back("machine_json", machine.machine_json);
   header.meta.emplace_back("calibration_json", root ? calibration_to_json(calibration).dump() : std::string());
+  if (!moe_json.empty()) header.meta.emplace_back("moe_json", moe_json);
   if (const auto topology = backend_named(cfg.backend).topology_meta)
     for (auto& kv : topology()) header.meta.push_back(std::move(kv));
 

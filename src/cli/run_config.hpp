@@ -15,6 +15,8 @@ struct RunConfig {
   std::string model = "tiny";
   ModelShape shape;
   int tp = 0;  // 0: the world size
+  int ep = 0;  // expert-parallel degree; 0 without --moe-experts (cli/moe_options.hpp)
+  std::string moe_skew = "uniform";  // as given: uniform | zipf:S
   DType dtype = DType::fp32;
   int iterations = 20;
   int warmup = 3;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/input_limits.hpp"
+#include "cli/moe_options.hpp"
 #include "cli/run_config.hpp"
 #include "core/error.hpp"
 #include "runtime/backends.hpp"
@@ -47,7 +48,8 @@ po::options_description run_settings() {
       ("inject-jitter", po::value<std::string>(), "MICROSECONDS: every rank busy-waits an exponentially distributed time "
                                                   "with this mean each iteration (seeded)")
       ("calibration", po::value<std::string>(), "FILE from 'flopwall calibrate': store it in the trace instead of "
-                                                "measuring a short calibration before the timed loop");
+                                                "measuring a short calibration before the timed loop");;
+  d.add(moe_settings());
   return d;
 }
 
@@ -142,13 +144,14 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
     if (cfg.calibration_file.empty())
       throw UsageError("--calibration '' is not valid; give a JSON file written by 'flopwall calibrate --out'");
   }
+  parse_moe_options(vm, cfg);
   if (vm.count("inject-failure")) cfg.inject_failure_rank = int_option(vm, "inject-failure", 0, k_int_max);
   // Shapes are checked once the world size is known (validate_layout).
   return cfg;
 }
 
 std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
-  const nlohmann::json j = {
+  nlohmann::json j = {
       {"backend", c.backend},       {"model", c.model},           {"hidden", c.shape.hidden},
       {"heads", c.shape.heads},     {"ffn", c.shape.ffn},         {"layers", c.shape.layers},
       {"seq", c.shape.seq},         {"batch", c.shape.batch},     {"tp", layout.tp},
@@ -159,6 +162,7 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
       {"inject_delay_rank", c.injection.delay_rank}, {"inject_delay_us", c.injection.delay_us},
       {"inject_delay_every", c.injection.delay_every}, {"inject_jitter_us", c.injection.jitter_mean_us},
       {"out", c.out},               {"overwrite", c.overwrite},   {"config_file", c.config_file}};
+  add_moe_config_json(j, c);
   return j.dump();
 }
 

@@ -47,7 +47,9 @@ void fill_buffer(const BufferSpec& spec, std::span<T> out) {
       const WeightShard& w = spec.shard;
       const double scale = 1.0 / std::sqrt(static_cast<double>(w.global_rows));
       for (std::int64_t r = 0; r < rows; ++r) {
-        const std::int64_t gr = w.row_offset + r;
+        const std::int64_t gr = w.block_rows > 0
+                                    ? (r / w.block_rows) * w.row_block_stride + w.row_offset + r % w.block_rows
+                                    : w.row_offset + r;
         for (std::int64_t c = 0; c < cols; ++c) {
           const std::int64_t gc = (c / w.block_cols) * w.block_stride + w.col_offset + c % w.block_cols;
           out[r * cols + c] = static_cast<T>(scale * uniform(spec.seed, gr, gc));

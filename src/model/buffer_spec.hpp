@@ -20,7 +20,8 @@ enum class BufferFill : std::uint8_t {
 };
 
 // Local element (r, c) of a [rows, cols] shard maps to the global matrix as
-//   global_row = row_offset + r
+//   global_row = row_offset + r, or with block_rows > 0
+//   global_row = (r / block_rows) · row_block_stride + row_offset + r % block_rows
 //   global_col = (c / block_cols) · block_stride + col_offset + c % block_cols
 // which covers a plain column split (one block), a row split, and the packed
 // QKV projection (three column blocks Q | K | V, each split by heads).
@@ -30,6 +31,8 @@ struct WeightShard {
   std::int64_t block_cols = 0;
   std::int64_t block_stride = 0;
   std::int64_t col_offset = 0;
+  std::int64_t block_rows = 0;        // 0: rows are not blocked (stacked row-split shards, e.g. MoE experts)
+  std::int64_t row_block_stride = 0;
 };
 
 struct BufferSpec {

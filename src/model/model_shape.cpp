@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "core/error.hpp"
+#include "model/moe_routing.hpp"
 #include "model/plan_size.hpp"
 
 namespace flopwall {
@@ -66,6 +67,7 @@ void validate_layout(const ModelShape& s, const ParallelLayout& l) {
     throw UsageError(fmt::format("--layers {} is not valid; give at most {} (each layer adds up to {} ops and the "
                                  "trace's op ids are 32-bit)",
                                  s.layers, k_max_layers, k_max_ops_per_layer));
+  validate_moe(s, l);
   // Every size the plan derives must fit 64-bit arithmetic (else it wraps to
   // a small buffer that the kernels overrun). fp64 has the widest elements in
   // every buffer, so a shape that fits in fp64 fits in every dtype.

@@ -8,6 +8,7 @@ std::string_view comm_group_name(CommGroup g) noexcept {
     case CommGroup::tp: return "tp";
     case CommGroup::dp: return "dp";
     case CommGroup::world: return "world";
+    case CommGroup::ep: return "ep";
   }
   return "?";
 }

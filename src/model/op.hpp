@@ -2,16 +2,18 @@
 // One operation of an iteration on one rank, with the analytic work it does.
 // The Plan computes FLOPs and bytes once here; backends only execute.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "collectives/collective.hpp"
 #include "core/op_kind.hpp"
 
 namespace flopwall {
 
-enum class CommGroup : std::uint8_t { none = 0, tp = 1, dp = 2, world = 3 };
+enum class CommGroup : std::uint8_t { none = 0, tp = 1, dp = 2, world = 3, ep = 4 };
 
 std::string_view comm_group_name(CommGroup g) noexcept;
 
@@ -59,9 +61,40 @@ struct CastOp {
   std::int64_t count;
 };
 
+// MoE (model/moe_block.cpp). The row tables come from the plan's routing
+// (model/moe_routing.hpp) and are shared, immutable, by the plan's copies.
+using RowTable = std::shared_ptr<const std::vector<std::int64_t>>;
+// out[r, 0..2k) = the k largest values of logits row r, then their column
+// indices (as values), largest first; ties go to the lower index.
+struct TopKOp {
+  BufferId logits, out;
+  std::int64_t rows, experts, k;
+};
+// dst[i, :] = src[index[i], :] for i < index->size() (permute and its inverses).
+struct GatherRowsOp {
+  BufferId src, dst;
+  std::int64_t cols;
+  RowTable index;
+};
+// Per group g (rows[g] rows, consecutive): C_g[rows_g, n] = A_g[rows_g, k] · B_g[k, n],
+// B_g the g-th [k, n] block of b; the groups' rows follow each other in a and c.
+struct GroupedGemmOp {
+  BufferId a, b, c;
+  std::int64_t n, k;
+  RowTable rows;
+};
+// out[t, :] = sum over j in [offsets[t], offsets[t+1]) of weights[j] · src[slots[j], :]
+// for t < tokens: the gate-weighted sum of a token's expert outputs (none: zero).
+struct MoeCombineOp {
+  BufferId src, out;
+  std::int64_t tokens, cols;
+  RowTable offsets, slots;
+  std::shared_ptr<const std::vector<double>> weights;
+};
+
 // What a Device executes: the compute and memory ops, and nothing else.
 using DeviceOp = std::variant<GemmOp, AttentionScoreOp, CausalSoftmaxOp, AttentionContextOp, LayerNormOp, GeluOp,
-                              ResidualAddOp, CastOp>;
+                              ResidualAddOp, CastOp, TopKOp, GatherRowsOp, GroupedGemmOp, MoeCombineOp>;
 
 // A collective over the op's group on the plan's buffers: the call (shaped
 // for the group's size, collectives/collective.hpp) and where it reads and
@@ -71,11 +104,20 @@ struct CommOp {
   BufferId send, recv;
 };
 
+// All-to-all-v over the op's group: rank q of the group gets send_counts[q]
+// rows from send_displs[q] and this rank receives recv_counts[p] rows from
+// rank p at recv_displs[p]; counts and displacements in elements.
+struct AllToAllVOp {
+  BufferId send, recv;
+  ElementType type = ElementType::float32;
+  std::shared_ptr<const std::vector<std::int64_t>> send_counts, send_displs, recv_counts, recv_displs;
+};
+
 // A host busy-wait of a per-iteration length (--inject-delay, --inject-jitter).
 struct IdleOp {};
 
 // The three kinds of work: the device's, the communicator's, the runner's.
-using OpParams = std::variant<DeviceOp, CommOp, IdleOp>;
+using OpParams = std::variant<DeviceOp, CommOp, IdleOp, AllToAllVOp>;
 
 struct Op {
   std::string name;  // e.g. "qkv_proj"; (name, layer) identifies the op

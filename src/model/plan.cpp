@@ -12,9 +12,13 @@ std::vector<GroupMembership> comm_groups(const ParallelLayout& layout, int world
   const RankPosition pos = rank_position(layout, world_rank);
   // TP groups are consecutive world ranks (one replica); DP groups the same
   // TP rank across replicas.
-  return {{CommGroup::world, 0, world_rank},
-          {CommGroup::tp, pos.dp_rank, pos.tp_rank},
-          {CommGroup::dp, pos.tp_rank, pos.dp_rank}};
+  std::vector<GroupMembership> groups{{CommGroup::world, 0, world_rank},
+                                      {CommGroup::tp, pos.dp_rank, pos.tp_rank},
+                                      {CommGroup::dp, pos.tp_rank, pos.dp_rank}};
+  // EP groups (Megatron-LM): the same TP rank of ep consecutive replicas.
+  if (layout.ep > 0)
+    groups.push_back({CommGroup::ep, (pos.dp_rank / layout.ep) * layout.tp + pos.tp_rank, pos.dp_rank % layout.ep});
+  return groups;
 }
 
 BufferId Plan::add_buffer(BufferSpec spec) {

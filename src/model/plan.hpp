@@ -27,6 +27,14 @@ struct GroupMembership {
 };
 std::vector<GroupMembership> comm_groups(const ParallelLayout& layout, int world_rank);
 
+// One MoE layer's routing on this rank (model/moe_routing.hpp), for the trace.
+struct MoeLayerSummary {
+  int layer = 0;
+  std::int64_t dropped = 0;        // this replica's assignments over capacity
+  std::int64_t sent_rows = 0;      // rows this rank dispatches (its own included)
+  std::int64_t received_rows = 0;  // rows its experts compute
+};
+
 struct Plan {
   ModelShape shape;
   ParallelLayout layout;
@@ -35,6 +43,7 @@ struct Plan {
   std::vector<BufferSpec> buffers;
   std::vector<Op> ops;
   BufferId output = -1;  // the residual stream after the last layer
+  std::vector<MoeLayerSummary> moe_dropped;  // one per MoE layer, in layer order
 
   BufferId add_buffer(BufferSpec spec);
   // Both checked: an overflow throws UsageError (validate_layout refuses such shapes first).

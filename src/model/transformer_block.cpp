@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core/checked_math.hpp"
+#include "model/moe_block.hpp"
 #include "model/plan.hpp"
 #include "model/plan_size.hpp"
 
@@ -44,6 +45,7 @@ struct Activations {
   BufferId input, stream_a, stream_b, normed, qkv, scores, context, proj, mlp_hidden;
   // fp8 runs only: the GEMM-operand copies of normed, context and mlp_hidden.
   BufferId normed_in = -1, context_in = -1, mlp_hidden_in = -1;
+  MoeBuffers moe;  // MoE runs only (model/moe_block.hpp)
 };
 
 Op gemm(std::string name, int layer, BufferId a, BufferId b, BufferId c, std::int64_t m, std::int64_t n,
@@ -108,10 +110,11 @@ void add_block(Plan& plan, int layer, const Dims& d, const Activations& act, Buf
                                      .block_stride = d.h});
   const BufferId ln2 = add_layernorm_params(plan, layer, "ln_mlp", 3, d.h);
   const std::int64_t f = d.f_l * tp;
-  const BufferId w_up = add_weight(plan, layer, "w_up", 4, d.h, d.f_l,
+  const bool moe = plan.shape.moe.is_moe_layer(layer);
+  const BufferId w_up = moe ? -1 : add_weight(plan, layer, "w_up", 4, d.h, d.f_l,
                                    {.global_rows = d.h, .block_cols = d.f_l, .block_stride = f,
                                     .col_offset = r * d.f_l});
-  const BufferId w_down = add_weight(plan, layer, "w_down", 5, d.f_l, d.h,
+  const BufferId w_down = moe ? -1 : add_weight(plan, layer, "w_down", 5, d.f_l, d.h,
                                      {.global_rows = f, .row_offset = r * d.f_l, .block_cols = d.h,
                                       .block_stride = d.h});
 
@@ -137,6 +140,12 @@ void add_block(Plan& plan, int layer, const Dims& d, const Activations& act, Buf
   if (tp > 1) ops.push_back(allreduce("allreduce_attn", layer, act.proj, d, tp));
   ops.push_back(residual("residual_attn", layer, x_in, act.proj, act.stream_a, d));
   ops.push_back(layernorm("ln_mlp", layer, act.stream_a, ln2, act.normed, d));
+  if (moe) {
+    add_moe_mlp(plan, act.moe, {.layer = layer, .normed = act.normed, .normed_in = act.normed_in, .out = act.proj});
+    if (tp > 1) ops.push_back(allreduce("allreduce_mlp", layer, act.proj, d, tp));
+    ops.push_back(residual("residual_mlp", layer, act.stream_a, act.proj, x_out, d));
+    return;
+  }
   const BufferId up_in = gemm_input(plan, "fp8_cast_up", layer, act.normed, act.normed_in, d.th, d);
   ops.push_back(gemm("mlp_up", layer, up_in, w_up, act.mlp_hidden, d.t, d.f_l, d.h, d));
   ops.push_back({.name = "gelu", .kind = OpKind::memory, .layer = layer,
@@ -191,6 +200,7 @@ Plan build_transformer_plan(const ModelShape& shape, const ParallelLayout& layou
     act.context_in = operand("context_fp8", d.t, d.h_l);
     act.mlp_hidden_in = operand("mlp_hidden_fp8", d.t, d.f_l);
   }
+  if (shape.moe.active()) act.moe = add_moe_buffers(plan);
 
   BufferId x = act.input;
   for (int layer = 0; layer < shape.layers; ++layer) {
@@ -240,6 +250,29 @@ class ShapeMath {
   const ModelShape& m_s;
   const ParallelLayout& m_l;
 };
+
+}  // namespace
+
+namespace {
+
+// The MoE layers' share (model/moe_block.cpp): each MoE layer trades the
+// dense MLP's 3 ops (5 with fp8's casts) and 2 weights for 11 ops (14) and 3
+// weights, and the plan gains the shared MoE activations.
+void add_moe_plan_size(PlanSize& size, const ModelShape& shape, const ParallelLayout& layout, DType dtype) {
+  const MoePlanDelta m = moe_plan_delta(shape, layout, dtype);
+  const bool fp8 = gemm_needs_cast(dtype);
+  const char* what = "the MoE layers' sizes (--layers, --moe-experts, --moe-every)";
+  auto mul = [&](u64 a, u64 b) { return mul_or_throw(a, b, what); };
+  auto add = [&](u64 a, u64 b) { return add_or_throw(a, b, what); };
+  size.buffer_bytes = add(add(size.buffer_bytes, m.shared_bytes), mul(m.moe_layers, m.layer_weight_bytes)) -
+                      mul(m.moe_layers, m.dense_mlp_weight_bytes);
+  size.buffers = add(add(size.buffers, m.shared_buffers), m.moe_layers);
+  size.ops = add(size.ops, mul(m.moe_layers, fp8 ? 9 : 8));
+  size.flops_per_iteration = add(size.flops_per_iteration, mul(m.moe_layers, m.layer_flops_bound)) -
+                             mul(m.moe_layers, m.dense_mlp_flops);
+  size.largest_filled_elements = std::max(size.largest_filled_elements, m.largest_filled);
+  size.largest_buffer_elements = std::max(size.largest_buffer_elements, m.largest_buffer);
+}
 
 }  // namespace
 
@@ -309,13 +342,15 @@ PlanSize transformer_plan_size(const ModelShape& shape, const ParallelLayout& la
 
   const u64 ops_per_layer = 12 + (tp > 1 ? 2 : 0) + (fp8 ? 4 : 0);
   const u64 layers = U(shape.layers);
-  return {.buffer_bytes = buffer_bytes,
-          .buffers = m.add(u64{9 + (fp8 ? 3u : 0u)}, m.mul(u64{6}, layers, k_layers, "the buffer count"), k_layers,
-                           "the buffer count"),
-          .ops = m.mul(ops_per_layer, layers, k_layers, "the op count"),
-          .flops_per_iteration = m.mul(layer_flops, layers, k_all_but_layers | k_layers, "the FLOP count per iteration"),
-          .largest_filled_elements = std::max({th, ln, w_qkv, w_out, w_mlp}),
-          .largest_buffer_elements = std::max({th, t_qkv, scores, t_hl, t_fl, ln, w_qkv, w_out, w_mlp})};
+  PlanSize size{.buffer_bytes = buffer_bytes,
+                .buffers = m.add(u64{9 + (fp8 ? 3u : 0u)}, m.mul(u64{6}, layers, k_layers, "the buffer count"), k_layers,
+                                 "the buffer count"),
+                .ops = m.mul(ops_per_layer, layers, k_layers, "the op count"),
+                .flops_per_iteration = m.mul(layer_flops, layers, k_all_but_layers | k_layers, "the FLOP count per iteration"),
+                .largest_filled_elements = std::max({th, ln, w_qkv, w_out, w_mlp}),
+                .largest_buffer_elements = std::max({th, t_qkv, scores, t_hl, t_fl, ln, w_qkv, w_out, w_mlp})};
+  if (shape.moe.active()) add_moe_plan_size(size, shape, layout, dtype);
+  return size;
 }
 
 }  // namespace flopwall

@@ -55,6 +55,10 @@ void execute_op(std::size_t index, const Op& op, Device& device, Communicator& c
                  [&](const DeviceOp& d) { device.execute(index, d); },
                  [&](const CommOp& c) { comm.issue(op.group, c.call, device.buffer(c.send), device.buffer(c.recv)); },
                  [&](const IdleOp&) { busy_wait_ns(idle_ns); },
+                 [&](const AllToAllVOp& a) {
+                   comm.alltoallv(op.group, device.buffer(a.send), *a.send_counts, *a.send_displs, device.buffer(a.recv),
+                                  *a.recv_counts, *a.recv_displs, a.type);
+                 },
              },
              op.params);
 }

@@ -19,6 +19,7 @@
 #include "kernels/cuda/attention_kernels.cuh"
 #include "kernels/cuda/elementwise_kernels.cuh"
 #include "kernels/cuda/layernorm_kernels.cuh"
+#include "kernels/cuda/moe_kernels.cuh"
 #include "kernels/cuda/softmax_kernels.cuh"
 
 namespace flopwall {
@@ -203,6 +204,47 @@ TEST(EmulatedConvert, Fp8CastRoundsAndSaturatesInPacksAndTails) {
     ASSERT_LE(std::fabs(got - want), std::max(std::fabs(want) / 16.0, 1.0 / 512.0)) << "element " << i;
   }
 }
+
+// MoE: top-k (values and columns), the row gather and the combine, for
+// fp32, fp16 and bf16 (fp8 is a GEMM operand type only: these read and
+// write activations).
+template <class T>
+void check_moe_kernels() {
+  const int64_t rows = 37, experts = 8, k = 3, cols = 20;
+  const Rounded<T> logits = random_rounded<T>(rows * experts, 11, -2.0, 2.0);
+  std::vector<T> topk(static_cast<std::size_t>(rows * 2 * k));
+  simt::launch(dim3(2), dim3(16), topk_kernel<T>, logits.device.data(), topk.data(), rows, experts, static_cast<int>(k));
+  std::vector<double> want(topk.size());
+  cpu::topk_rows<double>(logits.exact.data(), want.data(), rows, experts, k);
+  for (std::size_t i = 0; i < topk.size(); ++i) EXPECT_EQ(to_float(topk[i]), want[i]) << "top-k element " << i;
+
+  const Rounded<T> src = random_rounded<T>(rows * cols, 12, -1.0, 1.0);
+  const std::vector<int64_t> index{5, 0, 36, 5, 17, 2};
+  std::vector<T> gathered(index.size() * static_cast<std::size_t>(cols));
+  simt::launch(dim3(4), dim3(8), gather_rows_kernel<T>, src.device.data(), gathered.data(), index.data(),
+               static_cast<int64_t>(index.size()), cols);
+  std::vector<double> gathered_want(gathered.size());
+  cpu::gather_rows<double>(src.exact.data(), gathered_want.data(), index.data(), static_cast<int64_t>(index.size()), cols);
+  for (std::size_t i = 0; i < gathered.size(); ++i) EXPECT_EQ(to_float(gathered[i]), gathered_want[i]) << i;
+
+  // Tokens with two, one and no kept choices.
+  const std::vector<int64_t> offsets{0, 2, 3, 3, 5}, slots{4, 1, 30, 7, 7};
+  const std::vector<double> weights{0.7, 0.3, 1.0, 0.25, 0.75};
+  const std::vector<float> weights_f(weights.begin(), weights.end());
+  const int64_t tokens = 4;
+  std::vector<T> combined(static_cast<std::size_t>(tokens * cols), from_float<T>(9.0f));
+  simt::launch(dim3(3), dim3(8), combine_kernel<T>, src.device.data(), combined.data(), offsets.data(), slots.data(),
+               weights_f.data(), tokens, cols);
+  std::vector<double> combined_want(combined.size());
+  cpu::moe_combine<double>(src.exact.data(), combined_want.data(), offsets.data(), slots.data(), weights.data(), tokens,
+                           cols);
+  for (std::size_t i = 0; i < combined.size(); ++i)
+    EXPECT_NEAR(to_float(combined[i]), combined_want[i], tolerance<T>()) << "combine element " << i;
+}
+
+TEST(EmulatedMoe, Fp32MatchesCpu) { check_moe_kernels<float>(); }
+TEST(EmulatedMoe, Fp16MatchesCpu) { check_moe_kernels<__half>(); }
+TEST(EmulatedMoe, Bf16MatchesCpu) { check_moe_kernels<__nv_bfloat16>(); }
 
 }  // namespace
 }  // namespace flopwall

@@ -54,6 +54,15 @@ run_config_bad_value      | run | --config bad.ini                        | --ti
 run_config_missing        | run | --config nothing.ini                    | --config 'nothing.ini' cannot be read
 run_out_empty             | run | --out ''                                | --out '' is not valid
 run_unknown_option        | run | --bogus 1                               | unrecognised option '--bogus'
+run_moe_topk_over         | run | --moe-experts 4 --moe-topk 5            | --moe-topk 5 is not valid with --moe-experts 4; give 1..4
+run_moe_topk_zero         | run | --moe-experts 4 --moe-topk 0            | --moe-topk 0 is not valid with --moe-experts 4
+run_moe_experts_ep        | run | --tp 1 --moe-experts 3 --ep 2           | --moe-experts 3 is not divisible by --ep 2
+run_moe_dp_ep             | run | --moe-experts 4 --ep 2                  | --ep 2 does not divide the 1 data-parallel replicas
+run_moe_capacity_zero     | run | --moe-experts 4 --moe-capacity 0        | --moe-capacity 0 is not valid
+run_moe_skew_syntax       | run | --moe-experts 4 --moe-skew pareto       | --moe-skew 'pareto' is not valid; give uniform or zipf:S
+run_moe_skew_exponent     | run | --moe-experts 4 --moe-skew zipf:-1      | --moe-skew 'zipf:-1' is not valid
+run_moe_every_zero        | run | --moe-experts 4 --moe-every 0           | --moe-every 0 is not valid
+run_moe_without_experts   | run | --moe-topk 2                            | --moe-topk needs --moe-experts
 coll_stepfactor_inf       | collectives | -f inf                          | --stepfactor inf is not valid; give a finite factor in [2, 1000000]
 coll_stepfactor_nan       | collectives | -f nan                          | --stepfactor nan is not valid
 coll_stepfactor_huge      | collectives | -f 1e308                        | --stepfactor 1e308 is not valid

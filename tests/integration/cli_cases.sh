@@ -54,6 +54,25 @@ run_and_report)
   # higher level makes Open MPI lock every call: docs/collectives.md).
   h5dump -a /meta/mpi_thread_level run.h5 | grep -q '"single"' || fail "mpi_thread_level is not single"
   ;;
+run_moe_report)
+  # tiny with 4 experts, top-2, EP groups of 2 replicas (np 4, tp 1: dp 4).
+  mpi 4 "$flopwall" run --model tiny --tp 1 --moe-experts 4 --moe-topk 2 --ep 2 --moe-capacity 1.0 \
+    --moe-skew zipf:1.2 --iters 2 --warmup 1 --quiet --out moe.h5 2>log.txt
+  "$flopwall" report moe.h5 --format json >r.json
+  "$flopwall" report moe.h5 >r.txt
+  grep -q '^mixture of experts: 4 experts, top-2, ep 2' r.txt || fail "no MoE section: $(cat r.txt)"
+  # Per MoE layer 4h²+4h + hE + E·2hf in all, hE + K·2hf of it active (h 256, f 1024).
+  json_check r.json 'r["moe"]["params_total"] == 2 * (263168 + 1024 + 4 * 524288)'
+  json_check r.json 'r["moe"]["params_active_per_token"] == 2 * (263168 + 1024 + 2 * 524288)'
+  json_check r.json 'abs(r["moe"]["active_flops_per_token"] - r["model_flops_per_iter"] / (4 * 128)) < 1e-6'
+  json_check r.json 'r["moe"]["alltoall_imbalance"] >= 1'
+  json_check r.json '0 < r["moe"]["dropped_tokens"] < r["moe"]["assignments"] == 4 * 128 * 2 * 2'
+  json_check r.json '{"moe_dispatch", "moe_combine_a2a", "moe_expert_up"} <= {o["name"] for o in r["ops"]}'
+  h5dump -a /meta/moe_json moe.h5 | grep -q 'dispatch_bytes' || fail "no moe_json in /meta"
+  run_tiny --out dense.h5 2>log.txt
+  "$flopwall" report dense.h5 --format json >d.json
+  json_check d.json '"moe" not in r'
+  ;;
 run_default_out)
   run_tiny 2>log.txt
   ls results/*-run.h5 >/dev/null 2>&1 || fail "no results/<timestamp>-run.h5"

@@ -9,6 +9,7 @@
 
 #include "platform/cuda/cuda_probe.hpp"
 #include "backend/cuda/lt_gemm.hpp"
+#include "backend/cuda/moe_ops.hpp"
 #include "core/overloaded.hpp"
 #include "kernels/cuda/cuda_kernels.hpp"
 
@@ -66,6 +67,7 @@ class CudaDeviceImpl final : public CudaDevice {
     m_elements.clear();
     DeviceBuffer staging(static_cast<std::size_t>(largest_staged_elements(plan)) * sizeof(float));
     std::vector<float> host;
+    const std::vector<std::int64_t> moe_blocks = grouped_weight_block_rows(plan);
     for (const BufferSpec& spec : plan.buffers) {
       const Element e = element_of(m_dtype, spec.role);
       m_elements.push_back(e);
@@ -78,7 +80,10 @@ class CudaDeviceImpl final : public CudaDevice {
       }
       host.assign(static_cast<std::size_t>(spec.elements()), 0.0f);
       fill_buffer<float>(spec, host);
-      if (spec.fill == BufferFill::weight) host = transposed(host, spec.rows, spec.cols);
+      const std::int64_t moe_block = moe_blocks[static_cast<std::size_t>(&spec - plan.buffers.data())];
+      if (spec.fill == BufferFill::weight)
+        host = moe_block > 0 ? transposed_blocks(host, moe_block, spec.rows, spec.cols)
+                             : transposed(host, spec.rows, spec.cols);
       FLOPWALL_CUDA_CHECK(cudaMemcpyAsync(staging.get(), host.data(), host.size() * sizeof(float),
                                           cudaMemcpyHostToDevice, m_stream.get()));
       k::convert(Element::float32, staging.get(), e, m_buffers.back().get(), spec.elements(), m_stream.get());
@@ -92,6 +97,7 @@ class CudaDeviceImpl final : public CudaDevice {
       if (const auto* device_op = std::get_if<DeviceOp>(&plan.ops[i].params))
         if (const auto* g = std::get_if<GemmOp>(device_op))
           m_gemms[i].emplace(m_lt, m_dtype, g->m, g->n, g->k, m_workspace.get(), k_workspace_bytes);
+    m_moe.prepare(plan, m_lt, m_dtype, m_workspace.get(), k_workspace_bytes, m_stream.get());
     m_timer = std::make_unique<CudaTimer>(m_stream.get(), plan.ops.size(), m_policy);
   }
 
@@ -111,6 +117,10 @@ class CudaDeviceImpl final : public CudaDevice {
                    [&](const GeluOp& g) { k::gelu(m_act, at(g.x), g.count, s); },
                    [&](const ResidualAddOp& r) { k::residual_add(m_act, at(r.x), at(r.y), at(r.out), r.count, s); },
                    [&](const CastOp& c) { k::convert(m_act, at(c.src), Element::fp8_e4m3, at(c.dst), c.count, s); },
+                   [&](const TopKOp&) { moe(op_index, op); },
+                   [&](const GatherRowsOp&) { moe(op_index, op); },
+                   [&](const GroupedGemmOp&) { moe(op_index, op); },
+                   [&](const MoeCombineOp&) { moe(op_index, op); },
                },
                op);
   }
@@ -143,6 +153,10 @@ class CudaDeviceImpl final : public CudaDevice {
 
   void* at(BufferId id) const noexcept { return m_buffers[static_cast<std::size_t>(id)].get(); }
 
+  void moe(std::size_t op_index, const DeviceOp& op) const {
+    m_moe.execute(op_index, op, [this](BufferId id) { return at(id); }, m_act, m_stream.get());
+  }
+
   const LtGemm& gemm_for(std::size_t op_index) const {
     if (op_index >= m_gemms.size() || !m_gemms[op_index]) throw std::logic_error("GEMM op is not from the prepared plan");
     return *m_gemms[op_index];
@@ -160,6 +174,7 @@ class CudaDeviceImpl final : public CudaDevice {
   std::vector<Element> m_elements;
   DeviceBuffer m_workspace;
   std::vector<std::optional<LtGemm>> m_gemms;
+  MoeOps m_moe;  // declared after m_workspace and m_lt, which its GEMMs use
   std::unique_ptr<CudaTimer> m_timer;
 };
 
