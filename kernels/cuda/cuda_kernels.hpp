@@ -34,4 +34,13 @@ void attention_context(Element t, const void* scores, const void* qkv, void* con
 // staging buffers to and from any element type (uploads and checks).
 void convert(Element from, const void* in, Element to, void* out, std::int64_t count, cudaStream_t stream);
 
+// Serve mode, as kernels/cpu/kernels.hpp's kv_write and cached_attention:
+// the new tokens' K | V into the cache [requests·cache_len, 2·width], and
+// each query's attention over its request's cache rows 0..start+i.
+void kv_write(Element t, const void* qkv, void* cache, std::int64_t requests, std::int64_t tokens, std::int64_t start,
+              std::int64_t cache_len, std::int64_t width, cudaStream_t stream);
+void cached_attention(Element t, const void* qkv, const void* cache, void* context, std::int64_t requests,
+                      std::int64_t heads, std::int64_t tokens, std::int64_t start, std::int64_t cache_len,
+                      std::int64_t head_dim, cudaStream_t stream);
+
 }  // namespace flopwall::kernels::cuda

@@ -92,6 +92,13 @@ class CpuDevice final : public Device {
                    [&](const CastOp&) {
                      throw std::logic_error("fp8 casts do not exist on the cpu backend (fp32/fp64 only)");
                    },
+                   [&](const KvWriteOp& w) {
+                     k::kv_write<T>(at(w.qkv), at(w.cache), w.requests, w.tokens, w.start, w.cache_len, w.width);
+                   },
+                   [&](const CachedAttentionOp& a) {
+                     k::cached_attention<T>(at(a.qkv), at(a.cache), at(a.context), a.requests, a.heads, a.tokens,
+                                            a.start, a.cache_len, a.head_dim);
+                   },
                },
                op);
   }

@@ -111,6 +111,13 @@ class CudaDeviceImpl final : public CudaDevice {
                    [&](const GeluOp& g) { k::gelu(m_act, at(g.x), g.count, s); },
                    [&](const ResidualAddOp& r) { k::residual_add(m_act, at(r.x), at(r.y), at(r.out), r.count, s); },
                    [&](const CastOp& c) { k::convert(m_act, at(c.src), Element::fp8_e4m3, at(c.dst), c.count, s); },
+                   [&](const KvWriteOp& w) {
+                     k::kv_write(m_act, at(w.qkv), at(w.cache), w.requests, w.tokens, w.start, w.cache_len, w.width, s);
+                   },
+                   [&](const CachedAttentionOp& a) {
+                     k::cached_attention(m_act, at(a.qkv), at(a.cache), at(a.context), a.requests, a.heads, a.tokens,
+                                         a.start, a.cache_len, a.head_dim, s);
+                   },
                },
                op);
   }
