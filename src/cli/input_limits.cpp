@@ -17,6 +17,7 @@
 #include "runtime/backends.hpp"
 #include "model/plan.hpp"
 #include "model/plan_size.hpp"
+#include "model/serve_plan.hpp"
 #include "platform/mpi_environment.hpp"
 #include "sweep/size_steps.hpp"
 #include "sweep/sweep_result.hpp"
@@ -150,7 +151,8 @@ void refuse_positional(std::string_view command, const std::string& word) {
 
 Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
   validate_layout(c.shape, layout);  // transformer_plan_size divides by heads and tp
-  const PlanSize plan = transformer_plan_size(c.shape, layout, c.dtype);
+  const PlanSize plan = c.mode == RunMode::serve ? serve_plan_size(c.shape, c.serve, layout, c.dtype)
+                                                 : transformer_plan_size(c.shape, layout, c.dtype);
   const bool injected = c.injection.active();
   const u64 ops = plan.ops + (injected ? 1 : 0);
   const u64 iters = static_cast<u64>(std::max(c.iterations, 1));
@@ -193,7 +195,12 @@ void check_run_int_counts(const RunConfig& c, const ParallelLayout& layout) {
   if (!backend_entry(c.backend).int_counts) return;
   validate_layout(c.shape, layout);
   const ModelShape& s = c.shape;
-  const std::int64_t tp = layout.tp, tokens = s.tokens();
+  // Serve mode's largest phase is its prefill: --requests x the uncached prompt tokens.
+  const std::int64_t tp = layout.tp,
+                     tokens = c.mode == RunMode::serve
+                                  ? mul_or_throw(c.serve.requests, c.serve.new_tokens(),
+                                                 "--requests x the uncached prompt tokens")
+                                  : s.tokens();
   if (tp > 1 && tokens * s.hidden > INT_MAX)  // validate_layout: the product fits int64
     throw UsageError(fmt::format("--hidden {} --seq {} --batch {}: the tensor-parallel allreduce has {} elements, more "
                                  "than MPI's int counts allow ({}) on the cpu backend; lower --seq, --batch or --hidden",

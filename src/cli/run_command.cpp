@@ -8,6 +8,7 @@
 #include "cli/input_limits.hpp"
 #include "cli/mpi_job.hpp"
 #include "cli/run_config.hpp"
+#include "cli/serve_limits.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "core/version.hpp"
@@ -27,7 +28,7 @@ std::vector<OpInfo> op_vocabulary(const Plan& plan) {
   std::vector<OpInfo> ops;
   for (const Op& op : plan.ops)
     ops.push_back({.name = op.name, .kind = op.kind, .layer = op.layer,
-                   .group = std::string(comm_group_name(op.group))});
+                   .group = std::string(comm_group_name(op.group)), .step = op.step});
   return ops;
 }
 
@@ -58,6 +59,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
     check_run_int_counts(cfg, layout);
   });
   // Before the plan is built: everything that grows with the input, against the node's memory.
+  require_serve_memory(world, mpi.node_comm(), cfg, layout);
   require_node_memory(world, mpi.node_comm(), [&] { return run_footprint(cfg, layout); });
 
   if (root && cfg.out.empty()) cfg.out = default_output_path("run");
@@ -69,7 +71,8 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
                                   : std::optional<std::string>(fmt::format(
                                         "--inject-delay rank {} is outside the job of {} ranks; valid: 0..{}",
                                         cfg.injection.delay_rank, mpi.size(), mpi.size() - 1)));
-  Plan plan = build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
+  Plan plan = cfg.mode == RunMode::serve ? build_serve_plan(cfg.shape, cfg.serve, layout, mpi.rank(), cfg.dtype)
+                                         : build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
   if (cfg.injection.active()) prepend_injected_delay(plan);
   Backend backend = make_backend(cfg.backend, {.dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s},
                                  plan, mpi, layout);

@@ -6,6 +6,8 @@
 
 #include "core/dtype.hpp"
 #include "model/model_shape.hpp"
+#include "model/run_mode.hpp"
+#include "model/serve_plan.hpp"
 #include "runtime/injection.hpp"
 
 namespace flopwall {
@@ -14,6 +16,8 @@ struct RunConfig {
   std::string backend;  // "cpu", "cuda", or empty for the default
   std::string model = "tiny";
   ModelShape shape;
+  RunMode mode = RunMode::prefill;  // --mode
+  ServeShape serve;                 // --mode serve only: prompt, decode steps, hit rate, requests
   int tp = 0;  // 0: the world size
   DType dtype = DType::fp32;
   int iterations = 20;

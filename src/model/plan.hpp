@@ -7,6 +7,7 @@
 #include "model/buffer_spec.hpp"
 #include "model/model_shape.hpp"
 #include "model/op.hpp"
+#include "model/serve_shape.hpp"
 
 namespace flopwall {
 
@@ -35,6 +36,7 @@ struct Plan {
   std::vector<BufferSpec> buffers;
   std::vector<Op> ops;
   BufferId output = -1;  // the residual stream after the last layer
+  ServeShape serve;      // --mode serve only (requests > 0): what the wave was built for
 
   BufferId add_buffer(BufferSpec spec);
   // Both checked: an overflow throws UsageError (validate_layout refuses such shapes first).

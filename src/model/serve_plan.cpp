@@ -219,7 +219,8 @@ Plan build_serve_plan(const ModelShape& shape, const ServeShape& serve, const Pa
   validate_layout(shape, layout);
   validate_serve_shape(serve);
   const PlanSize size = serve_plan_size(shape, serve, layout, dtype);  // every size below fits
-  Plan plan{.shape = shape, .layout = layout, .position = rank_position(layout, world_rank), .dtype = dtype};
+  Plan plan{.shape = shape, .layout = layout, .position = rank_position(layout, world_rank), .dtype = dtype,
+            .serve = serve};
   plan.buffers.reserve(static_cast<std::size_t>(size.buffers));
   plan.ops.reserve(static_cast<std::size_t>(size.ops) + 1);  // + the injected-delay op, if any
   const Checked c(shape, serve, layout);
