@@ -59,7 +59,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
     check_run_int_counts(cfg, layout);
   });
   // Before the plan is built: everything that grows with the input, against the node's memory.
-  require_serve_memory(world, mpi.node_comm(), cfg, layout);
+  cfg.serve_max_requests = require_serve_memory(world, mpi.node_comm(), cfg, layout);
   require_node_memory(world, mpi.node_comm(), [&] { return run_footprint(cfg, layout); });
 
   if (root && cfg.out.empty()) cfg.out = default_output_path("run");

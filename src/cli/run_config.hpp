@@ -18,6 +18,7 @@ struct RunConfig {
   ModelShape shape;
   RunMode mode = RunMode::prefill;  // --mode
   ServeShape serve;                 // --mode serve only: prompt, decode steps, hit rate, requests
+  std::int64_t serve_max_requests = 0;  // the largest --requests the memory holds; 0: not known
   int tp = 0;  // 0: the world size
   DType dtype = DType::fp32;
   int iterations = 20;

@@ -195,6 +195,7 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
     out["requests"] = c.serve.requests;
     out["cached_tokens"] = c.serve.cached_tokens();
     out["kv_bytes_per_token"] = kv_bytes_per_token(c.shape, c.dtype);
+    out["max_batch_for_memory"] = c.serve_max_requests;  // 0: not known (cuda refuses at make_device instead)
   }
   return out.dump();
 }

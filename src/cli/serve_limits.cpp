@@ -31,8 +31,8 @@ std::int64_t largest_fitting(const RunConfig& c, const ParallelLayout& layout, s
 
 }  // namespace
 
-void require_serve_memory(MPI_Comm world, MPI_Comm node, const RunConfig& c, const ParallelLayout& layout) {
-  if (c.mode != RunMode::serve || backend_entry(c.backend).device_memory) return;
+std::int64_t require_serve_memory(MPI_Comm world, MPI_Comm node, const RunConfig& c, const ParallelLayout& layout) {
+  if (c.mode != RunMode::serve || backend_entry(c.backend).device_memory) return 0;
   std::uint64_t mine = 0;
   agreed(world, [&] { mine = run_footprint(c, layout).bytes_per_rank; });
   std::uint64_t node_total = 0;
@@ -41,9 +41,12 @@ void require_serve_memory(MPI_Comm world, MPI_Comm node, const RunConfig& c, con
   FLOPWALL_MPI_CHECK(MPI_Comm_size(node, &node_ranks));
   const std::uint64_t available = host_available_memory_bytes();
   std::optional<std::string> problem;
-  if (available != 0 && static_cast<double>(node_total) > 0.9 * static_cast<double>(available)) {
+  std::int64_t fits = 0;
+  if (available != 0) {
     const auto budget = static_cast<std::uint64_t>(0.9 * static_cast<double>(available) / node_ranks);
-    const std::int64_t fits = largest_fitting(c, layout, budget);
+    agreed(world, [&] { fits = largest_fitting(c, layout, budget); });
+  }
+  if (available != 0 && static_cast<double>(node_total) > 0.9 * static_cast<double>(available)) {
     const std::uint64_t kv = kv_bytes_per_token(c.shape, c.dtype) / static_cast<std::uint64_t>(layout.tp);
     problem = fmt::format(
         "--requests {}: the weights, activations and KV cache ({} per token per rank) need {} per rank ({} on this "
@@ -54,6 +57,10 @@ void require_serve_memory(MPI_Comm world, MPI_Comm node, const RunConfig& c, con
                  : std::string("not even one request fits; lower --prompt-len or --decode-steps, or raise --tp"));
   }
   agree_on_usage_error(world, problem);
+  // Ranks on different nodes may see different memory: the job's figure is the smallest.
+  std::int64_t job_fits = fits;
+  FLOPWALL_MPI_CHECK(MPI_Allreduce(&fits, &job_fits, 1, MPI_INT64_T, MPI_MIN, world));
+  return job_fits;
 }
 
 }  // namespace flopwall
