@@ -2,12 +2,14 @@
 // attention kernel against a double-precision reference, and the report's
 // TTFT/TPOT extraction from synthetic step spans.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
 #include "analysis/sections/serve_section.hpp"
+#include "cli/run_config.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "model/serve_plan.hpp"
 
@@ -221,6 +223,25 @@ TEST(ServeTiming, MergedSpansWidenAcrossRanks) {
   EXPECT_EQ(spans[0].step, -1);
   EXPECT_EQ(spans[1].start_ns, 10);
   EXPECT_EQ(spans[1].end_ns, 25);
+}
+
+TEST(ServeOptions, ParsesTheModeAndDefaultsRequestsToBatch) {
+  const RunConfig prefill = parse_run_options({});
+  EXPECT_EQ(prefill.mode, RunMode::prefill);
+  const RunConfig c = parse_run_options(
+      {"--mode", "serve", "--prompt-len", "32", "--decode-steps", "4", "--kv-hit", "0.25", "--batch", "3"});
+  EXPECT_EQ(c.mode, RunMode::serve);
+  EXPECT_EQ(c.serve.prompt_len, 32);
+  EXPECT_EQ(c.serve.decode_steps, 4);
+  EXPECT_DOUBLE_EQ(c.serve.kv_hit, 0.25);
+  EXPECT_EQ(c.serve.requests, 3);
+  EXPECT_EQ(c.serve.cached_tokens(), 8);
+  const auto j = nlohmann::json::parse(run_config_json(c, {.world_size = 2, .tp = 2}));
+  EXPECT_EQ(j["mode"], "serve");
+  EXPECT_EQ(j["requests"], 3);
+  EXPECT_EQ(j["kv_bytes_per_token"], kv_bytes_per_token(c.shape, c.dtype));
+  EXPECT_THROW(parse_run_options({"--mode", "serve", "--prompt-len", "8", "--decode-steps", "2"}), UsageError);
+  EXPECT_THROW(parse_run_options({"--kv-hit", "0.5"}), UsageError);
 }
 
 }  // namespace
