@@ -201,6 +201,14 @@ void check_run_int_counts(const RunConfig& c, const ParallelLayout& layout) {
                                   ? mul_or_throw(c.serve.requests, c.serve.new_tokens(),
                                                  "--requests x the uncached prompt tokens")
                                   : s.tokens();
+  if (c.mode == RunMode::serve && tp > 1) {
+    const std::int64_t elements = mul_or_throw(tokens, s.hidden, "--requests x uncached prompt tokens x --hidden");
+    if (elements > INT_MAX)
+      throw UsageError(fmt::format("--requests {} --prompt-len {} --kv-hit {} --hidden {}: the prefill's tensor-parallel "
+                                   "allreduce has {} elements, more than MPI's int counts allow ({}) on the cpu "
+                                   "backend; lower --requests or --prompt-len, or raise --kv-hit",
+                                   c.serve.requests, c.serve.prompt_len, c.serve.kv_hit, s.hidden, elements, INT_MAX));
+  }
   if (tp > 1 && tokens * s.hidden > INT_MAX)  // validate_layout: the product fits int64
     throw UsageError(fmt::format("--hidden {} --seq {} --batch {}: the tensor-parallel allreduce has {} elements, more "
                                  "than MPI's int counts allow ({}) on the cpu backend; lower --seq, --batch or --hidden",

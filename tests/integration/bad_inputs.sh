@@ -24,6 +24,7 @@ serve_prompt_len_zero     | run | --mode serve --prompt-len 0 --decode-steps 2 -
 serve_requests_zero       | run | --mode serve --prompt-len 8 --decode-steps 2 --kv-hit 0 --requests 0 | --requests 0 is not valid
 serve_flag_without_mode   | run | --decode-steps 2                        | --decode-steps is a serve flag; give it with --mode serve
 serve_mode_unknown        | run | --mode decode                           | --mode 'decode' is not valid; valid: prefill, serve
+serve_int_count            | run | --backend cpu --mode serve --prompt-len 1000000 --decode-steps 1 --kv-hit 0 --requests 100 | the prefill's tensor-parallel allreduce has
 serve_kv_cache_memory     | run | --backend cpu --mode serve --prompt-len 1000000 --decode-steps 1 --kv-hit 0.9999 --requests 5000 | the largest --requests that fits is
 run_layers_int32          | run | --layers 2147483648                     | --layers 2147483648 is not valid; give an integer in [1, 119304647]
 run_layers_memory         | run | --layers 100000000                      | --layers 100000000
