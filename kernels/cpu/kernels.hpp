@@ -67,4 +67,18 @@ template <class T>
 void moe_combine(const T* src, T* out, const std::int64_t* offsets, const std::int64_t* slots, const double* weights,
                  std::int64_t tokens, std::int64_t cols);
 
+// Serve mode (kernels/cpu/decode_attention.cpp). qkv is [requests·tokens,
+// 3·width] (Q | K | V), the cache [requests·cache_len, 2·width] (K | V).
+// K and V of token i of request r go to cache row r·cache_len + start + i.
+template <class T>
+void kv_write(const T* qkv, T* cache, std::int64_t requests, std::int64_t tokens, std::int64_t start,
+              std::int64_t cache_len, std::int64_t width);
+
+// Query i of request r (position start + i) attends to cache rows 0..start+i
+// of its request, per head: context[r·tokens + i, j·head_dim + :] =
+// softmax(Q·Kᵀ/sqrt(head_dim))·V, in one pass over the keys (online softmax).
+template <class T>
+void cached_attention(const T* qkv, const T* cache, T* context, std::int64_t requests, std::int64_t heads,
+                      std::int64_t tokens, std::int64_t start, std::int64_t cache_len, std::int64_t head_dim);
+
 }  // namespace flopwall::kernels::cpu

@@ -44,5 +44,13 @@ void gather_rows(Element t, const void* src, void* dst, const std::int64_t* inde
 // out[t, :] = Σ_{j in [offsets[t], offsets[t+1])} weights[j]·src[slots[j], :]; device arrays.
 void moe_combine(Element t, const void* src, void* out, const std::int64_t* offsets, const std::int64_t* slots,
                  const float* weights, std::int64_t tokens, std::int64_t cols, cudaStream_t stream);
+// Serve mode, as kernels/cpu/kernels.hpp's kv_write and cached_attention:
+// the new tokens' K | V into the cache [requests·cache_len, 2·width], and
+// each query's attention over its request's cache rows 0..start+i.
+void kv_write(Element t, const void* qkv, void* cache, std::int64_t requests, std::int64_t tokens, std::int64_t start,
+              std::int64_t cache_len, std::int64_t width, cudaStream_t stream);
+void cached_attention(Element t, const void* qkv, const void* cache, void* context, std::int64_t requests,
+                      std::int64_t heads, std::int64_t tokens, std::int64_t start, std::int64_t cache_len,
+                      std::int64_t head_dim, cudaStream_t stream);
 
 }  // namespace flopwall::kernels::cuda

@@ -10,6 +10,7 @@
 #include "analysis/sections/per_rank_section.hpp"
 #include "analysis/sections/roofline_section.hpp"
 #include "analysis/sections/run_summary_section.hpp"
+#include "analysis/sections/serve_section.hpp"
 #include "analysis/sections/sweep_section.hpp"
 #include "analysis/sections/sync_section.hpp"
 
@@ -23,6 +24,7 @@ using Sections = std::vector<std::unique_ptr<ReportSection>>;
 Sections run_sections(const ReportContext& context) {
   Sections s;
   s.push_back(make_run_summary_section(context));
+  if (is_serve_trace(context)) s.push_back(make_serve_section(context));
   s.push_back(make_per_op_section(context));
   s.push_back(make_roofline_section(context));  // after the op table: it adds keys to its JSON entries
   s.push_back(make_per_rank_section(context));

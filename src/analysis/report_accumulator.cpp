@@ -53,6 +53,7 @@ ReportAccumulator::ReportAccumulator(const TraceData& meta)
     m_group_of_op.push_back(std::move(groups));
     m_max_clock_error_ns.push_back(max_clock_error_ns(rank.info));
   }
+  for (const OpInfo& op : meta.ops) m_serve = m_serve || op.step >= 0;
 }
 
 void ReportAccumulator::add_events(std::size_t rank_index, std::span<const TraceEvent> events) {
@@ -72,6 +73,9 @@ void ReportAccumulator::add_events(std::size_t rank_index, std::span<const Trace
     totals.bytes_comm.add_unsigned(e.bytes_comm);
     totals.time_s.add(duration_ns(e) / units::k_ns_per_s);
     m_totals.flops.add_unsigned(e.flops);
+    if (m_serve && e.iter >= 0)
+      widen_serve_span(m_totals.serve_steps, {.iter = e.iter, .step = m_meta.ops[op].step, .start_ns = e.t_start_ns,
+                                              .end_ns = e.t_end_ns});
     switch (m_meta.ops[op].kind) {
       case OpKind::comm: rank.comm_ns.add_wide(d); break;
       case OpKind::memory: rank.memory_ns.add_wide(d); break;

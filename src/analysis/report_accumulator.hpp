@@ -53,6 +53,7 @@ class ReportAccumulator {
   void settle_instance(const Arrival* first, const Arrival* end);
 
   const TraceData& m_meta;
+  bool m_serve = false;  // some op has a decode step: keep the serve step spans
   OpNames m_names;
   std::vector<std::vector<std::int64_t>> m_group_of_op;  // [rank][op]: its group id for the op's communicator
   std::vector<double> m_max_clock_error_ns;              // [rank]

@@ -16,6 +16,20 @@ void add_group_sizes(RankTotals& to, const RankTotals& from) {
 
 }  // namespace
 
+void widen_serve_span(std::vector<ServeStepSpan>& spans, const ServeStepSpan& s) {
+  // Rows come in iteration order, so the place is almost always at the end.
+  const auto before = [](const ServeStepSpan& a, const ServeStepSpan& b) {
+    return a.iter != b.iter ? a.iter < b.iter : a.step < b.step;
+  };
+  const auto at = std::lower_bound(spans.begin(), spans.end(), s, before);
+  if (at != spans.end() && at->iter == s.iter && at->step == s.step) {
+    at->start_ns = std::min(at->start_ns, s.start_ns);
+    at->end_ns = std::max(at->end_ns, s.end_ns);
+  } else {
+    spans.insert(at, s);
+  }
+}
+
 void RankTotals::count_group_size(std::int64_t size, std::int64_t n) {
   const auto at = std::lower_bound(group_sizes.begin(), group_sizes.end(), size,
                                    [](const GroupSize& g, std::int64_t s) { return g.size < s; });
@@ -68,6 +82,7 @@ void ReportTotals::merge(const ReportTotals& o) {
     a.clock_error_us = std::max(a.clock_error_us, b.clock_error_us);
     a.unresolved += b.unresolved;
   }
+  for (const ServeStepSpan& span : o.serve_steps) widen_serve_span(serve_steps, span);
 }
 
 std::string ReportTotals::serialize() const {
@@ -103,6 +118,7 @@ std::string ReportTotals::serialize() const {
     out.put(s.clock_error_us);
     out.put(s.unresolved);
   }
+  out.put_vector(serve_steps);
   return out.take();
 }
 
@@ -141,6 +157,7 @@ ReportTotals ReportTotals::deserialize(const std::string& bytes) {
     s.clock_error_us = in.get<double>();
     s.unresolved = in.get<std::int64_t>();
   }
+  t.serve_steps = in.get_vector<ServeStepSpan>();
   if (!in.done()) throw std::runtime_error("partial report results have bytes to spare");
   return t;
 }

@@ -48,6 +48,17 @@ struct SyncOpTotals {
   std::int64_t unresolved = 0;
 };
 
+// Serve mode: one (iteration, step) across every rank, step -1 the prefill
+// (docs/metrics.md, "Serve mode"). Sorted by (iter, step); merged by min/max.
+struct ServeStepSpan {
+  std::int64_t iter = 0;
+  std::int32_t step = 0;
+  std::int32_t pad_ = 0;
+  std::int64_t start_ns = 0, end_ns = 0;
+};
+// Widens the span of (iter, step) in `spans` to [start_ns, end_ns], adding it where new.
+void widen_serve_span(std::vector<ServeStepSpan>& spans, const ServeStepSpan& s);
+
 struct ReportTotals {
   std::int64_t iterations = 0;  // 1 + the largest iteration of any window
   ExactSum flops;               // every event's
@@ -62,6 +73,7 @@ struct ReportTotals {
   std::int64_t instances = 0, unresolved = 0;
   stats::QuantileSketch skew_us;
   std::vector<SyncOpTotals> sync_ops;  // by op name
+  std::vector<ServeStepSpan> serve_steps;  // serve traces only (ops with a decode step)
 
   ReportTotals() = default;
   ReportTotals(std::size_t op_names, std::size_t ranks) : ops(op_names), ranks(ranks), sync_ops(op_names) {}

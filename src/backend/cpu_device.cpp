@@ -109,6 +109,13 @@ class CpuDevice final : public Device {
                      k::moe_combine<T>(at(c.src), at(c.out), c.offsets->data(), c.slots->data(), c.weights->data(),
                                        c.tokens, c.cols);
                    },
+                   [&](const KvWriteOp& w) {
+                     k::kv_write<T>(at(w.qkv), at(w.cache), w.requests, w.tokens, w.start, w.cache_len, w.width);
+                   },
+                   [&](const CachedAttentionOp& a) {
+                     k::cached_attention<T>(at(a.qkv), at(a.cache), at(a.context), a.requests, a.heads, a.tokens,
+                                            a.start, a.cache_len, a.head_dim);
+                   },
                },
                op);
   }

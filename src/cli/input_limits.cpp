@@ -18,6 +18,7 @@
 #include "model/plan.hpp"
 #include "model/moe_block.hpp"
 #include "model/plan_size.hpp"
+#include "model/serve_plan.hpp"
 #include "platform/mpi_environment.hpp"
 #include "sweep/size_steps.hpp"
 #include "sweep/sweep_result.hpp"
@@ -160,7 +161,8 @@ void refuse_positional(std::string_view command, const std::string& word) {
 
 Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
   validate_layout(c.shape, layout);  // transformer_plan_size divides by heads and tp
-  const PlanSize plan = transformer_plan_size(c.shape, layout, c.dtype);
+  const PlanSize plan = c.mode == RunMode::serve ? serve_plan_size(c.shape, c.serve, layout, c.dtype)
+                                                 : transformer_plan_size(c.shape, layout, c.dtype);
   const bool injected = c.injection.active();
   const u64 ops = plan.ops + (injected ? 1 : 0);
   const u64 iters = static_cast<u64>(std::max(c.iterations, 1));
@@ -215,7 +217,20 @@ void check_run_int_counts(const RunConfig& c, const ParallelLayout& layout) {
   if (!backend_entry(c.backend).int_counts) return;
   validate_layout(c.shape, layout);
   const ModelShape& s = c.shape;
-  const std::int64_t tp = layout.tp, tokens = s.tokens();
+  // Serve mode's largest phase is its prefill: --requests x the uncached prompt tokens.
+  const std::int64_t tp = layout.tp,
+                     tokens = c.mode == RunMode::serve
+                                  ? mul_or_throw(c.serve.requests, c.serve.new_tokens(),
+                                                 "--requests x the uncached prompt tokens")
+                                  : s.tokens();
+  if (c.mode == RunMode::serve && tp > 1) {
+    const std::int64_t elements = mul_or_throw(tokens, s.hidden, "--requests x uncached prompt tokens x --hidden");
+    if (elements > INT_MAX)
+      throw UsageError(fmt::format("--requests {} --prompt-len {} --kv-hit {} --hidden {}: the prefill's tensor-parallel "
+                                   "allreduce has {} elements, more than MPI's int counts allow ({}) on the cpu "
+                                   "backend; lower --requests or --prompt-len, or raise --kv-hit",
+                                   c.serve.requests, c.serve.prompt_len, c.serve.kv_hit, s.hidden, elements, INT_MAX));
+  }
   if (tp > 1 && tokens * s.hidden > INT_MAX)  // validate_layout: the product fits int64
     throw UsageError(fmt::format("--hidden {} --seq {} --batch {}: the tensor-parallel allreduce has {} elements, more "
                                  "than MPI's int counts allow ({}) on the cpu backend; lower --seq, --batch or --hidden",

@@ -10,6 +10,7 @@
 #include "cli/moe_options.hpp"
 #include "cli/mpi_job.hpp"
 #include "cli/run_config.hpp"
+#include "cli/serve_limits.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "core/version.hpp"
@@ -30,7 +31,7 @@ std::vector<OpInfo> op_vocabulary(const Plan& plan) {
   std::vector<OpInfo> ops;
   for (const Op& op : plan.ops)
     ops.push_back({.name = op.name, .kind = op.kind, .layer = op.layer,
-                   .group = std::string(comm_group_name(op.group))});
+                   .group = std::string(comm_group_name(op.group)), .step = op.step});
   return ops;
 }
 
@@ -63,6 +64,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
     check_moe_backend(cfg, layout);
   });
   // Before the plan is built: everything that grows with the input, against the node's memory.
+  cfg.serve_max_requests = require_serve_memory(world, mpi.node_comm(), cfg, layout);
   require_node_memory(world, mpi.node_comm(), [&] { return run_footprint(cfg, layout); });
 
   if (root && cfg.out.empty()) cfg.out = default_output_path("run");
@@ -78,7 +80,8 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   Calibration calibration;
   if (!cfg.calibration_file.empty())
     calibration = load_calibration_file(cfg.calibration_file, mpi.size(), cfg.backend, cfg.dtype);
-  Plan plan = build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
+  Plan plan = cfg.mode == RunMode::serve ? build_serve_plan(cfg.shape, cfg.serve, layout, mpi.rank(), cfg.dtype)
+                                         : build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
   if (cfg.injection.active()) prepend_injected_delay(plan);
   const std::string moe_json = moe_trace_json(world, plan);  // collective; empty without MoE
   Backend backend = make_backend(cfg.backend, {.dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s},

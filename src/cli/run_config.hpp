@@ -6,6 +6,8 @@
 
 #include "core/dtype.hpp"
 #include "model/model_shape.hpp"
+#include "model/run_mode.hpp"
+#include "model/serve_plan.hpp"
 #include "runtime/injection.hpp"
 
 namespace flopwall {
@@ -14,6 +16,9 @@ struct RunConfig {
   std::string backend;  // "cpu", "cuda", or empty for the default
   std::string model = "tiny";
   ModelShape shape;
+  RunMode mode = RunMode::prefill;  // --mode
+  ServeShape serve;                 // --mode serve only: prompt, decode steps, hit rate, requests
+  std::int64_t serve_max_requests = 0;  // the largest --requests the memory holds; 0: not known
   int tp = 0;  // 0: the world size
   int ep = 0;  // expert-parallel degree; 0 without --moe-experts (cli/moe_options.hpp)
   std::string moe_skew = "uniform";  // as given: uniform | zipf:S

@@ -31,6 +31,13 @@ po::options_description run_settings() {
       ("layers", po::value<std::string>(), "transformer blocks per iteration")
       ("seq", po::value<std::string>(), "sequence length s")
       ("batch", po::value<std::string>(), "sequences per data-parallel replica")
+      ("mode", po::value<std::string>()->default_value("prefill"), "prefill (one forward pass) | serve (prefill "
+                                                                    "against a prefix cache, then decode steps)")
+      ("prompt-len", po::value<std::string>(), "serve: prompt tokens per request")
+      ("decode-steps", po::value<std::string>(), "serve: tokens decoded per request, one per step")
+      ("kv-hit", po::value<std::string>(), "serve: prefix-cache hit rate in [0, 1] (cached prompt tokens are not "
+                                           "recomputed)")
+      ("requests", po::value<std::string>(), "serve: concurrent requests per data-parallel replica (default: --batch)")
       ("tp", po::value<std::string>(), "tensor-parallel degree (default: world size); further ranks are DP replicas")
       ("dtype", po::value<std::string>()->default_value("fp32"), "fp32 | fp64 | bf16 (cpu); fp32 | tf32 | fp16 | bf16 | fp8 (cuda)")
       ("iters", po::value<std::string>()->default_value("20"), "timed iterations")
@@ -72,6 +79,31 @@ int int_option(const po::variables_map& vm, const char* key, std::int64_t lo, st
 // arithmetic and the memory check allow (validate_layout, input_limits).
 void apply_override(const po::variables_map& vm, const char* key, std::int64_t hi, std::int64_t& field) {
   if (vm.count(key)) field = parse_integer_option(vm[key].as<std::string>(), fmt::format("--{}", key), 1, hi);
+}
+
+// --mode and its serve flags: the flags without --mode serve are refused,
+// since they would be silently ignored; with it, the three are required.
+void parse_serve_options(const po::variables_map& vm, RunConfig& cfg) {
+  cfg.mode = parse_run_mode(vm["mode"].as<std::string>());
+  static constexpr const char* k_serve_flags[] = {"prompt-len", "decode-steps", "kv-hit", "requests"};
+  if (cfg.mode != RunMode::serve) {
+    for (const char* flag : k_serve_flags)
+      if (vm.count(flag))
+        throw UsageError(fmt::format("--{} is a serve flag; give it with --mode serve (the mode is {})", flag,
+                                     run_mode_name(cfg.mode)));
+    return;
+  }
+  for (const char* flag : {"prompt-len", "decode-steps", "kv-hit"})
+    if (!vm.count(flag))
+      throw UsageError(fmt::format("--mode serve needs --{}; give --prompt-len, --decode-steps and --kv-hit", flag));
+  ServeShape& v = cfg.serve;
+  v.prompt_len = parse_integer_option(vm["prompt-len"].as<std::string>(), "--prompt-len", 1, k_int64_max);
+  v.decode_steps = parse_integer_option(vm["decode-steps"].as<std::string>(), "--decode-steps", 1, k_int_max);
+  v.kv_hit = parse_real_option(vm["kv-hit"].as<std::string>(), "--kv-hit", 0, false, 1, "a hit rate");
+  v.requests = vm.count("requests")
+                   ? parse_integer_option(vm["requests"].as<std::string>(), "--requests", 1, k_int64_max)
+                   : cfg.shape.batch;
+  validate_serve_shape(v);
 }
 
 }  // namespace
@@ -116,6 +148,7 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
   apply_override(vm, "layers", k_max_layers, cfg.shape.layers);
   apply_override(vm, "seq", k_int64_max, cfg.shape.seq);
   apply_override(vm, "batch", k_int64_max, cfg.shape.batch);
+  parse_serve_options(vm, cfg);
   if (vm.count("backend")) {
     cfg.backend = vm["backend"].as<std::string>();
     if (!is_backend_name(cfg.backend))
@@ -145,6 +178,11 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
       throw UsageError("--calibration '' is not valid; give a JSON file written by 'flopwall calibrate --out'");
   }
   parse_moe_options(vm, cfg);
+  // The serve plan builds dense blocks only (model/serve_plan.cpp).
+  if (cfg.mode == RunMode::serve && cfg.shape.moe.experts > 0)
+    throw UsageError(fmt::format("--moe-experts {} with --mode serve is not supported: serve mode runs dense blocks "
+                                 "only; drop --moe-experts or use --mode prefill",
+                                 cfg.shape.moe.experts));
   if (vm.count("inject-failure")) cfg.inject_failure_rank = int_option(vm, "inject-failure", 0, k_int_max);
   // Shapes are checked once the world size is known (validate_layout).
   return cfg;
@@ -163,6 +201,17 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
       {"inject_delay_every", c.injection.delay_every}, {"inject_jitter_us", c.injection.jitter_mean_us},
       {"out", c.out},               {"overwrite", c.overwrite},   {"config_file", c.config_file}};
   add_moe_config_json(j, c);
+  j["mode"] = std::string(run_mode_name(c.mode));
+  if (c.mode == RunMode::serve) {
+    // What the report's serve section derives its figures from (docs/metrics.md, "Serve mode").
+    j["prompt_len"] = c.serve.prompt_len;
+    j["decode_steps"] = c.serve.decode_steps;
+    j["kv_hit"] = c.serve.kv_hit;
+    j["requests"] = c.serve.requests;
+    j["cached_tokens"] = c.serve.cached_tokens();
+    j["kv_bytes_per_token"] = kv_bytes_per_token(c.shape, c.dtype);
+    j["max_batch_for_memory"] = c.serve_max_requests;  // 0: not known (cuda refuses at make_device instead)
+  }
   return j.dump();
 }
 

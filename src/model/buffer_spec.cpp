@@ -57,6 +57,16 @@ void fill_buffer(const BufferSpec& spec, std::span<T> out) {
       }
       return;
     }
+    case BufferFill::kv_cache: {
+      // Not a GEMM operand: never transposed by a device, unlike weights.
+      const WeightShard& w = spec.shard;
+      for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t c = 0; c < cols; ++c) {
+          const std::int64_t gc = (c / w.block_cols) * w.block_stride + w.col_offset + c % w.block_cols;
+          out[r * cols + c] = static_cast<T>(uniform(spec.seed, r, gc));
+        }
+      return;
+    }
   }
 }
 

@@ -17,6 +17,7 @@ enum class BufferFill : std::uint8_t {
   input,      // the block input: values depend on (replica, token, column)
   weight,     // a shard of a global weight matrix, see WeightShard
   layernorm,  // [gamma | beta], replicated on every rank
+  kv_cache,   // serve mode's KV cache: a shard of the global cache (WeightShard mapping), values in [-1, 1), unscaled
 };
 
 // Local element (r, c) of a [rows, cols] shard maps to the global matrix as

@@ -91,10 +91,26 @@ struct MoeCombineOp {
   RowTable offsets, slots;
   std::shared_ptr<const std::vector<double>> weights;
 };
+// Serve mode (model/serve_plan.hpp): the K | V columns of each new token of
+// the packed QKV buffer [requests·tokens, 3·width] go to rows start..start+tokens−1
+// of their request's block of the KV cache [requests·cache_len, 2·width].
+struct KvWriteOp {
+  BufferId qkv, cache;
+  std::int64_t requests, tokens, start, cache_len, width;
+};
+// Serve mode: query i of each request (its Q in the packed QKV buffer, at
+// position start + i) attends causally to cache rows 0..start+i of its
+// request, per head; context [requests·tokens, heads·head_dim]. One query per
+// request (tokens = 1) is a decode step: it reads the whole cache once.
+struct CachedAttentionOp {
+  BufferId qkv, cache, context;
+  std::int64_t requests, heads, tokens, start, cache_len, head_dim;
+};
 
 // What a Device executes: the compute and memory ops, and nothing else.
 using DeviceOp = std::variant<GemmOp, AttentionScoreOp, CausalSoftmaxOp, AttentionContextOp, LayerNormOp, GeluOp,
-                              ResidualAddOp, CastOp, TopKOp, GatherRowsOp, GroupedGemmOp, MoeCombineOp>;
+                              ResidualAddOp, CastOp, TopKOp, GatherRowsOp, GroupedGemmOp, MoeCombineOp, KvWriteOp,
+                              CachedAttentionOp>;
 
 // A collective over the op's group on the plan's buffers: the call (shaped
 // for the group's size, collectives/collective.hpp) and where it reads and
@@ -128,6 +144,7 @@ struct Op {
   std::uint64_t flops = 0;       // model FLOPs (docs/metrics.md)
   std::uint64_t bytes_mem = 0;   // bytes through memory, minimum traffic
   std::uint64_t bytes_comm = 0;  // bytes this rank sends on the wire
+  int step = -1;  // serve mode: the decode step it belongs to; -1 for the prefill (and every op of other modes)
 };
 
 }  // namespace flopwall

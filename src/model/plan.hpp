@@ -7,6 +7,7 @@
 #include "model/buffer_spec.hpp"
 #include "model/model_shape.hpp"
 #include "model/op.hpp"
+#include "model/serve_shape.hpp"
 
 namespace flopwall {
 
@@ -44,6 +45,7 @@ struct Plan {
   std::vector<Op> ops;
   BufferId output = -1;  // the residual stream after the last layer
   std::vector<MoeLayerSummary> moe_dropped;  // one per MoE layer, in layer order
+  ServeShape serve;      // --mode serve only (requests > 0): what the wave was built for
 
   BufferId add_buffer(BufferSpec spec);
   // Both checked: an overflow throws UsageError (validate_layout refuses such shapes first).

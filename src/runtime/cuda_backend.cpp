@@ -11,6 +11,7 @@
 #include "backend/cuda/cuda_calibration.hpp"
 #include "platform/cuda/cuda_probe.hpp"
 #include "runtime/backends.hpp"
+#include "model/serve_plan.hpp"
 #include "runtime/cuda_plugin_abi.hpp"
 #include "core/version.hpp"
 #include "transport/nccl/nccl_comm.hpp"
@@ -35,12 +36,29 @@ std::optional<std::string> shared_device_problem(const MpiEnvironment& mpi, cons
                      mpi.local_size(), std::set<std::string>(uuids.begin(), uuids.end()).size());
 }
 
+// Serve mode: the KV cache grows with --requests; name the largest count
+// that fits, by the plan's closed-form size (bytes are affine in requests).
+std::string serve_memory_problem(const Plan& plan, std::uint64_t need, std::uint64_t free_bytes) {
+  const std::uint64_t other = need - plan.buffer_bytes();
+  const std::int64_t fits =
+      largest_requests_fitting(plan.shape, plan.serve, plan.layout, plan.dtype, free_bytes, other);
+  const std::uint64_t kv = kv_bytes_per_token(plan.shape, plan.dtype) / static_cast<std::uint64_t>(plan.layout.tp);
+  return fmt::format("--requests {}: the weights, activations and KV cache ({} per token per rank) need {} of GPU "
+                     "memory per rank but the device has {} free; {}",
+                     plan.serve.requests, units::bytes(static_cast<double>(kv)),
+                     units::bytes(static_cast<double>(need)), units::bytes(static_cast<double>(free_bytes)),
+                     fits > 0 ? fmt::format("the largest --requests that fits is {}", fits)
+                              : std::string("not even one request fits; lower --prompt-len or --decode-steps, or "
+                                            "raise --tp"));
+}
+
 std::optional<std::string> device_memory_problem(const Plan& plan) {
   std::size_t free_bytes = 0, total_bytes = 0;
   FLOPWALL_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   const std::uint64_t need = plan.buffer_bytes() + k_device_reserve_bytes +
                              static_cast<std::uint64_t>(cuda::largest_staged_elements(plan)) * sizeof(float);
   if (need <= free_bytes) return std::nullopt;
+  if (plan.serve.requests > 0) return serve_memory_problem(plan, need, free_bytes);
   return fmt::format("the model needs {} of GPU memory per rank but the device has {} free; "
                      "reduce --layers, --seq or --batch, or raise --tp",
                      units::bytes(static_cast<double>(need)), units::bytes(static_cast<double>(free_bytes)));

@@ -20,6 +20,7 @@ struct OpInfo {
   OpKind kind = OpKind::compute;  // stored as its name: compute | comm | memory | idle
   int layer = -1;
   std::string group;  // none | tp | dp | world
+  int step = -1;      // serve mode: the decode step (-1: the prefill; traces without the column: all -1)
 };
 
 // One clock-offset estimate, taken before timed iteration `iter` (0: at the

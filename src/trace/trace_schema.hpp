@@ -15,10 +15,12 @@ struct OpRow {
   std::array<char, 8> kind;
   std::int32_t layer;
   std::array<char, 8> group;
+  std::int32_t step;  // added after version 1's first files: read as -1 where absent
 };
 
 h5::Handle event_type();  // memory and file type of /ranks/NNNNN/events
-h5::Handle op_row_type();
+// with_step = false: the columns of traces written before `step` existed.
+h5::Handle op_row_type(bool with_step = true);
 h5::Handle clock_sample_type();  // /ranks/NNNNN/clock_sync: iter, offset_ns, error_ns
 h5::Handle recent_op_type();     // /ranks/NNNNN/recent_ops: op, iter, issued_ns, completed_ns
 std::string rank_group_name(int rank);  // "/ranks/00003"

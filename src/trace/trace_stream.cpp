@@ -83,8 +83,17 @@ std::string field_text(const char* data, std::size_t size, const char* what, std
   return s;
 }
 
+// Whether /ops has the `step` column (serve mode's decode step); older
+// traces have not, and their ops all belong to step -1.
+bool ops_have_step(hid_t file) {
+  Handle dset = trace_checks::open_dataset(file, "ops", "/ops");
+  Handle type(h5::expect(H5Dget_type(dset), "cannot read the type of /ops"), H5Tclose);
+  return H5Tget_class(type) == H5T_COMPOUND && H5Tget_member_index(type, "step") >= 0;
+}
+
 std::vector<OpInfo> read_ops(hid_t file, ReadBudget& budget) {
-  Handle type = trace_schema::op_row_type();
+  const bool with_step = ops_have_step(file);
+  Handle type = trace_schema::op_row_type(with_step);
   const auto rows = trace_checks::read_table<trace_schema::OpRow>(file, "ops", type, "/ops", budget);
   std::vector<OpInfo> ops;
   ops.reserve(rows.size());
@@ -99,7 +108,10 @@ std::vector<OpInfo> read_ops(hid_t file, ReadBudget& budget) {
     OpInfo op{.name = field_text(r.name.data(), r.name.size(), "name", i),
               .kind = *parsed,
               .layer = r.layer,
-              .group = field_text(r.group.data(), r.group.size(), "group", i)};
+              .group = field_text(r.group.data(), r.group.size(), "group", i),
+              .step = with_step ? r.step : -1};
+    if (op.step < -1)
+      throw DamagedTrace(fmt::format("/ops row {} has step {}; valid: -1 (prefill) or a decode step ≥ 0", i, op.step));
     ops.push_back(std::move(op));
   }
   return ops;

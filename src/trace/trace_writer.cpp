@@ -104,6 +104,7 @@ void write_ops(hid_t file, const std::vector<OpInfo>& ops, bool writer) {
     std::memset(&r, 0, sizeof r);
     r.id = static_cast<std::int32_t>(i);
     r.layer = ops[i].layer;
+    r.step = ops[i].step;
     ops[i].name.copy(r.name.data(), r.name.size() - 1);
     op_kind_name(ops[i].kind).copy(r.kind.data(), r.kind.size() - 1);
     ops[i].group.copy(r.group.data(), r.group.size() - 1);

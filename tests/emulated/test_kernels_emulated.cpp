@@ -17,6 +17,7 @@
 #include "kernels/cpu/kernels.hpp"
 #include "tests/common/expect_close.hpp"
 #include "kernels/cuda/attention_kernels.cuh"
+#include "kernels/cuda/decode_attention_kernels.cuh"
 #include "kernels/cuda/elementwise_kernels.cuh"
 #include "kernels/cuda/layernorm_kernels.cuh"
 #include "kernels/cuda/moe_kernels.cuh"
@@ -187,6 +188,33 @@ TYPED_TEST(EmulatedKernels, AttentionMatchesCpuOnPartialTiles) {
   std::vector<double> want_context(context.size());
   cpu::attention_context<double>(p.exact.data(), qkv.exact.data(), want_context.data(), batch, heads, seq, head_dim);
   expect_close(widened(context), want_context, tolerance<T>());
+}
+
+// Serve mode: the new tokens' K | V written into the cache, then attention
+// over it, at several cache lengths (one query: a decode step; several: a
+// prefill after a prefix-cache hit), against the CPU kernels in double.
+TYPED_TEST(EmulatedKernels, CachedAttentionMatchesCpuAtSeveralCacheLengths) {
+  using T = TypeParam;
+  const int64_t requests = 2, heads = 2, head_dim = 40, width = heads * head_dim;
+  for (const auto [len, tokens] : {std::pair<int64_t, int64_t>{1, 1}, {5, 1}, {37, 1}, {37, 4}, {130, 3}}) {
+    const int64_t start = len - tokens;
+    const Rounded<T> qkv = random_rounded<T>(requests * tokens * 3 * width, 51, -1.0, 1.0);
+    Rounded<T> cache = random_rounded<T>(requests * len * 2 * width, 52, -1.0, 1.0);
+    const int64_t rows = requests * tokens;
+    simt::launch(dim3(3), dim3(64), kv_write_kernel<T>, qkv.device.data(), cache.device.data(), rows, tokens, start,
+                 len, width);
+    cpu::kv_write<double>(qkv.exact.data(), cache.exact.data(), requests, tokens, start, len, width);
+    ASSERT_EQ(widened(cache.device), cache.exact) << "len " << len;
+    std::vector<T> context(static_cast<std::size_t>(rows * width), from_float<T>(0.0f));
+    simt::launch(dim3(static_cast<unsigned>(heads), static_cast<unsigned>(tokens), static_cast<unsigned>(requests)),
+                 dim3(k_cache_warps * 32), cached_attention_kernel<T>, qkv.device.data(),
+                 static_cast<const T*>(cache.device.data()), context.data(), static_cast<int>(heads), tokens, start,
+                 len, static_cast<int>(head_dim), 1.0f / std::sqrt(static_cast<float>(head_dim)));
+    std::vector<double> want(context.size());
+    cpu::cached_attention<double>(qkv.exact.data(), cache.exact.data(), want.data(), requests, heads, tokens, start,
+                                  len, head_dim);
+    expect_close(widened(context), want, tolerance<T>());
+  }
 }
 
 TEST(EmulatedConvert, Fp8CastRoundsAndSaturatesInPacksAndTails) {

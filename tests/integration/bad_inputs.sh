@@ -16,6 +16,17 @@ k_limit_s=15
 # A row may prepare its directory first: see setup() below.
 rows=$(cat <<'TABLE'
 run_hidden_overflow       | run | --hidden 4611686018427387904            | --hidden 4611686018427387904
+serve_kv_hit_above        | run | --mode serve --prompt-len 8 --decode-steps 2 --kv-hit 1.5 | --kv-hit 1.5 is not valid; give a hit rate in [0, 1]
+serve_kv_hit_nan          | run | --mode serve --prompt-len 8 --decode-steps 2 --kv-hit nan | --kv-hit nan is not valid
+serve_kv_hit_negative     | run | --mode serve --prompt-len 8 --decode-steps 2 --kv-hit=-0.1 | --kv-hit -0.1 is not valid
+serve_decode_steps_zero   | run | --mode serve --prompt-len 8 --decode-steps 0 --kv-hit 0 | --decode-steps 0 is not valid
+serve_prompt_len_zero     | run | --mode serve --prompt-len 0 --decode-steps 2 --kv-hit 0 | --prompt-len 0 is not valid
+serve_requests_zero       | run | --mode serve --prompt-len 8 --decode-steps 2 --kv-hit 0 --requests 0 | --requests 0 is not valid
+serve_flag_without_mode   | run | --decode-steps 2                        | --decode-steps is a serve flag; give it with --mode serve
+serve_mode_unknown        | run | --mode decode                           | --mode 'decode' is not valid; valid: prefill, serve
+serve_int_count            | run | --backend cpu --mode serve --prompt-len 1000000 --decode-steps 1 --kv-hit 0 --requests 100 | the prefill's tensor-parallel allreduce has
+serve_kv_cache_memory     | run | --backend cpu --mode serve --prompt-len 1000000 --decode-steps 1 --kv-hit 0.9999 --requests 5000 | the largest --requests that fits is
+serve_moe                 | run | --mode serve --prompt-len 8 --decode-steps 2 --kv-hit 0 --moe-experts 4 | --moe-experts 4 with --mode serve is not supported
 run_layers_int32          | run | --layers 2147483648                     | --layers 2147483648 is not valid; give an integer in [1, 119304647]
 run_layers_memory         | run | --layers 100000000                      | --layers 100000000
 run_seq_overflow          | run | --seq 1000000000000                     | --seq 1000000000000

@@ -37,6 +37,24 @@ expect_usage_error() {
 run_tiny() { mpi 2 "$flopwall" run --model tiny --iters 5 --warmup 1 --quiet "$@"; }
 
 case $case_name in
+serve_report)
+  # One wave: 2 requests, prompt 16 (half of it cached), 3 decode steps, TP 2.
+  run_tiny --backend cpu --mode serve --prompt-len 16 --decode-steps 3 --kv-hit 0.5 --requests 2 --out serve.h5 2>log.txt
+  "$flopwall" report serve.h5 --format json >r.json
+  for key in ttft_s tpot_s request_latency_s; do
+    json_check r.json "0 < r['serve']['$key']['p50'] <= r['serve']['$key']['p99']"
+  done
+  json_check r.json 'r["serve"]["tokens_per_s"] > 0 and r["serve"]["waves"] == 5'
+  # tiny: 2 · layers 2 · hidden 256 · 4 bytes per token; 2 requests x (16 + 3) positions
+  json_check r.json 'r["serve"]["kv_bytes_per_token"] == 4096 and r["serve"]["kv_bytes_total"] == 4096 * 2 * 19'
+  json_check r.json 'r["serve"]["max_batch_for_memory"] is None or r["serve"]["max_batch_for_memory"] >= 2'
+  json_check r.json '{o["name"] for o in r["ops"]} >= {"cached_attention", "decode_attention", "decode_allreduce_mlp"}'
+  json_check r.json 'next(o for o in r["ops"] if o["name"] == "decode_attention")["count"] == 2 * 5 * 3 * 2'
+  "$flopwall" report serve.h5 >r.txt
+  grep -q "time to first token" r.txt || fail "no serve section in the text report"
+  "$flopwall" report serve.h5 --format csv >r.csv
+  grep -q ",serve,all,tpot_p99_s," r.csv || fail "no serve rows in the CSV"
+  ;;
 run_and_report)
   run_tiny --out run.h5 2>log.txt
   [[ -f run.h5 && ! -e run.h5.tmp ]] || fail "trace not written or .tmp left"

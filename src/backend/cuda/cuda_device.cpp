@@ -121,6 +121,13 @@ class CudaDeviceImpl final : public CudaDevice {
                    [&](const GatherRowsOp&) { moe(op_index, op); },
                    [&](const GroupedGemmOp&) { moe(op_index, op); },
                    [&](const MoeCombineOp&) { moe(op_index, op); },
+                   [&](const KvWriteOp& w) {
+                     k::kv_write(m_act, at(w.qkv), at(w.cache), w.requests, w.tokens, w.start, w.cache_len, w.width, s);
+                   },
+                   [&](const CachedAttentionOp& a) {
+                     k::cached_attention(m_act, at(a.qkv), at(a.cache), at(a.context), a.requests, a.heads, a.tokens,
+                                         a.start, a.cache_len, a.head_dim, s);
+                   },
                },
                op);
   }
