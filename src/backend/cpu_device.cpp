@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 #include <span>
@@ -13,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/overloaded.hpp"
 #include "core/units.hpp"
+#include "kernels/cpu/backward.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "platform/host_info.hpp"
 
@@ -92,6 +94,7 @@ class CpuDevice final : public Device {
                    [&](const CastOp&) {
                      throw std::logic_error("fp8 casts do not exist on the cpu backend (fp32/fp64 only)");
                    },
+                   [&](const auto& backward) { execute_backward(backward); },
                },
                op);
   }
@@ -107,6 +110,28 @@ class CpuDevice final : public Device {
 
  private:
   T* at(BufferId id) const noexcept { return m_buffers[static_cast<std::size_t>(id)].data(); }
+
+  // The training step's ops (--mode train).
+  void execute_backward(const GemmGradOp& g) {
+    kernels::cpu::gemm_ex<T>(g.trans_a, g.trans_b, g.m, g.n, g.k, T{1}, at(g.a), g.trans_a ? g.m : g.k, at(g.b),
+                             g.trans_b ? g.k : g.n, T{0}, at(g.c), g.n);
+  }
+  void execute_backward(const CopyOp& c) { std::copy_n(at(c.src), c.count, at(c.dst)); }
+  void execute_backward(const LayerNormBackwardOp& l) {
+    kernels::cpu::layernorm_backward<T>(at(l.x), at(l.params), at(l.dy), at(l.dx), at(l.dparams), l.rows, l.cols);
+  }
+  void execute_backward(const GeluBackwardOp& g) { kernels::cpu::gelu_backward<T>(at(g.x), at(g.dy), at(g.dx), g.count); }
+  void execute_backward(const CausalSoftmaxBackwardOp& s) {
+    kernels::cpu::causal_softmax_backward<T>(at(s.probs), at(s.dprobs), at(s.dscores), s.matrices, s.seq);
+  }
+  void execute_backward(const AttentionScoreBackwardOp& a) {
+    kernels::cpu::attention_scores_backward<T>(at(a.qkv), at(a.dscores), at(a.dqkv), a.batch, a.heads, a.seq,
+                                               a.head_dim);
+  }
+  void execute_backward(const AttentionContextBackwardOp& a) {
+    kernels::cpu::attention_context_backward<T>(at(a.probs), at(a.qkv), at(a.dcontext), at(a.dprobs), at(a.dqkv),
+                                                a.batch, a.heads, a.seq, a.head_dim);
+  }
 
   int m_blas_threads;
   HostInfo m_host;

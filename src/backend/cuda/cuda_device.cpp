@@ -111,6 +111,8 @@ class CudaDeviceImpl final : public CudaDevice {
                    [&](const GeluOp& g) { k::gelu(m_act, at(g.x), g.count, s); },
                    [&](const ResidualAddOp& r) { k::residual_add(m_act, at(r.x), at(r.y), at(r.out), r.count, s); },
                    [&](const CastOp& c) { k::convert(m_act, at(c.src), Element::fp8_e4m3, at(c.dst), c.count, s); },
+                   // --mode train is refused for --backend cuda before a plan is built (no CUDA backward kernels yet).
+                   [&](const auto&) { throw std::logic_error("the cuda backend has no training-step kernels"); },
                },
                op);
   }
