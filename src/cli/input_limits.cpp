@@ -17,6 +17,7 @@
 #include "runtime/backends.hpp"
 #include "model/plan.hpp"
 #include "model/plan_size.hpp"
+#include "model/training_plan.hpp"
 #include "platform/mpi_environment.hpp"
 #include "sweep/size_steps.hpp"
 #include "sweep/sweep_result.hpp"
@@ -150,7 +151,11 @@ void refuse_positional(std::string_view command, const std::string& word) {
 
 Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
   validate_layout(c.shape, layout);  // transformer_plan_size divides by heads and tp
-  const PlanSize plan = transformer_plan_size(c.shape, layout, c.dtype);
+  PlanSize plan = transformer_plan_size(c.shape, layout, c.dtype);
+  if (c.train.mode == RunMode::train) {  // the training step keeps every layer's activations and gradients
+    const TrainingPlanSize t = training_plan_size(c.shape, layout, c.dtype);
+    plan.buffer_bytes = t.buffer_bytes, plan.buffers = t.buffers, plan.ops = t.ops;
+  }
   const bool injected = c.injection.active();
   const u64 ops = plan.ops + (injected ? 1 : 0);
   const u64 iters = static_cast<u64>(std::max(c.iterations, 1));

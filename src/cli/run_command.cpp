@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "core/version.hpp"
+#include "model/training_plan.hpp"
 #include "runtime/graceful_stop.hpp"
 #include "runtime/hang_locator.hpp"
 #include "runtime/machine_survey.hpp"
@@ -64,12 +65,18 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   cfg.out = broadcast_string(world, cfg.out);
   agree_on_usage_error(world, output_path_problem(cfg.out, cfg.overwrite));
 
+  agree_on_usage_error(world, cfg.train.mode == RunMode::train && backend_entry(cfg.backend).accelerator
+                                  ? std::optional<std::string>(fmt::format(
+                                        "--mode train is not supported by --backend {} yet; valid: --backend cpu",
+                                        backend_entry(cfg.backend).name))
+                                  : std::nullopt);
   agree_on_usage_error(world, cfg.injection.delay_rank < mpi.size()
                                   ? std::nullopt
                                   : std::optional<std::string>(fmt::format(
                                         "--inject-delay rank {} is outside the job of {} ranks; valid: 0..{}",
                                         cfg.injection.delay_rank, mpi.size(), mpi.size() - 1)));
-  Plan plan = build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
+  Plan plan = cfg.train.mode == RunMode::train ? build_training_plan(cfg.shape, layout, mpi.rank(), cfg.dtype).plan
+                                               : build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
   if (cfg.injection.active()) prepend_injected_delay(plan);
   Backend backend = make_backend(cfg.backend, {.dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s},
                                  plan, mpi, layout);

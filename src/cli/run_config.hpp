@@ -6,6 +6,7 @@
 
 #include "core/dtype.hpp"
 #include "model/model_shape.hpp"
+#include "cli/train_options.hpp"
 #include "runtime/injection.hpp"
 
 namespace flopwall {
@@ -27,6 +28,7 @@ struct RunConfig {
   int inject_failure_rank = -1;
   int resync_every = 100;  // iterations between clock-offset estimates; 0: once
   InjectionConfig injection;  // a rank that throws before the timed loop (tests the abort path)
+  TrainConfig train;  // --mode and the training-step flags
   bool help = false;
   std::string help_text;
 };

@@ -74,6 +74,7 @@ void apply_override(const po::variables_map& vm, const char* key, std::int64_t h
 
 RunConfig parse_run_options(const std::vector<std::string>& args) {
   po::options_description settings = run_settings();
+  settings.add(train_settings());
   po::options_description cli("Usage: flopwall run [options]\n\nGeneral");
   cli.add_options()("help,h", "show this help")("config", po::value<std::string>(), "INI file with the same keys");
   cli.add(settings);
@@ -135,6 +136,7 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
   if (vm.count("inject-jitter"))
     cfg.injection.jitter_mean_us = parse_real_option(vm["inject-jitter"].as<std::string>(), "--inject-jitter", 0, false,
                                                      k_max_injected_us, "a finite mean in microseconds");
+  cfg.train = parse_train_options(vm);
   if (vm.count("inject-failure")) cfg.inject_failure_rank = int_option(vm, "inject-failure", 0, k_int_max);
   // Shapes are checked once the world size is known (validate_layout).
   return cfg;
@@ -151,7 +153,8 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
       {"timeout_s", c.timeout_s},   {"resync_every", c.resync_every},
       {"inject_delay_rank", c.injection.delay_rank}, {"inject_delay_us", c.injection.delay_us},
       {"inject_delay_every", c.injection.delay_every}, {"inject_jitter_us", c.injection.jitter_mean_us},
-      {"out", c.out},               {"overwrite", c.overwrite},   {"config_file", c.config_file}};
+      {"out", c.out},               {"overwrite", c.overwrite},   {"config_file", c.config_file},
+      {"mode", std::string(run_mode_name(c.train.mode))}};
   return j.dump();
 }
 

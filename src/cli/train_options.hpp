@@ -1,0 +1,18 @@
+#pragma once
+// `flopwall run --mode train` and the flags that belong to it.
+#include <boost/program_options.hpp>
+
+#include "model/run_mode.hpp"
+
+namespace flopwall {
+
+struct TrainConfig {
+  RunMode mode = RunMode::prefill;
+};
+
+// The keys, for the command line and the config file alike.
+boost::program_options::options_description train_settings();
+// Throws UsageError with one line on a bad value.
+TrainConfig parse_train_options(const boost::program_options::variables_map& vm);
+
+}  // namespace flopwall
