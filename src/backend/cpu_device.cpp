@@ -114,11 +114,12 @@ class CpuDevice final : public Device {
   // The training step's ops (--mode train).
   void execute_backward(const GemmGradOp& g) {
     kernels::cpu::gemm_ex<T>(g.trans_a, g.trans_b, g.m, g.n, g.k, T{1}, at(g.a), g.trans_a ? g.m : g.k, at(g.b),
-                             g.trans_b ? g.k : g.n, T{0}, at(g.c), g.n);
+                             g.trans_b ? g.k : g.n, T{0}, at(g.c) + g.c_offset, g.n);
   }
   void execute_backward(const CopyOp& c) { std::copy_n(at(c.src), c.count, at(c.dst)); }
   void execute_backward(const LayerNormBackwardOp& l) {
-    kernels::cpu::layernorm_backward<T>(at(l.x), at(l.params), at(l.dy), at(l.dx), at(l.dparams), l.rows, l.cols);
+    kernels::cpu::layernorm_backward<T>(at(l.x), at(l.params), at(l.dy), at(l.dx), at(l.dparams) + l.dparams_offset, l.rows,
+                                        l.cols);
   }
   void execute_backward(const GeluBackwardOp& g) { kernels::cpu::gelu_backward<T>(at(g.x), at(g.dy), at(g.dx), g.count); }
   void execute_backward(const CausalSoftmaxBackwardOp& s) {

@@ -153,7 +153,7 @@ Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
   validate_layout(c.shape, layout);  // transformer_plan_size divides by heads and tp
   PlanSize plan = transformer_plan_size(c.shape, layout, c.dtype);
   if (c.train.mode == RunMode::train) {  // the training step keeps every layer's activations and gradients
-    const TrainingPlanSize t = training_plan_size(c.shape, layout, c.dtype);
+    const TrainingPlanSize t = training_plan_size(c.shape, layout, c.dtype, c.train.reduce);
     plan.buffer_bytes = t.buffer_bytes, plan.buffers = t.buffers, plan.ops = t.ops;
   }
   const bool injected = c.injection.active();

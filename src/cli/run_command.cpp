@@ -75,7 +75,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
                                   : std::optional<std::string>(fmt::format(
                                         "--inject-delay rank {} is outside the job of {} ranks; valid: 0..{}",
                                         cfg.injection.delay_rank, mpi.size(), mpi.size() - 1)));
-  Plan plan = cfg.train.mode == RunMode::train ? build_training_plan(cfg.shape, layout, mpi.rank(), cfg.dtype).plan
+  Plan plan = cfg.train.mode == RunMode::train ? build_training_plan(cfg.shape, layout, mpi.rank(), cfg.dtype, cfg.train.reduce).plan
                                                : build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
   if (cfg.injection.active()) prepend_injected_delay(plan);
   Backend backend = make_backend(cfg.backend, {.dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s},

@@ -154,7 +154,7 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
       {"inject_delay_rank", c.injection.delay_rank}, {"inject_delay_us", c.injection.delay_us},
       {"inject_delay_every", c.injection.delay_every}, {"inject_jitter_us", c.injection.jitter_mean_us},
       {"out", c.out},               {"overwrite", c.overwrite},   {"config_file", c.config_file},
-      {"mode", std::string(run_mode_name(c.train.mode))}};
+      {"mode", std::string(run_mode_name(c.train.mode))}, {"grad_bucket_mb", c.train.grad_bucket_mb}};
   return j.dump();
 }
 

@@ -1,21 +1,39 @@
 #include "cli/train_options.hpp"
 
+#include <fmt/format.h>
+
+#include <cmath>
 #include <string>
+
+#include "cli/input_limits.hpp"
+#include "core/error.hpp"
 
 namespace flopwall {
 
 namespace po = boost::program_options;
 
+constexpr double k_max_grad_bucket_mb = 1024;
+
 po::options_description train_settings() {
   po::options_description d("Training step");
   d.add_options()("mode", po::value<std::string>()->default_value("prefill"),
-                  "prefill (forward pass) | train (forward, backward and gradients; docs/metrics.md)");
+                  "prefill (forward pass) | train (forward, backward and gradients; docs/metrics.md)")
+      ("grad-bucket-mb", po::value<std::string>(), "train: MiB per data-parallel gradient allreduce bucket (default 25, "
+                                                   "in (0, 1024])");
   return d;
 }
 
 TrainConfig parse_train_options(const po::variables_map& vm) {
   TrainConfig t;
   t.mode = parse_run_mode(vm["mode"].as<std::string>());
+  if (vm.count("grad-bucket-mb")) {
+    if (t.mode != RunMode::train)
+      throw UsageError("--grad-bucket-mb applies to the training step only; add --mode train or drop it");
+    // At most 1 GiB: a bucket's element count then fits MPI's int counts for every dtype.
+    t.grad_bucket_mb = parse_real_option(vm["grad-bucket-mb"].as<std::string>(), "--grad-bucket-mb", 0, true,
+                                         k_max_grad_bucket_mb, "a number of MiB in (0, 1024]");
+  }
+  t.reduce.bucket_bytes = static_cast<std::uint64_t>(std::ceil(t.grad_bucket_mb * 1024 * 1024));
   return t;
 }
 

@@ -3,11 +3,14 @@
 #include <boost/program_options.hpp>
 
 #include "model/run_mode.hpp"
+#include "model/training_plan.hpp"
 
 namespace flopwall {
 
 struct TrainConfig {
   RunMode mode = RunMode::prefill;
+  double grad_bucket_mb = 25;  // --grad-bucket-mb, MiB
+  GradReduceOptions reduce;    // the bucket cap in bytes
 };
 
 // The keys, for the command line and the config file alike.

@@ -66,6 +66,7 @@ struct GemmGradOp {
   BufferId a, b, c;
   std::int64_t m, n, k;
   bool trans_a = false, trans_b = false;
+  std::int64_t c_offset = 0;  // first element of C in buffer c (a weight gradient inside its bucket)
 };
 // dst = src (keeps an activation that a later in-place op overwrites).
 struct CopyOp {
@@ -76,6 +77,7 @@ struct CopyOp {
 struct LayerNormBackwardOp {
   BufferId x, params, dy, dx, dparams;
   std::int64_t rows, cols;
+  std::int64_t dparams_offset = 0;  // first element of [dgamma | dbeta] in buffer dparams
 };
 // dx = gelu'(x)·dy, x the pre-activation.
 struct GeluBackwardOp {

@@ -6,6 +6,7 @@
 
 #include "core/checked_math.hpp"
 #include "core/error.hpp"
+#include "model/grad_buckets.hpp"
 
 namespace flopwall {
 namespace {
@@ -42,8 +43,32 @@ Dims dims(const ModelShape& shape, const ParallelLayout& layout, DType dtype) {
 struct Layer {
   BufferId in, n1, qkv, probs, context, mid, n2, mlp_pre, mlp_act, out;
   BufferId ln1, w_qkv, w_out, ln2, w_up, w_down;
-  BufferId g_ln1, g_qkv, g_out, g_ln2, g_up, g_down;
+  GradientSlot g_ln1, g_qkv, g_out, g_ln2, g_up, g_down;
 };
+
+// A layer's gradients in the order backward completes them, with their sizes.
+constexpr int k_grads_per_layer = 6;
+std::int64_t grad_elements(int i, const Dims& d) {  // i: 0 w_down, 1 w_up, 2 ln_mlp, 3 w_out, 4 w_qkv, 5 ln_attn
+  switch (i) {
+    case 0: return mul(d.f_l, d.h);
+    case 1: return mul(d.h, d.f_l);
+    case 3: return mul(d.h_l, d.h);
+    case 4: return mul(d.h, mul(3, d.h_l));
+    default: return mul(2, d.h);
+  }
+}
+GradientSlot Layer::*grad_member(int i) {
+  static constexpr GradientSlot Layer::*k_members[] = {&Layer::g_down, &Layer::g_up, &Layer::g_ln2,
+                                                       &Layer::g_out,  &Layer::g_qkv, &Layer::g_ln1};
+  return k_members[i];
+}
+BufferId Layer::*param_member(int i) {
+  static constexpr BufferId Layer::*k_members[] = {&Layer::w_down, &Layer::w_up, &Layer::ln2,
+                                                   &Layer::w_out,  &Layer::w_qkv, &Layer::ln1};
+  return k_members[i];
+}
+// Backward completion order over all layers: index j is layer L−1−j/6, gradient j%6.
+std::uint64_t grad_count(const ModelShape& shape) { return mul(U(shape.layers), U(k_grads_per_layer)); }
 // Scratch shared by all layers: written before read within each layer.
 struct Scratch {
   BufferId proj, d_stream, d_normed, d_ln, d_mlp, d_context, d_scores, d_qkv;
@@ -70,9 +95,10 @@ Op dgrad(std::string name, int layer, BufferId dc, BufferId w, BufferId da, std:
   return compute(std::move(name), layer, GemmGradOp{dc, w, da, m, k, n, false, true}, mul(mul(2, U(m), U(n)), U(k)),
                  add(mul(add(U(mul(m, n)), U(mul(m, k))), d.e), mul(U(mul(k, n)), d.e_w)));
 }
-Op wgrad(std::string name, int layer, BufferId a, BufferId dc, BufferId dw, std::int64_t m, std::int64_t n,
-         std::int64_t k, const Dims& d) {
-  return compute(std::move(name), layer, GemmGradOp{a, dc, dw, k, n, m, true, false}, mul(mul(2, U(m), U(n)), U(k)),
+Op wgrad(std::string name, int layer, BufferId a, BufferId dc, const GradientSlot& dw, std::int64_t m,
+         std::int64_t n, std::int64_t k, const Dims& d) {
+  return compute(std::move(name), layer, GemmGradOp{a, dc, dw.bucket, k, n, m, true, false, dw.offset},
+                 mul(mul(2, U(m), U(n)), U(k)),
                  mul(add(add(U(mul(m, k)), U(mul(m, n))), U(mul(k, n))), d.e));
 }
 
@@ -130,7 +156,8 @@ void add_backward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dim
   ops.push_back(dgrad("mlp_up_dgrad", l, S.d_mlp, L.w_up, S.d_normed, d.t, d.f_l, d.h, d));
   // Column-parallel input gradient: each rank holds a partial sum over its ffn slice.
   if (d.tp > 1) ops.push_back(allreduce("allreduce_mlp_dgrad", l, S.d_normed, d));
-  ops.push_back(memory("ln_mlp_bwd", l, LayerNormBackwardOp{L.mid, L.ln2, S.d_normed, S.d_ln, L.g_ln2, d.t, d.h},
+  ops.push_back(memory("ln_mlp_bwd", l, LayerNormBackwardOp{L.mid, L.ln2, S.d_normed, S.d_ln, L.g_ln2.bucket, d.t, d.h,
+                                                           L.g_ln2.offset},
                        lnb_bytes));
   ops.push_back(residual("residual_mlp_bwd", l, S.d_stream, S.d_ln, S.d_stream, d));
   ops.push_back(wgrad("out_proj_wgrad", l, L.context, S.d_stream, L.g_out, d.t, d.h, d.h_l, d));
@@ -149,7 +176,8 @@ void add_backward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dim
   ops.push_back(wgrad("qkv_proj_wgrad", l, L.n1, S.d_qkv, L.g_qkv, d.t, mul(3, d.h_l), d.h, d));
   ops.push_back(dgrad("qkv_proj_dgrad", l, S.d_qkv, L.w_qkv, S.d_normed, d.t, mul(3, d.h_l), d.h, d));
   if (d.tp > 1) ops.push_back(allreduce("allreduce_attn_dgrad", l, S.d_normed, d));
-  ops.push_back(memory("ln_attn_bwd", l, LayerNormBackwardOp{L.in, L.ln1, S.d_normed, S.d_ln, L.g_ln1, d.t, d.h},
+  ops.push_back(memory("ln_attn_bwd", l, LayerNormBackwardOp{L.in, L.ln1, S.d_normed, S.d_ln, L.g_ln1.bucket, d.t, d.h,
+                                                            L.g_ln1.offset},
                        lnb_bytes));
   ops.push_back(residual("residual_attn_bwd", l, S.d_stream, S.d_ln, S.d_stream, d));
 }
@@ -163,12 +191,13 @@ BufferId weight(Plan& plan, int layer, const char* name, u64 matrix, std::int64_
 
 }  // namespace
 
-TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& layout, int world_rank, DType dtype) {
+TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& layout, int world_rank, DType dtype,
+                                 const GradReduceOptions& reduce) {
   validate_layout(shape, layout);
   if (gemm_needs_cast(dtype))
     throw UsageError(fmt::format("--mode train does not support --dtype {}; valid: fp32, fp64 (cpu), fp32, tf32, fp16, "
                                  "bf16 (cuda)", dtype_name(dtype)));
-  const TrainingPlanSize size = training_plan_size(shape, layout, dtype);
+  const TrainingPlanSize size = training_plan_size(shape, layout, dtype, reduce);
   TrainingPlan tp_plan{.plan = {.shape = shape, .layout = layout, .position = rank_position(layout, world_rank),
                                 .dtype = dtype}};
   Plan& plan = tp_plan.plan;
@@ -217,26 +246,53 @@ TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& 
                     {.global_rows = d.h, .block_cols = d.f_l, .block_stride = f, .col_offset = r * d.f_l});
     L.w_down = weight(plan, l, "w_down", 5, d.f_l, d.h,
                       {.global_rows = f, .row_offset = r * d.f_l, .block_cols = d.h, .block_stride = d.h});
-    L.g_ln1 = act(name("grad_ln_attn"), 1, mul(2, d.h));
-    L.g_qkv = act(name("grad_w_qkv"), d.h, mul(3, d.h_l));
-    L.g_out = act(name("grad_w_out"), d.h_l, d.h);
-    L.g_ln2 = act(name("grad_ln_mlp"), 1, mul(2, d.h));
-    L.g_up = act(name("grad_w_up"), d.h, d.f_l);
-    L.g_down = act(name("grad_w_down"), d.f_l, d.h);
-    tp_plan.grads.push_back({l, {L.g_ln1, L.g_qkv, L.g_out, L.g_ln2, L.g_up, L.g_down}});
     layers.push_back(L);
     x = L.out;
+  }
+  // The weight gradients live in their buckets, each a range of one buffer,
+  // so one allreduce reduces a whole bucket (PyTorch DDP's gradient views).
+  std::vector<std::int64_t> sizes;
+  const std::uint64_t n_grads = grad_count(shape);
+  sizes.reserve(static_cast<std::size_t>(n_grads));
+  for (std::uint64_t j = 0; j < n_grads; ++j) sizes.push_back(grad_elements(static_cast<int>(j % k_grads_per_layer), d));
+  const std::vector<GradBucket> buckets = plan_grad_buckets(sizes, d.e, reduce.bucket_bytes);
+  for (std::size_t k = 0; k < buckets.size(); ++k) {
+    const BufferId buf = act(fmt::format("grad_bucket{}", k), 1, buckets[k].elements);
+    tp_plan.buckets.push_back(buf);
+    for (std::size_t i = 0; i < buckets[k].members.size(); ++i) {
+      const std::size_t j = buckets[k].members[i];
+      Layer& L = layers[static_cast<std::size_t>(shape.layers - 1) - j / k_grads_per_layer];
+      const int which = static_cast<int>(j % k_grads_per_layer);
+      L.*grad_member(which) = {.bucket = buf, .offset = buckets[k].offsets[i], .elements = sizes[j],
+                               .param = L.*param_member(which)};
+    }
+  }
+  for (int l = 0; l < shape.layers; ++l) {
+    const Layer& L = layers[static_cast<std::size_t>(l)];
+    tp_plan.grads.push_back({l, {L.g_ln1, L.g_qkv, L.g_out, L.g_ln2, L.g_up, L.g_down}});
   }
   for (int l = 0; l < shape.layers; ++l) add_forward(plan, l, layers[static_cast<std::size_t>(l)], S, d);
   plan.output = x;
   tp_plan.backward_begin = plan.ops.size();
   plan.ops.push_back(memory("grad_seed", -1, CopyOp{tp_plan.grad_seed, S.d_stream, d.th}, mul(2, U(d.th), d.e)));
   for (int l = shape.layers - 1; l >= 0; --l) add_backward(plan, l, layers[static_cast<std::size_t>(l)], S, d);
+  // Data parallelism: sum the gradients over the replicas, one allreduce per bucket.
+  if (layout.dp() > 1)
+    for (std::size_t k = 0; k < buckets.size(); ++k) {
+      const CollectiveCall call =
+          make_call(Collective::allreduce, buckets[k].elements, layout.dp(), d.type, ReduceOp::sum, 0, true);
+      const BufferId buf = tp_plan.buckets[k];
+      plan.ops.push_back({.name = fmt::format("grad_allreduce_b{}", k), .kind = OpKind::comm, .layer = -1,
+                          .group = CommGroup::dp, .params = CommOp{.call = call, .send = buf, .recv = buf},
+                          .bytes_comm = bus_bytes(descriptor(Collective::allreduce),
+                                                  mul(U(call.shape.count), d.e), layout.dp())});
+    }
   tp_plan.input_grad = S.d_stream;
   return tp_plan;
 }
 
-TrainingPlanSize training_plan_size(const ModelShape& shape, const ParallelLayout& layout, DType dtype) {
+TrainingPlanSize training_plan_size(const ModelShape& shape, const ParallelLayout& layout, DType dtype,
+                                    const GradReduceOptions& reduce) {
   const Dims d = dims(shape, layout, dtype);
   const std::int64_t qkv = mul(d.t, mul(3, d.h_l)), thl = mul(d.t, d.h_l), tf = mul(d.t, d.f_l);
   const std::int64_t ln = mul(2, d.h);
@@ -253,10 +309,15 @@ TrainingPlanSize training_plan_size(const ModelShape& shape, const ParallelLayou
                                           mul(2, U(d.f_l), U(d.h))));
   const u64 fwd = add(gemm_fwd, mul(2, U(d.scores), U(d.d)));
   const u64 ops_per_layer = 13 + 16 + (d.tp > 1 ? 4 : 0);
+  const GradBucketCount b = count_grad_buckets(
+      grad_count(shape), [&](u64 j) { return grad_elements(static_cast<int>(j % k_grads_per_layer), d); }, d.e,
+      reduce.bucket_bytes);
   return {.buffer_bytes = add(mul(shared, d.e), mul(layers, layer_bytes)),
-          .buffers = add(10, mul(layers, 21)),
-          .ops = add(1, mul(layers, ops_per_layer)),
-          .flops_per_iteration = mul(mul(3, fwd), layers)};
+          .buffers = add(add(10, mul(layers, 15)), b.buckets),
+          .ops = add(add(1, mul(layers, ops_per_layer)), layout.dp() > 1 ? b.buckets : 0),
+          .flops_per_iteration = mul(mul(3, fwd), layers),
+          .grad_buckets = b.buckets,
+          .largest_bucket_elements = b.largest_elements};
 }
 
 }  // namespace flopwall

@@ -35,6 +35,13 @@ train_dp2)
   json_check r.json 'r["model_flops_per_iter"] == 2 * 3 * 205520896'
   json_check r.json '{o["name"] for o in r["ops"]} >= {"mlp_up_wgrad", "mlp_up_dgrad", "gelu_bwd", "ln_attn_bwd", "attn_score_bwd", "attn_context_bwd", "attn_softmax_bwd"}'
   json_check r.json 'not any(o["name"].startswith("allreduce") for o in r["ops"])'
+  # tiny, one layer: 3·256² + 256² + 2·256·1024 + 4·256 = 786 432 gradient elements, 3 MiB in fp32:
+  # one bucket at the default 25 MiB; at 1 MiB four, in backward order: w_down (1 MiB), w_up (1 MiB),
+  # ln_mlp + w_out + w_qkv (the sum reaches 1 MiB), ln_attn.
+  json_check r.json '[o["name"] for o in r["ops"] if o["name"].startswith("grad_allreduce")] == ["grad_allreduce_b0"]'
+  train_tiny --tp 1 --grad-bucket-mb 1 --out t1.h5
+  "$flopwall" report t1.h5 --format json >r1.json
+  json_check r1.json 'sorted(o["name"] for o in r1["ops"] if o["name"].startswith("grad_allreduce")) == ["grad_allreduce_b%d" % k for k in range(4)]'
   ;;
 train_tp2)
   train_tiny --tp 2 --out t.h5
@@ -45,6 +52,11 @@ train_tp2)
 train_bad_input)
   expect_usage_error "--mode 'backward' is not valid; valid: prefill, train" \
     "$flopwall" run --model tiny --mode backward --out t.h5
+  expect_usage_error "--grad-bucket-mb applies to the training step only" \
+    "$flopwall" run --model tiny --grad-bucket-mb 4 --out t.h5
+  for bad in 0 -1 2000 nan; do
+    expect_usage_error "--grad-bucket-mb" "$flopwall" run --model tiny --mode train --grad-bucket-mb "$bad" --out t.h5
+  done
   ;;
 *) fail "unknown case" ;;
 esac

@@ -11,6 +11,7 @@
 #include "backend/cpu_device.hpp"
 #include "core/error.hpp"
 #include "model/plan.hpp"
+#include "model/grad_buckets.hpp"
 #include "model/training_plan.hpp"
 
 using namespace flopwall;
@@ -21,10 +22,12 @@ const ModelShape k_small{.hidden = 16, .heads = 4, .ffn = 32, .layers = 2, .seq 
 
 TEST(TrainingPlan, SizeMirrorEqualsTheBuiltPlan) {
   for (int tp : {1, 2, 4})
-    for (DType dtype : {DType::fp32, DType::fp64}) {
-      const ParallelLayout layout{.world_size = tp, .tp = tp};
-      const TrainingPlan t = build_training_plan(k_small, layout, 0, dtype);
-      const TrainingPlanSize s = training_plan_size(k_small, layout, dtype);
+    for (DType dtype : {DType::fp32, DType::fp64})
+      for (std::uint64_t cap : {std::uint64_t{1}, std::uint64_t{3000}, std::uint64_t{25} << 20}) {
+      const ParallelLayout layout{.world_size = 2 * tp, .tp = tp};  // dp 2: the bucket allreduces
+      const TrainingPlan t = build_training_plan(k_small, layout, 0, dtype, {.bucket_bytes = cap});
+      const TrainingPlanSize s = training_plan_size(k_small, layout, dtype, {.bucket_bytes = cap});
+      EXPECT_EQ(s.grad_buckets, t.buckets.size());
       EXPECT_EQ(s.buffer_bytes, t.plan.buffer_bytes()) << "tp " << tp;
       EXPECT_EQ(s.buffers, t.plan.buffers.size()) << "tp " << tp;
       EXPECT_EQ(s.ops, t.plan.ops.size()) << "tp " << tp;
@@ -78,25 +81,22 @@ TEST(TrainingPlan, GradientsOnTheCpuDeviceMatchFiniteDifferences) {
   auto dev = make_cpu_device(DType::fp64, 1);
   dev->prepare(t.plan);
   run_loss(*dev, t, true);
-  // Every weight and layernorm gradient of both layers, and the input gradient.
-  std::vector<std::pair<BufferId, BufferId>> checks;  // (parameter, its gradient)
-  for (const LayerGradients& g : t.grads) {
-    // The parameters are the six buffers declared right before the gradients, in the same order.
-    for (std::size_t j = 0; j < g.buffers.size(); ++j) {
-      const BufferId param = g.buffers[j] - 6;
-      const std::string pname = t.plan.buffers[static_cast<std::size_t>(param)].name;
-      const std::string gname = t.plan.buffers[static_cast<std::size_t>(g.buffers[j])].name;
-      ASSERT_EQ(gname, pname.substr(0, pname.find('.') + 1) + "grad_" + pname.substr(pname.find('.') + 1));
-      checks.push_back({param, g.buffers[j]});
-    }
-  }
-  checks.push_back({0, t.input_grad});
+  // Every weight and layernorm gradient of both layers (a range of its bucket), and the input gradient.
+  std::vector<BufferId> params;
   std::vector<std::vector<double>> grads;
-  for (const auto& c : checks) grads.push_back(dev->read_buffer(c.second));
+  for (const LayerGradients& g : t.grads)
+    for (const GradientSlot& slot : g.slots) {
+      const auto bucket = dev->read_buffer(slot.bucket);
+      params.push_back(slot.param);
+      grads.emplace_back(bucket.begin() + slot.offset, bucket.begin() + slot.offset + slot.elements);
+      ASSERT_EQ(slot.elements, t.plan.buffers[static_cast<std::size_t>(slot.param)].elements());
+    }
+  params.push_back(0);
+  grads.push_back(dev->read_buffer(t.input_grad));
   std::mt19937 gen(7);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
-  for (std::size_t c = 0; c < checks.size(); ++c) {
-    const BufferId param = checks[c].first;
+  for (std::size_t c = 0; c < params.size(); ++c) {
+    const BufferId param = params[c];
     auto* p = static_cast<double*>(dev->buffer(param));
     const std::size_t n = static_cast<std::size_t>(t.plan.buffers[static_cast<std::size_t>(param)].elements());
     std::vector<double> v(n), orig(p, p + n);
@@ -114,6 +114,51 @@ TEST(TrainingPlan, GradientsOnTheCpuDeviceMatchFiniteDifferences) {
     EXPECT_LT(std::abs(an - fd), 1e-5 * std::abs(fd)) << name << ": analytic " << an << " vs " << fd;
     EXPECT_GT(std::abs(an), 1e-6) << name;
   }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(GradBuckets, GreedyInCompletionOrderClosingAtTheCap) {
+  // 4-byte elements, cap 100 bytes: 10+10 (80 B) stays open, +10 closes at 120 B;
+  // 30 alone (120 B) closes; 5 is the last, open bucket.
+  const auto b = plan_grad_buckets({10, 10, 10, 30, 5}, 4, 100);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0].members, (std::vector<std::size_t>{0, 1, 2}));
+  EXPECT_EQ(b[0].offsets, (std::vector<std::int64_t>{0, 10, 20}));
+  EXPECT_EQ(b[0].elements, 30);
+  EXPECT_EQ(b[1].members, (std::vector<std::size_t>{3}));
+  EXPECT_EQ(b[2].members, (std::vector<std::size_t>{4}));
+  EXPECT_EQ(b[2].elements, 5);
+  const auto c = count_grad_buckets(5, [](std::uint64_t i) { return std::int64_t{i == 3 ? 30 : i == 4 ? 5 : 10}; },
+                                    4, 100);
+  EXPECT_EQ(c.buckets, 3u);
+  EXPECT_EQ(c.largest_elements, 30);
+}
+
+TEST(TrainingPlan, BucketsFollowBackwardOrderAndCoverEveryGradient) {
+  const ParallelLayout layout{.world_size = 2, .tp = 1};
+  const TrainingPlan t = build_training_plan(k_small, layout, 0, DType::fp32, {.bucket_bytes = 4096});
+  ASSERT_GT(t.buckets.size(), 1u);
+  // The last layer's w_down is the first gradient backward completes: bucket 0, offset 0.
+  EXPECT_EQ(t.grads.back().slots[5].bucket, t.buckets.front());
+  EXPECT_EQ(t.grads.back().slots[5].offset, 0);
+  // Layer 0's ln_attn gradient is the last one: the end of the last bucket.
+  const GradientSlot& last = t.grads.front().slots[0];
+  EXPECT_EQ(last.bucket, t.buckets.back());
+  EXPECT_EQ(last.offset + last.elements, t.plan.buffers[static_cast<std::size_t>(last.bucket)].elements());
+  // One allreduce per bucket over dp, after the backward pass, in bucket order.
+  std::vector<BufferId> reduced;
+  for (const Op& op : t.plan.ops)
+    if (op.group == CommGroup::dp) reduced.push_back(std::get<CommOp>(op.params).send);
+  EXPECT_EQ(reduced, t.buckets);
+  std::int64_t total = 0;
+  for (const LayerGradients& g : t.grads)
+    for (const GradientSlot& s : g.slots) total += s.elements;
+  std::int64_t bucketed = 0;
+  for (BufferId b : t.buckets) bucketed += t.plan.buffers[static_cast<std::size_t>(b)].elements();
+  EXPECT_EQ(total, bucketed);
 }
 
 }  // namespace
