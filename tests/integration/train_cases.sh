@@ -41,7 +41,7 @@ train_dp2)
   json_check r.json '[o["name"] for o in r["ops"] if o["name"].startswith("grad_allreduce")] == ["grad_allreduce_b0"]'
   train_tiny --tp 1 --grad-bucket-mb 1 --out t1.h5
   "$flopwall" report t1.h5 --format json >r1.json
-  json_check r1.json 'sorted(o["name"] for o in r1["ops"] if o["name"].startswith("grad_allreduce")) == ["grad_allreduce_b%d" % k for k in range(4)]'
+  json_check r1.json 'sorted(o["name"] for o in r["ops"] if o["name"].startswith("grad_allreduce")) == ["grad_allreduce_b%d" % k for k in range(4)]'
   ;;
 train_tp2)
   train_tiny --tp 2 --out t.h5
