@@ -57,6 +57,7 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
     layout.tp = cfg.tp == 0 ? mpi.size() : cfg.tp;
     validate_layout(cfg.shape, layout);
     check_run_int_counts(cfg, layout);
+    if (backend_entry(cfg.backend).int_counts) check_train_int_counts(cfg.train, cfg.shape, layout, cfg.dtype);
   });
   // Before the plan is built: everything that grows with the input, against the node's memory.
   require_node_memory(world, mpi.node_comm(), [&] { return run_footprint(cfg, layout); });

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <climits>
 #include <cmath>
 #include <string>
 
@@ -35,6 +36,16 @@ TrainConfig parse_train_options(const po::variables_map& vm) {
   }
   t.reduce.bucket_bytes = static_cast<std::uint64_t>(std::ceil(t.grad_bucket_mb * 1024 * 1024));
   return t;
+}
+
+void check_train_int_counts(const TrainConfig& t, const ModelShape& shape, const ParallelLayout& layout, DType dtype) {
+  if (t.mode != RunMode::train || layout.dp() < 2) return;
+  const std::int64_t largest = training_plan_size(shape, layout, dtype, t.reduce).largest_bucket_elements;
+  if (largest > INT_MAX)
+    throw UsageError(fmt::format("--grad-bucket-mb {}: a gradient bucket has {} elements (one weight gradient alone "
+                                 "can exceed the cap), more than MPI's int counts allow ({}) on the cpu backend; give "
+                                 "smaller sizes",
+                                 t.grad_bucket_mb, largest, INT_MAX));
 }
 
 }  // namespace flopwall

@@ -18,4 +18,8 @@ boost::program_options::options_description train_settings();
 // Throws UsageError with one line on a bad value.
 TrainConfig parse_train_options(const boost::program_options::variables_map& vm);
 
+// With a backend whose collectives take int counts (cpu: MPI): the largest
+// gradient bucket's element count must fit one. UsageError otherwise.
+void check_train_int_counts(const TrainConfig& t, const ModelShape& shape, const ParallelLayout& layout, DType dtype);
+
 }  // namespace flopwall

@@ -54,6 +54,9 @@ train_bad_input)
     "$flopwall" run --model tiny --mode backward --out t.h5
   expect_usage_error "--grad-bucket-mb applies to the training step only" \
     "$flopwall" run --model tiny --grad-bucket-mb 4 --out t.h5
+  # A single weight gradient (hidden x 3·hidden) over MPI's int count: refused before any memory is asked for.
+  expect_usage_error "more than MPI's int counts allow" mpi 2 "$flopwall" run --mode train --tp 1 --hidden 65536 \
+    --heads 1 --ffn 65536 --layers 1 --seq 1 --batch 1 --out t.h5
   for bad in 0 -1 2000 nan; do
     expect_usage_error "--grad-bucket-mb" "$flopwall" run --model tiny --mode train --grad-bucket-mb "$bad" --out t.h5
   done

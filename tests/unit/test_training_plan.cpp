@@ -24,15 +24,15 @@ TEST(TrainingPlan, SizeMirrorEqualsTheBuiltPlan) {
   for (int tp : {1, 2, 4})
     for (DType dtype : {DType::fp32, DType::fp64})
       for (std::uint64_t cap : {std::uint64_t{1}, std::uint64_t{3000}, std::uint64_t{25} << 20}) {
-      const ParallelLayout layout{.world_size = 2 * tp, .tp = tp};  // dp 2: the bucket allreduces
-      const TrainingPlan t = build_training_plan(k_small, layout, 0, dtype, {.bucket_bytes = cap});
-      const TrainingPlanSize s = training_plan_size(k_small, layout, dtype, {.bucket_bytes = cap});
-      EXPECT_EQ(s.grad_buckets, t.buckets.size());
-      EXPECT_EQ(s.buffer_bytes, t.plan.buffer_bytes()) << "tp " << tp;
-      EXPECT_EQ(s.buffers, t.plan.buffers.size()) << "tp " << tp;
-      EXPECT_EQ(s.ops, t.plan.ops.size()) << "tp " << tp;
-      EXPECT_EQ(s.flops_per_iteration, t.plan.flops_per_iteration()) << "tp " << tp;
-    }
+        const ParallelLayout layout{.world_size = 2 * tp, .tp = tp};  // dp 2: the bucket allreduces
+        const TrainingPlan t = build_training_plan(k_small, layout, 0, dtype, {.bucket_bytes = cap});
+        const TrainingPlanSize s = training_plan_size(k_small, layout, dtype, {.bucket_bytes = cap});
+        EXPECT_EQ(s.grad_buckets, t.buckets.size());
+        EXPECT_EQ(s.buffer_bytes, t.plan.buffer_bytes()) << "tp " << tp;
+        EXPECT_EQ(s.buffers, t.plan.buffers.size()) << "tp " << tp;
+        EXPECT_EQ(s.ops, t.plan.ops.size()) << "tp " << tp;
+        EXPECT_EQ(s.flops_per_iteration, t.plan.flops_per_iteration()) << "tp " << tp;
+      }
 }
 
 TEST(TrainingPlan, FlopsAreThreeTimesTheForwardPassOpByOp) {
