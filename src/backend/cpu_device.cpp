@@ -3,10 +3,12 @@
 #include <cblas.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 #include <span>
 #include <stdexcept>
+#include <type_traits>
 
 #include "platform/steady_timer.hpp"
 #include "core/checked_math.hpp"
@@ -15,6 +17,7 @@
 #include "core/units.hpp"
 #include "backend/cpu_gemm_path.hpp"
 #include "kernels/cpu/bf16_gemm.hpp"
+#include "kernels/cpu/backward.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "platform/host_info.hpp"
 
@@ -116,6 +119,7 @@ class CpuDevice final : public Device {
                      k::cached_attention<T>(at(a.qkv), at(a.cache), at(a.context), a.requests, a.heads, a.tokens,
                                             a.start, a.cache_len, a.head_dim);
                    },
+                   [&](const auto& backward) { execute_backward(backward); },
                },
                op);
   }
@@ -131,6 +135,37 @@ class CpuDevice final : public Device {
 
  private:
   T* at(BufferId id) const noexcept { return m_buffers[static_cast<std::size_t>(id)].data(); }
+
+  // The training step's ops (--mode train): fp32 and fp64 only, the
+  // options refuse others before a plan is built.
+  template <class BackwardOp>
+  void execute_backward(const BackwardOp& op) {
+    if constexpr (std::is_same_v<T, BFloat16>)
+      throw std::logic_error("the training step's kernels run fp32 and fp64 on the cpu backend, not bf16");
+    else
+      backward(op);
+  }
+  void backward(const GemmGradOp& g) {
+    kernels::cpu::gemm_ex<T>(g.trans_a, g.trans_b, g.m, g.n, g.k, T{1}, at(g.a), g.trans_a ? g.m : g.k, at(g.b),
+                             g.trans_b ? g.k : g.n, T{0}, at(g.c) + g.c_offset, g.n);
+  }
+  void backward(const CopyOp& c) { std::copy_n(at(c.src), c.count, at(c.dst)); }
+  void backward(const LayerNormBackwardOp& l) {
+    kernels::cpu::layernorm_backward<T>(at(l.x), at(l.params), at(l.dy), at(l.dx), at(l.dparams) + l.dparams_offset, l.rows,
+                                        l.cols);
+  }
+  void backward(const GeluBackwardOp& g) { kernels::cpu::gelu_backward<T>(at(g.x), at(g.dy), at(g.dx), g.count); }
+  void backward(const CausalSoftmaxBackwardOp& s) {
+    kernels::cpu::causal_softmax_backward<T>(at(s.probs), at(s.dprobs), at(s.dscores), s.matrices, s.seq);
+  }
+  void backward(const AttentionScoreBackwardOp& a) {
+    kernels::cpu::attention_scores_backward<T>(at(a.qkv), at(a.dscores), at(a.dqkv), a.batch, a.heads, a.seq,
+                                               a.head_dim);
+  }
+  void backward(const AttentionContextBackwardOp& a) {
+    kernels::cpu::attention_context_backward<T>(at(a.probs), at(a.qkv), at(a.dcontext), at(a.dprobs), at(a.dqkv),
+                                                a.batch, a.heads, a.seq, a.head_dim);
+  }
 
   int m_blas_threads;
   HostInfo m_host;

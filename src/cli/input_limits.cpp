@@ -19,6 +19,7 @@
 #include "model/moe_block.hpp"
 #include "model/plan_size.hpp"
 #include "model/serve_plan.hpp"
+#include "model/training_plan.hpp"
 #include "platform/mpi_environment.hpp"
 #include "sweep/size_steps.hpp"
 #include "sweep/sweep_result.hpp"
@@ -161,8 +162,12 @@ void refuse_positional(std::string_view command, const std::string& word) {
 
 Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
   validate_layout(c.shape, layout);  // transformer_plan_size divides by heads and tp
-  const PlanSize plan = c.mode == RunMode::serve ? serve_plan_size(c.shape, c.serve, layout, c.dtype)
-                                                 : transformer_plan_size(c.shape, layout, c.dtype);
+  PlanSize plan = c.mode == RunMode::serve ? serve_plan_size(c.shape, c.serve, layout, c.dtype)
+                                           : transformer_plan_size(c.shape, layout, c.dtype);
+  if (c.mode == RunMode::train) {  // the training step keeps every layer's activations and gradients
+    const TrainingPlanSize t = training_plan_size(c.shape, layout, c.dtype, c.train.reduce);
+    plan.buffer_bytes = t.buffer_bytes, plan.buffers = t.buffers, plan.ops = t.ops;
+  }
   const bool injected = c.injection.active();
   const u64 ops = plan.ops + (injected ? 1 : 0);
   const u64 iters = static_cast<u64>(std::max(c.iterations, 1));

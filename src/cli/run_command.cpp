@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "core/version.hpp"
+#include "model/training_plan.hpp"
 #include "runtime/graceful_stop.hpp"
 #include "runtime/hang_locator.hpp"
 #include "runtime/machine_survey.hpp"
@@ -62,6 +63,8 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
     validate_layout(cfg.shape, layout);
     check_run_int_counts(cfg, layout);
     check_moe_backend(cfg, layout);
+    if (cfg.mode == RunMode::train && backend_entry(cfg.backend).int_counts)
+      check_train_int_counts(cfg.train, cfg.shape, layout, cfg.dtype);
   });
   // Before the plan is built: everything that grows with the input, against the node's memory.
   cfg.serve_max_requests = require_serve_memory(world, mpi.node_comm(), cfg, layout);
@@ -71,6 +74,11 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   cfg.out = broadcast_string(world, cfg.out);
   agree_on_usage_error(world, output_path_problem(cfg.out, cfg.overwrite));
 
+  agree_on_usage_error(world, cfg.mode == RunMode::train && backend_entry(cfg.backend).accelerator
+                                  ? std::optional<std::string>(fmt::format(
+                                        "--mode train is not supported by --backend {} yet; valid: --backend cpu",
+                                        backend_entry(cfg.backend).name))
+                                  : std::nullopt);
   agree_on_usage_error(world, cfg.injection.delay_rank < mpi.size()
                                   ? std::nullopt
                                   : std::optional<std::string>(fmt::format(
@@ -80,8 +88,9 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   Calibration calibration;
   if (!cfg.calibration_file.empty())
     calibration = load_calibration_file(cfg.calibration_file, mpi.size(), cfg.backend, cfg.dtype);
-  Plan plan = cfg.mode == RunMode::serve ? build_serve_plan(cfg.shape, cfg.serve, layout, mpi.rank(), cfg.dtype)
-                                         : build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
+  Plan plan = cfg.mode == RunMode::serve   ? build_serve_plan(cfg.shape, cfg.serve, layout, mpi.rank(), cfg.dtype)
+              : cfg.mode == RunMode::train ? build_training_plan(cfg.shape, layout, mpi.rank(), cfg.dtype, cfg.train.reduce).plan
+                                           : build_transformer_plan(cfg.shape, layout, mpi.rank(), cfg.dtype);
   if (cfg.injection.active()) prepend_injected_delay(plan);
   const std::string moe_json = moe_trace_json(world, plan);  // collective; empty without MoE
   Backend backend = make_backend(cfg.backend, {.dtype = cfg.dtype, .threads = cfg.threads, .timeout_s = cfg.timeout_s},

@@ -8,6 +8,7 @@
 #include "model/model_shape.hpp"
 #include "model/run_mode.hpp"
 #include "model/serve_plan.hpp"
+#include "cli/train_options.hpp"
 #include "runtime/injection.hpp"
 
 namespace flopwall {
@@ -35,6 +36,7 @@ struct RunConfig {
   int inject_failure_rank = -1;
   int resync_every = 100;  // iterations between clock-offset estimates; 0: once
   InjectionConfig injection;  // a rank that throws before the timed loop (tests the abort path)
+  TrainConfig train;  // the training-step flags (--mode train)
   bool help = false;
   std::string help_text;
 };

@@ -32,7 +32,8 @@ po::options_description run_settings() {
       ("seq", po::value<std::string>(), "sequence length s")
       ("batch", po::value<std::string>(), "sequences per data-parallel replica")
       ("mode", po::value<std::string>()->default_value("prefill"), "prefill (one forward pass) | serve (prefill "
-                                                                    "against a prefix cache, then decode steps)")
+                                                                    "against a prefix cache, then decode steps) | "
+                                                                    "train (forward, backward, gradient allreduce)")
       ("prompt-len", po::value<std::string>(), "serve: prompt tokens per request")
       ("decode-steps", po::value<std::string>(), "serve: tokens decoded per request, one per step")
       ("kv-hit", po::value<std::string>(), "serve: prefix-cache hit rate in [0, 1] (cached prompt tokens are not "
@@ -110,6 +111,7 @@ void parse_serve_options(const po::variables_map& vm, RunConfig& cfg) {
 
 RunConfig parse_run_options(const std::vector<std::string>& args) {
   po::options_description settings = run_settings();
+  settings.add(train_settings());
   po::options_description cli("Usage: flopwall run [options]\n\nGeneral");
   cli.add_options()("help,h", "show this help")("config", po::value<std::string>(), "INI file with the same keys");
   cli.add(settings);
@@ -178,11 +180,16 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
       throw UsageError("--calibration '' is not valid; give a JSON file written by 'flopwall calibrate --out'");
   }
   parse_moe_options(vm, cfg);
-  // The serve plan builds dense blocks only (model/serve_plan.cpp).
-  if (cfg.mode == RunMode::serve && cfg.shape.moe.experts > 0)
-    throw UsageError(fmt::format("--moe-experts {} with --mode serve is not supported: serve mode runs dense blocks "
+  // The serve and training plans build dense blocks only (model/serve_plan.cpp, model/training_plan.cpp).
+  if (cfg.mode != RunMode::prefill && cfg.shape.moe.experts > 0)
+    throw UsageError(fmt::format("--moe-experts {} with --mode {} is not supported: that mode runs dense blocks "
                                  "only; drop --moe-experts or use --mode prefill",
-                                 cfg.shape.moe.experts));
+                                 cfg.shape.moe.experts, run_mode_name(cfg.mode)));
+  cfg.train = parse_train_options(vm, cfg.mode);
+  // The backward kernels exist for fp32 and fp64 (kernels/cpu/backward.cpp).
+  if (cfg.mode == RunMode::train && cfg.dtype != DType::fp32 && cfg.dtype != DType::fp64)
+    throw UsageError(fmt::format("--dtype {} with --mode train is not supported yet; valid: fp32, fp64",
+                                 dtype_name(cfg.dtype)));
   if (vm.count("inject-failure")) cfg.inject_failure_rank = int_option(vm, "inject-failure", 0, k_int_max);
   // Shapes are checked once the world size is known (validate_layout).
   return cfg;
@@ -212,6 +219,7 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
     j["kv_bytes_per_token"] = kv_bytes_per_token(c.shape, c.dtype);
     j["max_batch_for_memory"] = c.serve_max_requests;  // 0: not known (cuda refuses at make_device instead)
   }
+  if (c.mode == RunMode::train) j["grad_bucket_mb"] = c.train.grad_bucket_mb;
   return j.dump();
 }
 

@@ -106,11 +106,52 @@ struct CachedAttentionOp {
   BufferId qkv, cache, context;
   std::int64_t requests, heads, tokens, start, cache_len, head_dim;
 };
+// Training step (--mode train, model/training_plan.hpp): the backward ops.
+// C[m,n] = op(A)·op(B), op(X) = X or Xᵀ as stored row-major: a GEMM's dgrad
+// (dA = dC·Bᵀ) and wgrad (dB = Aᵀ·dC).
+struct GemmGradOp {
+  BufferId a, b, c;
+  std::int64_t m, n, k;
+  bool trans_a = false, trans_b = false;
+  std::int64_t c_offset = 0;  // first element of C in buffer c (a weight gradient inside its bucket)
+};
+// dst = src (keeps an activation that a later in-place op overwrites).
+struct CopyOp {
+  BufferId src, dst;
+  std::int64_t count;
+};
+// dx and dparams = [dgamma | dbeta] of LayerNormOp, given its input x and dy.
+struct LayerNormBackwardOp {
+  BufferId x, params, dy, dx, dparams;
+  std::int64_t rows, cols;
+  std::int64_t dparams_offset = 0;  // first element of [dgamma | dbeta] in buffer dparams
+};
+// dx = gelu'(x)·dy, x the pre-activation.
+struct GeluBackwardOp {
+  BufferId x, dy, dx;
+  std::int64_t count;
+};
+// dscores from the softmax output and dprobs (may be the same buffer as dscores).
+struct CausalSoftmaxBackwardOp {
+  BufferId probs, dprobs, dscores;
+  std::int64_t matrices, seq;
+};
+// dQ and dK into the Q and K blocks of dqkv.
+struct AttentionScoreBackwardOp {
+  BufferId qkv, dscores, dqkv;
+  std::int64_t batch, heads, seq, head_dim;
+};
+// dprobs = dcontext·Vᵀ and dV (into the V block of dqkv).
+struct AttentionContextBackwardOp {
+  BufferId probs, qkv, dcontext, dprobs, dqkv;
+  std::int64_t batch, heads, seq, head_dim;
+};
 
 // What a Device executes: the compute and memory ops, and nothing else.
 using DeviceOp = std::variant<GemmOp, AttentionScoreOp, CausalSoftmaxOp, AttentionContextOp, LayerNormOp, GeluOp,
                               ResidualAddOp, CastOp, TopKOp, GatherRowsOp, GroupedGemmOp, MoeCombineOp, KvWriteOp,
-                              CachedAttentionOp>;
+                              CachedAttentionOp, GemmGradOp, CopyOp, LayerNormBackwardOp, GeluBackwardOp,
+                              CausalSoftmaxBackwardOp, AttentionScoreBackwardOp, AttentionContextBackwardOp>;
 
 // A collective over the op's group on the plan's buffers: the call (shaped
 // for the group's size, collectives/collective.hpp) and where it reads and

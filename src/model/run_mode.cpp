@@ -9,7 +9,7 @@
 namespace flopwall {
 namespace {
 
-constexpr std::array k_modes{RunMode::prefill, RunMode::serve};
+constexpr std::array k_modes{RunMode::prefill, RunMode::serve, RunMode::train};
 
 }  // namespace
 
@@ -17,6 +17,7 @@ std::string_view run_mode_name(RunMode m) noexcept {
   switch (m) {
     case RunMode::prefill: return "prefill";
     case RunMode::serve: return "serve";
+    case RunMode::train: return "train";
   }
   return "?";
 }

@@ -23,7 +23,7 @@ serve_decode_steps_zero   | run | --mode serve --prompt-len 8 --decode-steps 0 -
 serve_prompt_len_zero     | run | --mode serve --prompt-len 0 --decode-steps 2 --kv-hit 0 | --prompt-len 0 is not valid
 serve_requests_zero       | run | --mode serve --prompt-len 8 --decode-steps 2 --kv-hit 0 --requests 0 | --requests 0 is not valid
 serve_flag_without_mode   | run | --decode-steps 2                        | --decode-steps is a serve flag; give it with --mode serve
-serve_mode_unknown        | run | --mode decode                           | --mode 'decode' is not valid; valid: prefill, serve
+serve_mode_unknown        | run | --mode decode                           | --mode 'decode' is not valid; valid: prefill, serve, train
 serve_int_count            | run | --backend cpu --mode serve --prompt-len 1000000 --decode-steps 1 --kv-hit 0 --requests 100 | the prefill's tensor-parallel allreduce has
 serve_kv_cache_memory     | run | --backend cpu --mode serve --prompt-len 1000000 --decode-steps 1 --kv-hit 0.9999 --requests 5000 | the largest --requests that fits is
 serve_moe                 | run | --mode serve --prompt-len 8 --decode-steps 2 --kv-hit 0 --moe-experts 4 | --moe-experts 4 with --mode serve is not supported

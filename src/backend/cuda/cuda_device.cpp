@@ -128,6 +128,8 @@ class CudaDeviceImpl final : public CudaDevice {
                      k::cached_attention(m_act, at(a.qkv), at(a.cache), at(a.context), a.requests, a.heads, a.tokens,
                                          a.start, a.cache_len, a.head_dim, s);
                    },
+                   // --mode train is refused for --backend cuda before a plan is built (no CUDA backward kernels yet).
+                   [&](const auto&) { throw std::logic_error("the cuda backend has no training-step kernels"); },
                },
                op);
   }

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# End-to-end checks of `flopwall run --mode train`, one case per ctest entry:
+#   train_cases.sh CASE FLOPWALL MPIEXEC [PYTHON]
+set -euo pipefail
+
+case_name=$1 flopwall=$2 mpiexec=$3 python=${4:-python3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
+mpi() { local np=$1; shift; timeout 120 "$mpiexec" -q -np "$np" --oversubscribe "$@"; }
+json_check() { "$python" -c "import json,sys; r=json.load(open(sys.argv[1])); assert $2" "$1" 2>/dev/null || fail "json: $2 ($(head -c 600 "$1"))"; }
+expect_usage_error() {
+  local fragment=$1; shift
+  local rc=0
+  "$@" >out.txt 2>err.txt || rc=$?
+  [[ $rc -eq 2 ]] || fail "exit code $rc (want 2) for: $* ; stderr: $(cat err.txt)"
+  [[ $(wc -l <err.txt) -eq 1 ]] || fail "stderr is not one line: $(cat err.txt)"
+  grep -qF -- "$fragment" err.txt || fail "stderr lacks '$fragment': $(cat err.txt)"
+  local left
+  left=$(find . -name '*.h5*' || true)
+  [[ -z $left ]] || fail "left files behind: $left"
+  rm -f out.txt err.txt
+}
+
+# tiny with one layer: 128 tokens · (8h² + 4hf + 2hs) = 205 520 896 forward FLOPs, 3x for the step.
+train_tiny() { mpi 2 "$flopwall" run --model tiny --layers 1 --iters 2 --warmup 1 --quiet --mode train "$@"; }
+
+case $case_name in
+train_dp2)
+  train_tiny --tp 1 --out t.h5
+  "$flopwall" report t.h5 --format json >r.json
+  # Two data-parallel replicas, each the whole step: the job's FLOPs are summed over ranks.
+  json_check r.json 'r["model_flops_per_iter"] == 2 * 3 * 205520896'
+  json_check r.json '{o["name"] for o in r["ops"]} >= {"mlp_up_wgrad", "mlp_up_dgrad", "gelu_bwd", "ln_attn_bwd", "attn_score_bwd", "attn_context_bwd", "attn_softmax_bwd"}'
+  json_check r.json 'not any(o["name"].startswith("allreduce") for o in r["ops"])'
+  # tiny, one layer: 3·256² + 256² + 2·256·1024 + 4·256 = 786 432 gradient elements, 3 MiB in fp32:
+  # one bucket at the default 25 MiB; at 1 MiB four, in backward order: w_down (1 MiB), w_up (1 MiB),
+  # ln_mlp + w_out + w_qkv (the sum reaches 1 MiB), ln_attn.
+  json_check r.json '[o["name"] for o in r["ops"] if o["name"].startswith("grad_allreduce")] == ["grad_allreduce_b0"]'
+  train_tiny --tp 1 --grad-bucket-mb 1 --out t1.h5
+  "$flopwall" report t1.h5 --format json >r1.json
+  json_check r1.json 'sorted(o["name"] for o in r["ops"] if o["name"].startswith("grad_allreduce")) == ["grad_allreduce_b%d" % k for k in range(4)]'
+  ;;
+train_tp2)
+  train_tiny --tp 2 --out t.h5
+  "$flopwall" report t.h5 --format json >r.json
+  json_check r.json 'r["model_flops_per_iter"] == 3 * 205520896'
+  json_check r.json '{o["name"] for o in r["ops"]} >= {"allreduce_attn", "allreduce_mlp", "allreduce_attn_dgrad", "allreduce_mlp_dgrad"}'
+  ;;
+train_bad_input)
+  expect_usage_error "--mode 'backward' is not valid; valid: prefill, serve, train" \
+    "$flopwall" run --model tiny --mode backward --out t.h5
+  expect_usage_error "--grad-bucket-mb applies to the training step only" \
+    "$flopwall" run --model tiny --grad-bucket-mb 4 --out t.h5
+  # A single weight gradient (hidden x 3·hidden) over MPI's int count: refused before any memory is asked for.
+  expect_usage_error "more than MPI's int counts allow" mpi 2 "$flopwall" run --mode train --tp 1 --hidden 65536 \
+    --heads 1 --ffn 65536 --layers 1 --seq 1 --batch 1 --out t.h5
+  expect_usage_error "--dtype fp16 with --mode train is not supported yet; valid: fp32, fp64" \
+    "$flopwall" run --model tiny --mode train --backend cpu --dtype fp16 --out t.h5
+  expect_usage_error "--moe-experts 4 with --mode train is not supported" \
+    "$flopwall" run --model tiny --mode train --moe-experts 4 --out t.h5
+  expect_usage_error "--prompt-len is a serve flag" "$flopwall" run --model tiny --mode train --prompt-len 8 --out t.h5
+  for bad in 0 -1 2000 nan; do
+    expect_usage_error "--grad-bucket-mb" "$flopwall" run --model tiny --mode train --grad-bucket-mb "$bad" --out t.h5
+  done
+  ;;
+*) fail "unknown case" ;;
+esac
