@@ -11,6 +11,7 @@
 #include "analysis/sections/roofline_section.hpp"
 #include "analysis/sections/run_summary_section.hpp"
 #include "analysis/sections/serve_section.hpp"
+#include "analysis/sections/train_section.hpp"
 #include "analysis/sections/sweep_section.hpp"
 #include "analysis/sections/sync_section.hpp"
 
@@ -25,6 +26,7 @@ Sections run_sections(const ReportContext& context) {
   Sections s;
   s.push_back(make_run_summary_section(context));
   if (is_serve_trace(context)) s.push_back(make_serve_section(context));
+  if (is_train_trace(context)) s.push_back(make_train_section(context));
   s.push_back(make_per_op_section(context));
   s.push_back(make_roofline_section(context));  // after the op table: it adds keys to its JSON entries
   s.push_back(make_per_rank_section(context));

@@ -42,6 +42,15 @@ train_dp2)
   train_tiny --tp 1 --grad-bucket-mb 1 --out t1.h5
   "$flopwall" report t1.h5 --format json >r1.json
   json_check r1.json 'sorted(o["name"] for o in r["ops"] if o["name"].startswith("grad_allreduce")) == ["grad_allreduce_b%d" % k for k in range(4)]'
+  # The train section: its parts are the op table's times by the documented split (docs/metrics.md), per rank and iteration.
+  json_check r1.json 'r["train"]["grad_buckets"] == 4 and r["train"]["tp_comm_s"] == 0'
+  json_check r1.json 'abs(r["train"]["grad_allreduce_s"] - sum(o["time_s"]["mean"] * o["count"] for o in r["ops"] if o["name"].startswith("grad_allreduce")) / (2 * r["iterations"])) < 1e-9'
+  json_check r1.json 'abs(r["train"]["backward_s"] - sum(o["time_s"]["mean"] * o["count"] for o in r["ops"] if o["kind"] != "comm" and (o["name"].endswith(("_bwd", "_wgrad", "_dgrad")) or o["name"] == "grad_seed")) / (2 * r["iterations"])) < 1e-9'
+  json_check r1.json 'r["train"]["forward_s"] > 0 and r["train"]["exposed_comm_s"] == r["train"]["grad_allreduce_s"] and r["train"]["overlapped_comm_s"] == 0'
+  # MFU against the run's own short calibration: achieved per rank over the calibrated fp32 peak.
+  json_check r1.json 'abs(r["train"]["mfu"] - r["train"]["achieved_flops_per_s_per_rank"] / r["train"]["calibrated_peak_flops_per_s"]) < 1e-12 and 0 < r["train"]["mfu"] < 2'
+  "$flopwall" report t1.h5 >r1.txt
+  grep -q "^training step (mean per rank and iteration)" r1.txt && grep -q "^  MFU  " r1.txt || fail "text lacks the train section: $(cat r1.txt)"
   ;;
 train_tp2)
   train_tiny --tp 2 --out t.h5
