@@ -19,4 +19,9 @@ out=$(ITERS=3 WARMUP=1 "$here/bench/compare_gemm.sh" "$build" 1)
 for gemm in qkv_proj out_proj mlp_up mlp_down; do
   grep -qE "^$gemm( +$number){4} +${number}x$" <<<"$out" || fail "compare_gemm.sh has no row for $gemm: $out"
 done
-echo "bench_smoke: both scripts ran"
+out=$(SECONDS_BUDGET=0.2 CALLS=2 "$here/bench/calibration_vs_openblas.sh" "$build" 1)
+grep -qE "^ratio calibrated / bare = $number" <<<"$out" || fail "calibration_vs_openblas.sh printed no ratio: $out"
+
+out=$(SECONDS_BUDGET=0.2 ITERS=1 HIDDEN=256 KV_LEN=64 DECODE_STEPS=2 "$here/bench/workload_ceilings.sh" "$build" 1)
+grep -qE "^median +$number% +$number% +$number%$" <<<"$out" || fail "workload_ceilings.sh printed no medians: $out"
+echo "bench_smoke: every script ran"
