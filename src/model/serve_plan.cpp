@@ -12,6 +12,7 @@
 
 #include "core/checked_math.hpp"
 #include "core/error.hpp"
+#include "model/dense_weights.hpp"
 
 namespace flopwall {
 namespace {
@@ -149,32 +150,13 @@ class Builder {
   const Checked& m_c;
 };
 
-BufferId add_weight(Plan& plan, int layer, const char* name, std::uint64_t matrix, std::int64_t rows,
-                    std::int64_t cols, WeightShard shard) {
-  return plan.add_buffer({.name = fmt::format("layer{}.{}", layer, name), .rows = rows, .cols = cols,
-                          .fill = BufferFill::weight, .role = BufferRole::gemm_operand,
-                          .seed = (U(layer) << 8) | matrix, .shard = shard});
-}
-
-// The same weights, seeds and shards as the dense block's, so that a serve
-// wave computes what the forward pass of transformer_block.cpp would.
+// The dense block's weights (model/dense_weights.hpp), so that a serve wave
+// computes what the forward pass of transformer_block.cpp would, and its KV cache.
 LayerWeights add_layer(Plan& plan, int layer, const Dims& d) {
-  const std::int64_t r = plan.position.tp_rank, f = d.f_l * plan.layout.tp;
-  auto ln = [&](const char* name, std::uint64_t matrix) {
-    return plan.add_buffer({.name = fmt::format("layer{}.{}", layer, name), .rows = 1, .cols = 2 * d.h,
-                            .fill = BufferFill::layernorm, .seed = (U(layer) << 8) | matrix});
-  };
-  LayerWeights w{};
-  w.ln1 = ln("ln_attn", 0);
-  w.w_qkv = add_weight(plan, layer, "w_qkv", 1, d.h, 3 * d.h_l,
-                       {.global_rows = d.h, .block_cols = d.h_l, .block_stride = d.h, .col_offset = r * d.h_l});
-  w.w_out = add_weight(plan, layer, "w_out", 2, d.h_l, d.h,
-                       {.global_rows = d.h, .row_offset = r * d.h_l, .block_cols = d.h, .block_stride = d.h});
-  w.ln2 = ln("ln_mlp", 3);
-  w.w_up = add_weight(plan, layer, "w_up", 4, d.h, d.f_l,
-                      {.global_rows = d.h, .block_cols = d.f_l, .block_stride = f, .col_offset = r * d.f_l});
-  w.w_down = add_weight(plan, layer, "w_down", 5, d.f_l, d.h,
-                        {.global_rows = f, .row_offset = r * d.f_l, .block_cols = d.h, .block_stride = d.h});
+  const std::int64_t r = plan.position.tp_rank;
+  const DenseWeights dense = add_dense_weights(plan, layer);
+  LayerWeights w{.ln1 = dense.ln_attn, .w_qkv = dense.w_qkv, .w_out = dense.w_out, .ln2 = dense.ln_mlp,
+                 .w_up = dense.w_up, .w_down = dense.w_down};
   // The cache [R·(P+S), K | V]: filled before timing with values of the
   // global [R·(P+S), 2·h] cache (this rank's heads of K and of V), so the
   // cached prefix holds the same keys at every TP degree. Positions from the

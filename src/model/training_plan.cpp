@@ -6,6 +6,7 @@
 
 #include "core/checked_math.hpp"
 #include "core/error.hpp"
+#include "model/dense_weights.hpp"
 #include "model/grad_buckets.hpp"
 
 namespace flopwall {
@@ -182,13 +183,6 @@ void add_backward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dim
   ops.push_back(residual("residual_attn_bwd", l, S.d_stream, S.d_ln, S.d_stream, d));
 }
 
-BufferId weight(Plan& plan, int layer, const char* name, u64 matrix, std::int64_t rows, std::int64_t cols,
-                WeightShard shard) {
-  return plan.add_buffer({.name = fmt::format("layer{}.{}", layer, name), .rows = rows, .cols = cols,
-                          .fill = BufferFill::weight, .role = BufferRole::gemm_operand,
-                          .seed = (U(layer) << 8) | matrix, .shard = shard});
-}
-
 }  // namespace
 
 TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& layout, int world_rank, DType dtype,
@@ -204,7 +198,6 @@ TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& 
   plan.buffers.reserve(static_cast<std::size_t>(size.buffers));
   plan.ops.reserve(static_cast<std::size_t>(size.ops) + 1);
   const Dims d = dims(shape, layout, dtype);
-  const std::int64_t r = plan.position.tp_rank, f = d.f_l * d.tp;
   auto act = [&](std::string name, std::int64_t rows, std::int64_t cols) {
     return plan.add_buffer({.name = std::move(name), .rows = rows, .cols = cols});
   };
@@ -231,21 +224,10 @@ TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& 
     L.mlp_pre = act(name("mlp_pre"), d.t, d.f_l);
     L.mlp_act = act(name("mlp_act"), d.t, d.f_l);
     L.out = act(name("stream_out"), d.t, d.h);
-    auto ln = [&](const char* n, u64 matrix) {
-      return plan.add_buffer({.name = name(n), .rows = 1, .cols = mul(2, d.h), .fill = BufferFill::layernorm,
-                              .seed = (U(l) << 8) | matrix});
-    };
-    // The same weights and shards as build_transformer_plan (transformer_block.cpp).
-    L.ln1 = ln("ln_attn", 0);
-    L.w_qkv = weight(plan, l, "w_qkv", 1, d.h, mul(3, d.h_l),
-                     {.global_rows = d.h, .block_cols = d.h_l, .block_stride = d.h, .col_offset = r * d.h_l});
-    L.w_out = weight(plan, l, "w_out", 2, d.h_l, d.h,
-                     {.global_rows = d.h, .row_offset = r * d.h_l, .block_cols = d.h, .block_stride = d.h});
-    L.ln2 = ln("ln_mlp", 3);
-    L.w_up = weight(plan, l, "w_up", 4, d.h, d.f_l,
-                    {.global_rows = d.h, .block_cols = d.f_l, .block_stride = f, .col_offset = r * d.f_l});
-    L.w_down = weight(plan, l, "w_down", 5, d.f_l, d.h,
-                      {.global_rows = f, .row_offset = r * d.f_l, .block_cols = d.h, .block_stride = d.h});
+    // The same weights and shards as build_transformer_plan (model/dense_weights.hpp).
+    const DenseWeights dense = add_dense_weights(plan, l);
+    L.ln1 = dense.ln_attn, L.w_qkv = dense.w_qkv, L.w_out = dense.w_out, L.ln2 = dense.ln_mlp;
+    L.w_up = dense.w_up, L.w_down = dense.w_down;
     layers.push_back(L);
     x = L.out;
   }

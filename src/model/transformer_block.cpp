@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core/checked_math.hpp"
+#include "model/dense_weights.hpp"
 #include "model/moe_block.hpp"
 #include "model/plan.hpp"
 #include "model/plan_size.hpp"
@@ -86,37 +87,12 @@ Op allreduce(std::string name, int layer, BufferId x, const Dims& d, int tp) {
           .bytes_comm = bus_bytes(descriptor(Collective::allreduce), payload, tp)};
 }
 
-BufferId add_weight(Plan& plan, int layer, const char* name, std::uint64_t matrix, std::int64_t rows,
-                    std::int64_t cols, WeightShard shard) {
-  return plan.add_buffer({.name = fmt::format("layer{}.{}", layer, name), .rows = rows, .cols = cols,
-                          .fill = BufferFill::weight, .role = BufferRole::gemm_operand,
-                          .seed = (U(layer) << 8) | matrix, .shard = shard});
-}
-
-BufferId add_layernorm_params(Plan& plan, int layer, const char* name, std::uint64_t matrix, std::int64_t h) {
-  return plan.add_buffer({.name = fmt::format("layer{}.{}", layer, name), .rows = 1, .cols = mul(2, h),
-                          .fill = BufferFill::layernorm, .seed = (U(layer) << 8) | matrix});
-}
-
 void add_block(Plan& plan, int layer, const Dims& d, const Activations& act, BufferId x_in, BufferId x_out) {
   const int tp = plan.layout.tp;
-  const std::int64_t r = plan.position.tp_rank;
-  const BufferId ln1 = add_layernorm_params(plan, layer, "ln_attn", 0, d.h);
-  const BufferId w_qkv = add_weight(plan, layer, "w_qkv", 1, d.h, mul(3, d.h_l),
-                                    {.global_rows = d.h, .block_cols = d.h_l, .block_stride = d.h,
-                                     .col_offset = r * d.h_l});
-  const BufferId w_out = add_weight(plan, layer, "w_out", 2, d.h_l, d.h,
-                                    {.global_rows = d.h, .row_offset = r * d.h_l, .block_cols = d.h,
-                                     .block_stride = d.h});
-  const BufferId ln2 = add_layernorm_params(plan, layer, "ln_mlp", 3, d.h);
-  const std::int64_t f = d.f_l * tp;
   const bool moe = plan.shape.moe.is_moe_layer(layer);
-  const BufferId w_up = moe ? -1 : add_weight(plan, layer, "w_up", 4, d.h, d.f_l,
-                                   {.global_rows = d.h, .block_cols = d.f_l, .block_stride = f,
-                                    .col_offset = r * d.f_l});
-  const BufferId w_down = moe ? -1 : add_weight(plan, layer, "w_down", 5, d.f_l, d.h,
-                                     {.global_rows = f, .row_offset = r * d.f_l, .block_cols = d.h,
-                                      .block_stride = d.h});
+  const DenseWeights weights = add_dense_weights(plan, layer, !moe);
+  const BufferId ln1 = weights.ln_attn, w_qkv = weights.w_qkv, w_out = weights.w_out, ln2 = weights.ln_mlp;
+  const BufferId w_up = weights.w_up, w_down = weights.w_down;
 
   // Megatron counts causal attention at half the dense score/context matmuls.
   const u64 attn_flops = mul(U(d.scores), U(d.d));
