@@ -5,6 +5,8 @@
 // it lives in one file pair under sections/ and is listed once in report.cpp.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -28,5 +30,15 @@ class ReportSection {
   // cannot share the long table.
   virtual std::optional<std::string> own_csv_table() const { return std::nullopt; }
 };
+
+// The width of a text table's op-name column: its longest name (decode
+// steps' ops are longer than the prefill's), at least 16, at most 40 (names
+// come from the trace, which another program may have written).
+template <class Rows>
+std::size_t op_name_width(const Rows& rows) {
+  std::size_t width = 16;
+  for (const auto& row : rows) width = std::max(width, row.name.size());
+  return std::min<std::size_t>(width, 40);
+}
 
 }  // namespace flopwall

@@ -25,10 +25,11 @@ class PerOpSection final : public ReportSection {
   std::string text() const override {
     std::string s;
     auto out = std::back_inserter(s);
-    fmt::format_to(out, "\n{:<16} {:<8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>7}\n", "op", "kind", "count",
+    const std::size_t w = op_name_width(m_ops);
+    fmt::format_to(out, "\n{:<{}} {:<8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>7}\n", "op", w, "kind", "count",
                    "mean", "p50", "p99", "GFLOP/s", "mem GB/s", "busbw GB/s", "share");
     for (const OpFigures& op : m_ops)
-      fmt::format_to(out, "{:<16} {:<8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>6.1f}%\n", op.name,
+      fmt::format_to(out, "{:<{}} {:<8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>6.1f}%\n", op.name, w,
                      op_kind_name(op.kind), op.count, units::seconds(op.time_s.mean), units::seconds(op.time_s.p50),
                      units::seconds(op.time_s.p99), fallback_marked(op, rate(op.gflops_per_s)), rate(op.mem_gbytes_per_s),
                      rate(op.comm_gbytes_per_s), 100.0 * op.share);

@@ -68,11 +68,12 @@ class RooflineSection final : public ReportSection {
         fmt::format_to(out, "  tier {:<6} alpha {}   busbw {} GB/s\n", t.tier, units::seconds(t.alpha_s),
                        t.busbw_bytes_per_s > 0 ? fixed(t.busbw_bytes_per_s, 1e9) : std::string("unknown"));
     }
-    fmt::format_to(out, "{:<16} {:<8} {:>10} {:>9} {:>9} {:>16} {:>9} {}\n", "op", "kind", "FLOP/B", "GFLOP/s",
+    const std::size_t w = op_name_width(m_figures.rows);
+    fmt::format_to(out, "{:<{}} {:<8} {:>10} {:>9} {:>9} {:>16} {:>9} {}\n", "op", w, "kind", "FLOP/B", "GFLOP/s",
                    "GB/s", "ceiling", "% ceiling", "bound");
     for (const RooflineRow& row : m_figures.rows) {
       const RooflinePoint& p = row.point;
-      fmt::format_to(out, "{:<16} {:<8} {:>10} {:>9} {:>9} {:>16} {:>9} {}\n", row.name, op_kind_name(row.kind),
+      fmt::format_to(out, "{:<{}} {:<8} {:>10} {:>9} {:>9} {:>16} {:>9} {}\n", row.name, w, op_kind_name(row.kind),
                      fixed(p.intensity), fixed(p.achieved_flops_per_s, 1e9), fixed(p.achieved_bytes_per_s, 1e9),
                      ceiling_text(p), p.pct_of_ceiling ? fmt::format("{:.1f}%", *p.pct_of_ceiling) : "-",
                      p.bound ? std::string(bound_name(*p.bound)) : "-");
