@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/bfloat16.hpp"
 #include "core/error.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "model/moe_block.hpp"
@@ -254,6 +255,30 @@ TEST(MoeKernels, TopKGatherAndCombine) {
   double combined[4] = {9, 9, 9, 9};
   kernels::cpu::moe_combine<double>(src, combined, offsets, slots, weights, 2, 2);
   EXPECT_EQ(std::vector<double>(combined, combined + 4), (std::vector<double>{4, 5, 0, 0}));
+}
+
+TEST(MoeKernels, Bf16TopKGatherAndCombineAsFloat) {
+  // The same cases in bf16 storage: every value here is exact in bf16, and
+  // the combine sums in fp32, so the results are the double ones.
+  std::vector<BFloat16> logits;
+  for (double v : {0.1, 0.9, 0.5, 0.9, -1.0, 2.0, 0.0, 1.0}) logits.push_back(BFloat16(v));
+  std::vector<BFloat16> out(8);
+  kernels::cpu::topk_rows<BFloat16>(logits.data(), out.data(), 2, 4, 2);
+  const std::vector<float> top(out.begin(), out.end());
+  EXPECT_EQ(top[0], static_cast<float>(BFloat16(0.9)));
+  EXPECT_EQ(std::vector<float>(top.begin() + 2, top.begin() + 4), (std::vector<float>{1, 3}));
+  EXPECT_EQ(std::vector<float>(top.begin() + 4, top.end()), (std::vector<float>{2, 1, 1, 3}));
+  std::vector<BFloat16> src;
+  for (int v = 1; v <= 6; ++v) src.push_back(BFloat16(v));
+  const std::int64_t index[] = {2, 0};
+  std::vector<BFloat16> gathered(4);
+  kernels::cpu::gather_rows<BFloat16>(src.data(), gathered.data(), index, 2, 2);
+  EXPECT_EQ(std::vector<float>(gathered.begin(), gathered.end()), (std::vector<float>{5, 6, 1, 2}));
+  const std::int64_t offsets[] = {0, 2, 2}, slots[] = {0, 2};
+  const double weights[] = {0.25, 0.75};
+  std::vector<BFloat16> combined(4, BFloat16(9));
+  kernels::cpu::moe_combine<BFloat16>(src.data(), combined.data(), offsets, slots, weights, 2, 2);
+  EXPECT_EQ(std::vector<float>(combined.begin(), combined.end()), (std::vector<float>{4, 5, 0, 0}));
 }
 
 }  // namespace

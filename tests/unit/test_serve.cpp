@@ -10,6 +10,7 @@
 
 #include "analysis/sections/serve_section.hpp"
 #include "cli/run_config.hpp"
+#include "core/bfloat16.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "model/serve_plan.hpp"
 
@@ -193,6 +194,30 @@ TEST(DecodeAttention, MatchesADoublePrecisionReferenceAtSeveralCacheLengths) {
         EXPECT_NEAR(out_f[k], expected[k], 2e-5) << "len " << len << " tokens " << tokens;
       }
     }
+}
+
+TEST(DecodeAttention, Bf16StorageComputesInFp32) {
+  // bf16 inputs (the reference reads the same rounded values), fp32 arithmetic,
+  // one rounding of each output: within bf16's half ulp of outputs below 2.
+  const std::int64_t requests = 2, heads = 4, d = 32, w = heads * d;
+  std::mt19937 gen(11);
+  std::uniform_real_distribution<float> u(-2, 2);
+  for (std::int64_t len : {1, 17, 200}) {
+    const std::int64_t tokens = 1, start = len - tokens;
+    std::vector<BFloat16> qkv(static_cast<std::size_t>(requests * tokens * 3 * w)),
+        cache(static_cast<std::size_t>(requests * len * 2 * w));
+    for (BFloat16& v : qkv) v = BFloat16(u(gen));
+    for (BFloat16& v : cache) v = BFloat16(u(gen));
+    kernels::cpu::kv_write<BFloat16>(qkv.data(), cache.data(), requests, tokens, start, len, w);
+    std::vector<BFloat16> out(static_cast<std::size_t>(requests * tokens * w));
+    kernels::cpu::cached_attention<BFloat16>(qkv.data(), cache.data(), out.data(), requests, heads, tokens, start, len,
+                                             d);
+    const std::vector<double> qkv_d(qkv.begin(), qkv.end()), cache_d(cache.begin(), cache.end());
+    std::vector<double> expected(out.size());
+    reference(qkv_d, cache_d, expected, requests, heads, tokens, start, len, d);
+    for (std::size_t k = 0; k < out.size(); ++k)
+      EXPECT_NEAR(static_cast<float>(out[k]), expected[k], 8e-3) << "len " << len;
+  }
 }
 
 TEST(ServeTiming, TtftTpotAndLatencyFromStepSpans) {
