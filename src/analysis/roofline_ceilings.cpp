@@ -86,11 +86,11 @@ std::string tier_of_group(const TraceData& trace, const std::string& group) {
   return "intra";
 }
 
-const TierCeiling* find_tier(const Ceilings& ceilings, const std::string& wanted) {
-  for (const TierCeiling& t : ceilings.tiers)
-    if (t.tier == wanted) return &t;
-  for (const TierCeiling& t : ceilings.tiers)
-    if (t.tier == "world") return &t;
+const TierCeiling* find_tier(const Ceilings& ceilings, const std::string& wanted, const std::string& collective) {
+  const std::string& timed = collective.empty() ? std::string("allreduce") : collective;
+  for (const std::string& tier : {wanted, std::string("world")})
+    for (const TierCeiling& t : ceilings.tiers)
+      if (t.tier == tier && t.collective == timed) return &t;
   return nullptr;
 }
 

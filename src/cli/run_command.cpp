@@ -2,9 +2,12 @@
 #include <fmt/format.h>
 
 #include <optional>
+#include <string>
+#include <variant>
 
 #include "runtime/backends.hpp"
 #include "cli/calibration_job.hpp"
+#include "collectives/collective.hpp"
 #include "cli/commands.hpp"
 #include "cli/input_limits.hpp"
 #include "cli/moe_options.hpp"
@@ -28,11 +31,18 @@
 namespace flopwall {
 namespace {
 
+// The collective a comm op runs, as the trace's /ops names it ("" for the other ops).
+std::string collective_of(const Op& op) {
+  if (const auto* c = std::get_if<CommOp>(&op.params)) return std::string(descriptor(c->call.collective).name);
+  if (std::holds_alternative<AllToAllVOp>(op.params)) return "alltoallv";
+  return "";
+}
+
 std::vector<OpInfo> op_vocabulary(const Plan& plan) {
   std::vector<OpInfo> ops;
   for (const Op& op : plan.ops)
     ops.push_back({.name = op.name, .kind = op.kind, .layer = op.layer,
-                   .group = std::string(comm_group_name(op.group)), .step = op.step});
+                   .group = std::string(comm_group_name(op.group)), .step = op.step, .collective = collective_of(op)});
   return ops;
 }
 

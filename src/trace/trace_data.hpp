@@ -21,6 +21,9 @@ struct OpInfo {
   int layer = -1;
   std::string group;  // none | tp | dp | world
   int step = -1;      // serve mode: the decode step (-1: the prefill; traces without the column: all -1)
+  // A comm op's collective: allreduce, allgather, ..., or alltoallv (MoE);
+  // "" for the other kinds, and for every op of traces without the column.
+  std::string collective;
 };
 
 // One clock-offset estimate, taken before timed iteration `iter` (0: at the

@@ -21,7 +21,7 @@ h5::Handle event_type() {
   return t;
 }
 
-h5::Handle op_row_type(bool with_step) {
+h5::Handle op_row_type(bool with_step, bool with_collective) {
   h5::Handle t(FLOPWALL_H5_CHECK(H5Tcreate(H5T_COMPOUND, sizeof(OpRow))), H5Tclose);
   h5::Handle name = h5::fixed_string_type(sizeof(OpRow::name));
   h5::Handle kind = h5::fixed_string_type(sizeof(OpRow::kind));
@@ -32,6 +32,10 @@ h5::Handle op_row_type(bool with_step) {
   FLOPWALL_H5_CHECK(H5Tinsert(t, "layer", offsetof(OpRow, layer), H5T_NATIVE_INT32));
   FLOPWALL_H5_CHECK(H5Tinsert(t, "group", offsetof(OpRow, group), group));
   if (with_step) FLOPWALL_H5_CHECK(H5Tinsert(t, "step", offsetof(OpRow, step), H5T_NATIVE_INT32));
+  if (with_collective) {
+    h5::Handle collective = h5::fixed_string_type(sizeof(OpRow::collective));
+    FLOPWALL_H5_CHECK(H5Tinsert(t, "collective", offsetof(OpRow, collective), collective));
+  }
   return t;
 }
 

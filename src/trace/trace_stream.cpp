@@ -83,17 +83,18 @@ std::string field_text(const char* data, std::size_t size, const char* what, std
   return s;
 }
 
-// Whether /ops has the `step` column (serve mode's decode step); older
-// traces have not, and their ops all belong to step -1.
-bool ops_have_step(hid_t file) {
+// Whether /ops has the column `member`: `step` (serve mode's decode step)
+// and `collective` came after the first traces, whose ops then all belong to
+// step -1 and name no collective.
+bool ops_have(hid_t file, const char* member) {
   Handle dset = trace_checks::open_dataset(file, "ops", "/ops");
   Handle type(h5::expect(H5Dget_type(dset), "cannot read the type of /ops"), H5Tclose);
-  return H5Tget_class(type) == H5T_COMPOUND && H5Tget_member_index(type, "step") >= 0;
+  return H5Tget_class(type) == H5T_COMPOUND && H5Tget_member_index(type, member) >= 0;
 }
 
 std::vector<OpInfo> read_ops(hid_t file, ReadBudget& budget) {
-  const bool with_step = ops_have_step(file);
-  Handle type = trace_schema::op_row_type(with_step);
+  const bool with_step = ops_have(file, "step"), with_collective = ops_have(file, "collective");
+  Handle type = trace_schema::op_row_type(with_step, with_collective);
   const auto rows = trace_checks::read_table<trace_schema::OpRow>(file, "ops", type, "/ops", budget);
   std::vector<OpInfo> ops;
   ops.reserve(rows.size());
@@ -109,7 +110,9 @@ std::vector<OpInfo> read_ops(hid_t file, ReadBudget& budget) {
               .kind = *parsed,
               .layer = r.layer,
               .group = field_text(r.group.data(), r.group.size(), "group", i),
-              .step = with_step ? r.step : -1};
+              .step = with_step ? r.step : -1,
+              .collective = with_collective ? field_text(r.collective.data(), r.collective.size(), "collective", i)
+                                            : std::string()};
     if (op.step < -1)
       throw DamagedTrace(fmt::format("/ops row {} has step {}; valid: -1 (prefill) or a decode step ≥ 0", i, op.step));
     ops.push_back(std::move(op));

@@ -108,6 +108,7 @@ void write_ops(hid_t file, const std::vector<OpInfo>& ops, bool writer) {
     ops[i].name.copy(r.name.data(), r.name.size() - 1);
     op_kind_name(ops[i].kind).copy(r.kind.data(), r.kind.size() - 1);
     ops[i].group.copy(r.group.data(), r.group.size() - 1);
+    ops[i].collective.copy(r.collective.data(), r.collective.size() - 1);
   }
   Handle type = trace_schema::op_row_type();
   const hsize_t dims[1] = {rows.size()};

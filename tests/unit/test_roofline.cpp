@@ -186,6 +186,9 @@ TEST(RooflineCeilings, ReadsTheRunsDtypeForEveryRank) {
   ASSERT_EQ(read.ceilings->tiers.size(), 1u);
   EXPECT_DOUBLE_EQ(read.ceilings->tiers[0].busbw_bytes_per_s, 4e9);
   EXPECT_EQ(find_tier(*read.ceilings, "intra"), &read.ceilings->tiers[0]);  // falls back to world
+  // Only the collective it timed: an all-to-all has no ceiling from an allreduce fit.
+  EXPECT_EQ(find_tier(*read.ceilings, "world", "allreduce"), &read.ceilings->tiers[0]);
+  EXPECT_EQ(find_tier(*read.ceilings, "world", "alltoallv"), nullptr);
 }
 
 TEST(RooflineCeilings, SaysWhyItCannotServe) {
@@ -295,6 +298,22 @@ TEST(RooflineSection, CalibratedFiguresInEveryFormat) {
   const std::string csv = report.csv();
   EXPECT_NE(csv.find(",roofline,gemm,pct_of_ceiling,50\n"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",roofline,allreduce,bound_communication,1\n"), std::string::npos);
+}
+
+TEST(RooflineSection, ACollectiveTheCalibrationDidNotTimeHasNoCeiling) {
+  const std::string cal = calibration_doc(device_json(0, "node0", R"("fp32":1e11)", 2e10, 2e-6) + "," +
+                                              device_json(1, "node0", R"("fp32":1e11)", 2e10, 2e-6),
+                                          R"({"tier":"world","ranks":2,"collective":"allreduce","alpha_s":1e-5,)"
+                                          R"("beta_s_per_byte":1e-9,"busbw_bytes_per_s":1e9})");
+  TraceData t = roofline_trace(&cal);
+  t.ops[2].collective = "alltoallv";
+  const Report report = Report::build(t, "r.h5", std::nullopt);
+  const nlohmann::json j = report.json();
+  EXPECT_TRUE(op_entry(j, "allreduce")["pct_of_ceiling"].is_null());
+  EXPECT_TRUE(op_entry(j, "allreduce")["bound"].is_null());
+  EXPECT_EQ(op_entry(j, "gemm")["bound"], "compute");  // the devices still serve
+  EXPECT_EQ(j["roofline"]["untimed_collectives"], nlohmann::json::array({"alltoallv"}));
+  EXPECT_NE(report.text().find("alltoallv ops: not calibrated"), std::string::npos) << report.text();
 }
 
 TEST(RooflineSection, WithoutACalibrationTheCeilingsAreNull) {

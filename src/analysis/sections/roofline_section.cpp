@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iterator>
 #include <span>
@@ -65,8 +66,11 @@ class RooflineSection final : public ReportSection {
                        std::isfinite(m_figures.job.op_overhead_s) ? units::seconds(m_figures.job.op_overhead_s)
                                                                   : std::string("unknown"));
       for (const TierCeiling& t : cal.ceilings->tiers)
-        fmt::format_to(out, "  tier {:<6} alpha {}   busbw {} GB/s\n", t.tier, units::seconds(t.alpha_s),
+        fmt::format_to(out, "  tier {:<6} {} alpha {}   busbw {} GB/s\n", t.tier, t.collective, units::seconds(t.alpha_s),
                        t.busbw_bytes_per_s > 0 ? fixed(t.busbw_bytes_per_s, 1e9) : std::string("unknown"));
+      for (const std::string& c : m_figures.untimed_collectives)
+        fmt::format_to(out, "  {} ops: not calibrated (the calibration times {} on no tier of theirs)\n",
+                       c.empty() ? "allreduce" : c, c.empty() ? "allreduce" : c);
     }
     const std::size_t w = op_name_width(m_figures.rows);
     fmt::format_to(out, "{:<{}} {:<8} {:>10} {:>9} {:>9} {:>16} {:>9} {}\n", "op", w, "kind", "FLOP/B", "GFLOP/s",
@@ -156,7 +160,8 @@ class RooflineSection final : public ReportSection {
             {"ridge_flops_per_byte", json_number(job.ridge_flops_per_byte)},
             {"op_overhead_s", json_number(job.op_overhead_s)},
             {"devices", devices},
-            {"tiers", tiers}};
+            {"tiers", tiers},
+            {"untimed_collectives", m_figures.untimed_collectives}};
   }
 
   RooflineFigures m_figures;
@@ -190,7 +195,12 @@ RooflineFigures analyze_roofline(const ReportContext& context) {
                       .bytes_mem = acc.bytes_mem.value(), .bytes_comm = acc.bytes_comm.value(),
                       .time_s = acc.time_ns.value() / units::k_ns_per_s};
     const TierCeiling* tier = nullptr;
-    if (row.kind == OpKind::comm && ceilings && info) tier = find_tier(*ceilings, tier_of_group(trace, info->group));
+    if (row.kind == OpKind::comm && ceilings && info) {
+      tier = find_tier(*ceilings, tier_of_group(trace, info->group), info->collective);
+      auto& untimed = figures.untimed_collectives;
+      if (!tier && std::find(untimed.begin(), untimed.end(), info->collective) == untimed.end())
+        untimed.push_back(info->collective);
+    }
     if (tier) row.tier = tier->tier;
     row.point = op_roofline(work, devices, tier);
     figures.rows.push_back(std::move(row));

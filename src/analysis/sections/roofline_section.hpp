@@ -25,6 +25,7 @@ struct RooflineFigures {
   CalibrationRead calibration;
   JobCeiling job;  // from the calibration's devices; NaN figures when it has none
   std::vector<RooflineRow> rows;  // in the op table's order
+  std::vector<std::string> untimed_collectives;  // comm ops' collectives the calibration has no fit of
 };
 
 RooflineFigures analyze_roofline(const ReportContext& context);
