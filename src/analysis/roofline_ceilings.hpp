@@ -33,8 +33,9 @@ CalibrationRead trace_ceilings(const TraceData& trace, const std::string& dtype)
 // instance spans hosts (by the ranks' hostname attributes), "" for none.
 std::string tier_of_group(const TraceData& trace, const std::string& group);
 // The fit of `collective` ("" reads as allreduce: traces from before /ops
-// named it had no other) on the tier named `wanted`, else on the "world"
-// tier, else null: a collective the calibration did not time has no ceiling.
+// named it had no other; alltoallv reads as alltoall) on the tier named
+// `wanted`, else on the "world" tier, else null: a collective the
+// calibration did not time has no ceiling.
 const TierCeiling* find_tier(const Ceilings& ceilings, const std::string& wanted, const std::string& collective = "");
 
 }  // namespace flopwall

@@ -24,7 +24,8 @@ int group_size(MPI_Comm comm) {
 
 SweepConfig tier_sweep_config(const TierCalibrationOptions& o) {
   SweepConfig c;
-  c.collectives = {Collective::allreduce};
+  // The collectives the workloads run: the TP and DP allreduces, the MoE all-to-alls.
+  c.collectives = {Collective::allreduce, Collective::alltoall};
   // Small sizes pin alpha, the large ones beta. The short form keeps four
   // sizes a factor 8 apart (1 KiB to 512 KiB) and a few iterations.
   c.min_bytes = o.short_run ? 1 << 10 : 8;
@@ -51,7 +52,7 @@ CalibrationTier tier_from_fit(const SweepFit& fit, int ranks, std::string& note)
   if (fit.beta_gbs > 0) {
     // beta_gbs is bytes per ns (1e9 B/s): seconds per byte = 1e-9 / beta_gbs.
     t.beta_s_per_byte = 1e-9 / fit.beta_gbs;
-    t.busbw_bytes_per_s = descriptor(Collective::allreduce).busbw_factor(ranks) / t.beta_s_per_byte;
+    t.busbw_bytes_per_s = descriptor(parse_collective(fit.collective)).busbw_factor(ranks) / t.beta_s_per_byte;
   }
   return t;
 }

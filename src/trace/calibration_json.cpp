@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <set>
+#include <utility>
 
 #include "core/dtype.hpp"
 #include "core/error.hpp"
@@ -104,8 +105,8 @@ void validate_tier(const CalibrationTier& t, std::size_t index, int world_size) 
     fail(fmt::format("{}.tier \"{}\" is not valid; valid: world, intra, inter", where, t.tier));
   if (t.ranks < 2 || t.ranks > world_size)
     fail(fmt::format("{}.ranks = {} must be 2..{} (the devices)", where, t.ranks, world_size));
-  if (t.collective != "allreduce")
-    fail(fmt::format("{}.collective \"{}\" is not valid; valid: allreduce", where, t.collective));
+  if (t.collective != "allreduce" && t.collective != "alltoall")
+    fail(fmt::format("{}.collective \"{}\" is not valid; valid: allreduce, alltoall", where, t.collective));
   require_non_negative(t.alpha_s, where + ".alpha_s");
   require_non_negative(t.beta_s_per_byte, where + ".beta_s_per_byte");
   require_non_negative(t.busbw_bytes_per_s, where + ".busbw_bytes_per_s");
@@ -129,11 +130,11 @@ void validate_calibration(const Calibration& c) {
     fail(fmt::format("backend \"{}\" is not valid; valid: cpu, cuda", c.backend));
   if (c.devices.empty()) fail("devices is empty; it needs one entry per rank");
   for (std::size_t i = 0; i < c.devices.size(); ++i) validate_device(c.devices[i], i);
-  std::set<std::string> seen;
+  std::set<std::pair<std::string, std::string>> seen;  // (tier, collective): one fit each
   for (std::size_t i = 0; i < c.tiers.size(); ++i) {
     validate_tier(c.tiers[i], i, static_cast<int>(c.devices.size()));
-    if (!seen.insert(c.tiers[i].tier).second)
-      fail(fmt::format("tiers[{}]: tier \"{}\" appears twice", i, c.tiers[i].tier));
+    if (!seen.insert({c.tiers[i].tier, c.tiers[i].collective}).second)
+      fail(fmt::format("tiers[{}]: tier \"{}\" appears twice for {}", i, c.tiers[i].tier, c.tiers[i].collective));
   }
 }
 

@@ -34,11 +34,12 @@ struct CalibrationDevice {
   double op_overhead_s = 0;                    // time of the smallest device op
 };
 
-// One communicator tier's allreduce: time = alpha + beta · bytes.
+// One communicator tier's fit of one collective (allreduce, alltoall):
+// time = alpha + beta · bytes, bytes the payload per rank.
 struct CalibrationTier {
   std::string tier;                 // "world", "intra", "inter"
   int ranks = 0;                    // ranks in one communicator of the tier
-  std::string collective = "allreduce";
+  std::string collective = "allreduce";  // or "alltoall"; one entry per (tier, collective)
   double alpha_s = 0;
   double beta_s_per_byte = 0;       // 0: the fit found no bandwidth term
   double busbw_bytes_per_s = 0;     // busbw factor / beta; 0 when beta is 0

@@ -96,7 +96,7 @@ TEST(CalibrationJson, RejectsEveryBrokenRule) {
       {[](auto& j) { j["tiers"][0]["tier"] = "rack"; }, "tier \"rack\""},
       {[](auto& j) { j["tiers"][0]["ranks"] = 1; }, "tiers[0].ranks"},
       {[](auto& j) { j["tiers"][0]["ranks"] = 3; }, "tiers[0].ranks"},
-      {[](auto& j) { j["tiers"][0]["collective"] = "alltoall"; }, "collective \"alltoall\""},
+      {[](auto& j) { j["tiers"][0]["collective"] = "broadcast"; }, "collective \"broadcast\""},
       {[](auto& j) { j["tiers"][0]["alpha_s"] = -1e-6; }, "alpha_s"},
       {[](auto& j) { j["tiers"][0]["beta_s_per_byte"] = -1; }, "beta_s_per_byte"},
       {[](auto& j) { j["tiers"][0]["busbw_bytes_per_s"] = 0; }, "busbw_bytes_per_s must be 0 exactly"},
@@ -143,6 +143,33 @@ TEST(CalibrationFit, RecoversKnownAlphaAndBeta) {
   EXPECT_NEAR(t.beta_s_per_byte, beta_s_per_byte, 1e-16);
   EXPECT_NEAR(t.busbw_bytes_per_s, 1.5 * 10e9, 1e3);  // allreduce busbw factor 2(n−1)/n at n = 4
   EXPECT_TRUE(note.empty());
+  // The all-to-all's own factor, (n−1)/n.
+  fit.collective = "alltoall";
+  const CalibrationTier a2a = tier_from_fit(fit, 4, note);
+  EXPECT_EQ(a2a.collective, "alltoall");
+  EXPECT_NEAR(a2a.busbw_bytes_per_s, 0.75 * 10e9, 1e3);
+}
+
+TEST(CalibrationJson, OneFitPerTierAndCollective) {
+  Calibration c;
+  c.source = "calibrate";
+  c.created_utc = "2026-12-06T16:30:00Z";
+  c.backend = "cpu";
+  for (int r = 0; r < 2; ++r)
+    c.devices.push_back({.rank = r, .host = "h", .gemm_flops = {{"fp32", 1e11}}, .gemm_n = 256,
+                         .mem_bw_bytes_per_s = 2e10, .triad_bytes = 1024, .op_overhead_s = 1e-6});
+  c.tiers.push_back({.tier = "world", .ranks = 2, .collective = "allreduce", .alpha_s = 3e-6, .beta_s_per_byte = 1e-10,
+                     .busbw_bytes_per_s = 1e10});
+  c.tiers.push_back({.tier = "world", .ranks = 2, .collective = "alltoall", .alpha_s = 4e-6, .beta_s_per_byte = 1e-10,
+                     .busbw_bytes_per_s = 5e9});
+  EXPECT_NO_THROW(validate_calibration(c));
+  c.tiers.push_back(c.tiers[1]);
+  try {
+    validate_calibration(c);
+    ADD_FAILURE() << "a second world alltoall fit was accepted";
+  } catch (const CalibrationError& e) {
+    EXPECT_NE(std::string(e.what()).find("appears twice for alltoall"), std::string::npos) << e.what();
+  }
 }
 
 TEST(CalibrationFit, FlatTimesHaveNoBandwidthAndNegativeInterceptsAreSaid) {
