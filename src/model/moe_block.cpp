@@ -14,7 +14,7 @@ namespace {
 using u64 = std::uint64_t;
 u64 U(std::int64_t v) { return static_cast<u64>(v); }
 
-constexpr const char* k_moe_counts = "the MoE layer's sizes (--moe-experts, --moe-topk, --moe-capacity, --batch, --seq)";
+constexpr const char* k_moe_counts = "the MoE layer's size (--moe-experts, --moe-topk, --moe-capacity, --batch, --seq)";
 u64 mul(u64 a, u64 b) { return mul_or_throw(a, b, k_moe_counts); }
 u64 mul(u64 a, u64 b, u64 c) { return mul(mul(a, b), c); }
 u64 add(u64 a, u64 b) { return add_or_throw(a, b, k_moe_counts); }

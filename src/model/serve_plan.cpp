@@ -25,7 +25,7 @@ class Checked {
  public:
   Checked(const ModelShape& s, const ServeShape& v, const ParallelLayout& l)
       : m_what(fmt::format("--hidden {} --ffn {} --layers {} --tp {} --prompt-len {} --decode-steps {} --requests {}: "
-                           "the serve plan's sizes",
+                           "the serve plan's size",
                            s.hidden, s.ffn, s.layers, l.tp, v.prompt_len, v.decode_steps, v.requests)) {}
   u64 mul(u64 a, u64 b) const { return mul_or_throw(a, b, m_what); }
   u64 mul(u64 a, u64 b, u64 c) const { return mul(mul(a, b), c); }

@@ -19,7 +19,7 @@ u64 U(std::int64_t v) { return static_cast<u64>(v); }
 
 PlanSize serve_plan_size(const ModelShape& shape, const ServeShape& serve, const ParallelLayout& layout, DType dtype) {
   const std::string what = fmt::format(
-      "--hidden {} --ffn {} --layers {} --tp {} --prompt-len {} --decode-steps {} --requests {}: the serve plan's sizes",
+      "--hidden {} --ffn {} --layers {} --tp {} --prompt-len {} --decode-steps {} --requests {}: the serve plan's size",
       shape.hidden, shape.ffn, shape.layers, layout.tp, serve.prompt_len, serve.decode_steps, serve.requests);
   auto mul = [&](u64 a, u64 b) { return mul_or_throw(a, b, what); };
   auto add = [&](u64 a, u64 b) { return add_or_throw(a, b, what); };
