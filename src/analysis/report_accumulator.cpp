@@ -38,7 +38,10 @@ OpNames report_op_names(const std::vector<OpInfo>& ops) {
   std::map<std::string, std::size_t> index;
   for (const OpInfo& op : ops) {
     const auto [at, added] = index.try_emplace(op.name, n.names.size());
-    if (added) n.names.push_back(op.name);
+    if (added) {
+      n.names.push_back(op.name);
+      n.first_op.push_back(n.of_op.size());
+    }
     n.of_op.push_back(at->second);
   }
   return n;

@@ -20,6 +20,7 @@ namespace flopwall {
 struct OpNames {
   std::vector<std::string> names;
   std::vector<std::size_t> of_op;  // by op id
+  std::vector<std::size_t> first_op;  // by name: the id of its first op (its kind and group stand for the name's)
 };
 OpNames report_op_names(const std::vector<OpInfo>& ops);
 

@@ -88,16 +88,11 @@ std::vector<OpFigures> analyze_ops(const ReportContext& context) {
     if (acc.count == 0) continue;
     const std::string& name = names.names[i];
     const double time_total = acc.time_ns.value() / units::k_ns_per_s;
-    const auto kind_of = [&] {
-      for (const OpInfo& op : trace.ops)
-        if (op.name == name) return op.kind;
-      return OpKind::compute;
-    };
     const double safe_time = time_total > 0 ? time_total : std::numeric_limits<double>::quiet_NaN();
     const stats::Summary time_s{.mean = time_total / static_cast<double>(acc.count), .p50 = acc.time_s.percentile(0.5),
                                 .p99 = acc.time_s.percentile(0.99), .max = acc.time_s.max()};
     ops.push_back({.name = name,
-                   .kind = kind_of(),
+                   .kind = trace.ops[names.first_op[i]].kind,
                    .count = acc.count,
                    .time_s = time_s,
                    .gflops_per_s = acc.flops.value() / safe_time / 1e9,
