@@ -24,16 +24,9 @@ int blas_threads(const TraceHeader& header) {
 
 // The calibration's figures of `dtype`, combined over ranks as the roofline
 // combines them (the harmonic mean: equal work on every rank).
-std::optional<JobCeiling> calibrated_job(const TraceData& trace, const std::string& dtype, std::string& why_not) {
-  const CalibrationRead read = trace_ceilings(trace, dtype);
-  if (!read.ceilings) {
-    why_not = read.why_not;
-    return std::nullopt;
-  }
-  if (read.ceilings->devices.empty()) {
-    why_not = read.devices_why_not;
-    return std::nullopt;
-  }
+std::optional<JobCeiling> calibrated_job(const ReportContext& context, const std::string& dtype) {
+  const CalibrationRead read = ceilings_of(context.calibration, dtype, context.trace.header.world_size);
+  if (!read.ceilings || read.ceilings->devices.empty()) return std::nullopt;  // the header says why
   return job_ceiling(read.ceilings->devices);
 }
 
@@ -77,16 +70,15 @@ PeakFigures analyze_peaks(const ReportContext& context) {
   for (const PeakEstimate& e : estimates) {
     PeakFigure f{.dtype = e.dtype, .device = device, .theoretical_flops_per_s = e.flops_per_s, .formula = e.formula};
     if (e.dtype == peaks.run_dtype && run.flops_per_s_total > 0) f.achieved_flops_per_s = run.flops_per_s_total / ranks;
-    std::string why_not;
-    if (const auto job = calibrated_job(context.trace, e.dtype, why_not)) {
+    if (const auto job = calibrated_job(context, e.dtype)) {
       f.calibrated_flops_per_s = job->peak_flops_per_s;
       peaks.memory.calibrated_bytes_per_s = job->mem_bw_bytes_per_s;
     }
     peaks.flops.push_back(std::move(f));
   }
-  const CalibrationRead read = trace_ceilings(context.trace, peaks.run_dtype);
-  peaks.calibration = read.ceilings ? fmt::format("source '{}'", read.ceilings->source) : read.why_not;
-  peaks.calibrated = read.ceilings.has_value();
+  const std::optional<Calibration>& calibration = context.calibration.calibration;
+  peaks.calibration = calibration ? fmt::format("source '{}'", calibration->source) : context.calibration.why_not;
+  peaks.calibrated = calibration.has_value();
   return peaks;
 }
 

@@ -19,14 +19,14 @@ ReportContext run_context(const TraceData& meta, std::shared_ptr<const ReportTot
   StepTimes steps = step_times_from(*totals);
   return {.trace = meta, .totals = std::move(totals), .path = std::move(path), .iterations = iterations,
           .step_times = std::move(steps), .config = parse_trace_config(meta.header.config_json),
-          .machine = machine_view(meta.header)};
+          .machine = machine_view(meta.header), .calibration = read_trace_calibration(meta.header)};
 }
 
 ReportContext sweep_context(const TraceData& meta, std::shared_ptr<const ReportTotals> totals, std::string path) {
   const int iterations = iterations_of(*totals);
   return {.trace = meta, .totals = std::move(totals), .path = std::move(path), .iterations = iterations,
           .step_times = {}, .config = parse_trace_config(meta.header.config_json),
-          .machine = machine_view(meta.header)};
+          .machine = machine_view(meta.header), .calibration = read_trace_calibration(meta.header)};
 }
 
 ReportContext run_context(const TraceData& trace, std::string path) {

@@ -7,6 +7,7 @@
 
 #include "analysis/report_totals.hpp"
 #include "analysis/machine_view.hpp"
+#include "analysis/roofline_ceilings.hpp"
 #include "analysis/step_times.hpp"
 #include "analysis/trace_config.hpp"
 #include "trace/trace_data.hpp"
@@ -21,6 +22,7 @@ struct ReportContext {
   StepTimes step_times;    // empty for a sweep
   TraceConfig config;
   MachineView machine;  // /meta machine_json
+  TraceCalibration calibration;  // /meta calibration_json, parsed once for the roofline, peaks and train sections
 };
 
 // From totals accumulated over the trace's events (window by window).

@@ -49,15 +49,24 @@ std::int64_t group_id(const RankInfo& info, const std::string& kind) {
 
 }  // namespace
 
-CalibrationRead ceilings_from_calibration_json(std::string_view text, const std::string& dtype, int world_size) {
-  CalibrationRead read;
-  Calibration calibration;
+TraceCalibration parse_trace_calibration(std::string_view text) {
   try {
-    calibration = parse_calibration(text);
+    return {.calibration = parse_calibration(text)};
   } catch (const CalibrationError& e) {
-    read.why_not = fmt::format("its calibration_json cannot serve ({})", e.what());
-    return read;
+    return {.why_not = fmt::format("its calibration_json cannot serve ({})", e.what())};
   }
+}
+
+TraceCalibration read_trace_calibration(const TraceHeader& header) {
+  const std::string* text = find_value(header.meta, "calibration_json");
+  if (!text) return {.why_not = "this trace has no calibration (/meta calibration_json)"};
+  return parse_trace_calibration(*text);
+}
+
+CalibrationRead ceilings_of(const TraceCalibration& trace_calibration, const std::string& dtype, int world_size) {
+  if (!trace_calibration.calibration) return {.why_not = trace_calibration.why_not};
+  const Calibration& calibration = *trace_calibration.calibration;
+  CalibrationRead read;
   Ceilings ceilings{.source = calibration.source, .dtype = dtype};
   if (dtype.empty())
     read.devices_why_not = "the run's dtype is not in its configuration";
@@ -70,10 +79,12 @@ CalibrationRead ceilings_from_calibration_json(std::string_view text, const std:
   return read;
 }
 
+CalibrationRead ceilings_from_calibration_json(std::string_view text, const std::string& dtype, int world_size) {
+  return ceilings_of(parse_trace_calibration(text), dtype, world_size);
+}
+
 CalibrationRead trace_ceilings(const TraceData& trace, const std::string& dtype) {
-  const std::string* text = find_value(trace.header.meta, "calibration_json");
-  if (!text) return {.why_not = "this trace has no calibration (/meta calibration_json)"};
-  return ceilings_from_calibration_json(*text, dtype, trace.header.world_size);
+  return ceilings_of(read_trace_calibration(trace.header), dtype, trace.header.world_size);
 }
 
 std::string tier_of_group(const TraceData& trace, const std::string& group) {

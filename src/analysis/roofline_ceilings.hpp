@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "analysis/roofline.hpp"
+#include "trace/calibration_json.hpp"
 #include "trace/trace_data.hpp"
 
 namespace flopwall {
@@ -21,11 +22,23 @@ struct CalibrationRead {
   std::string devices_why_not;
 };
 
-// The figures of `text` (calibration_json, docs/trace-format.md) for a run
-// of `world_size` ranks in `dtype`. Never throws: a document that is not the
-// calibration's shape gives no ceilings and says what is wrong.
+// A trace's calibration, parsed once per report (ReportContext): the
+// document, or why there is none usable.
+struct TraceCalibration {
+  std::optional<Calibration> calibration;
+  std::string why_not;
+};
+// From calibration_json text (docs/trace-format.md). Never throws: a
+// document that is not the calibration's shape gives none and says why.
+TraceCalibration parse_trace_calibration(std::string_view text);
+// From a trace's /meta (no key: "this trace has no calibration").
+TraceCalibration read_trace_calibration(const TraceHeader& header);
+
+// The ceilings of a run of `world_size` ranks in `dtype`.
+CalibrationRead ceilings_of(const TraceCalibration& calibration, const std::string& dtype, int world_size);
+// parse_trace_calibration, then ceilings_of.
 CalibrationRead ceilings_from_calibration_json(std::string_view text, const std::string& dtype, int world_size);
-// The same from a trace's /meta (no key: "this trace has no calibration").
+// read_trace_calibration, then ceilings_of.
 CalibrationRead trace_ceilings(const TraceData& trace, const std::string& dtype);
 
 // The calibration tier of a group kind (tp, dp, world): "intra" when every

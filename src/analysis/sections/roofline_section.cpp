@@ -172,7 +172,8 @@ class RooflineSection final : public ReportSection {
 RooflineFigures analyze_roofline(const ReportContext& context) {
   const TraceData& trace = context.trace;
   RooflineFigures figures;
-  figures.calibration = trace_ceilings(trace, context.config.string_field("dtype").value_or(""));
+  figures.calibration =
+      ceilings_of(context.calibration, context.config.string_field("dtype").value_or(""), trace.header.world_size);
   const Ceilings* ceilings = figures.calibration.ceilings ? &*figures.calibration.ceilings : nullptr;
   const std::span<const DeviceCeiling> devices =
       ceilings ? std::span<const DeviceCeiling>(ceilings->devices) : std::span<const DeviceCeiling>();
@@ -184,18 +185,13 @@ RooflineFigures analyze_roofline(const ReportContext& context) {
     const OpTotals& acc = totals.ops[i];
     if (acc.count == 0) continue;
     RooflineRow row{.name = names.names[i]};
-    const OpInfo* info = nullptr;
-    for (const OpInfo& op : trace.ops)
-      if (op.name == row.name) {
-        info = &op;
-        break;
-      }
-    row.kind = info ? info->kind : OpKind::compute;
+    const OpInfo* info = &trace.ops[names.first_op[i]];
+    row.kind = info->kind;
     const OpWork work{.kind = row.kind, .events = acc.count, .flops = acc.flops.value(),
                       .bytes_mem = acc.bytes_mem.value(), .bytes_comm = acc.bytes_comm.value(),
                       .time_s = acc.time_ns.value() / units::k_ns_per_s};
     const TierCeiling* tier = nullptr;
-    if (row.kind == OpKind::comm && ceilings && info) {
+    if (row.kind == OpKind::comm && ceilings) {
       tier = find_tier(*ceilings, tier_of_group(trace, info->group), info->collective);
       auto& untimed = figures.untimed_collectives;
       if (!tier && std::find(untimed.begin(), untimed.end(), info->collective) == untimed.end())

@@ -87,13 +87,8 @@ TrainFigures analyze_train(const ReportContext& context) {
   bool backward = false;
   for (std::size_t i = 0; i < names.names.size() && i < totals.ops.size(); ++i) {
     backward = backward || names.names[i] == k_backward_anchor;
-    const OpInfo* info = nullptr;
-    for (const OpInfo& op : trace.ops)
-      if (op.name == names.names[i]) {
-        info = &op;
-        break;
-      }
-    if (!info || info->kind == OpKind::idle) continue;
+    const OpInfo* info = &trace.ops[names.first_op[i]];
+    if (info->kind == OpKind::idle) continue;
     const double seconds = totals.ops[i].time_ns.value() / per;
     if (info->kind != OpKind::comm)
       (backward ? f.backward_s : f.forward_s) += seconds;
@@ -110,7 +105,8 @@ TrainFigures analyze_train(const ReportContext& context) {
 
   const RunSummary run = analyze_run_summary(context);
   f.achieved_flops_per_s_per_rank = run.flops_per_s_total / ranks;
-  const CalibrationRead read = trace_ceilings(trace, context.config.string_field("dtype").value_or(""));
+  const CalibrationRead read =
+      ceilings_of(context.calibration, context.config.string_field("dtype").value_or(""), trace.header.world_size);
   if (!read.ceilings)
     f.mfu_why_not = read.why_not;
   else if (read.ceilings->devices.empty())
