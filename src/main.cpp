@@ -17,6 +17,7 @@ constexpr const char* k_usage =
     "\n"
     "Commands:\n"
     "  run       run transformer layers on every MPI rank and write an HDF5 trace\n"
+    "  sweep     run the workload at each value of one flag (batch, tp, ...) and find the knee\n"
     "  collectives  sweep collectives over sizes (nccl-tests' flags), per topology tier\n"
     "  report    summarise a trace: FLOPs next to seconds, per op and per rank\n"
     "  doctor    check the job's nodes before a long run: BLAS kernel, binding, transports, GPUs\n"
@@ -38,13 +39,14 @@ int dispatch(int argc, char** argv) {
     return flopwall::k_exit_ok;
   }
   if (command == "run") return flopwall::run_command(argc, argv, args);
+  if (command == "sweep") return flopwall::sweep_command(argc, argv, args);
   if (command == "collectives") return flopwall::collectives_command(argc, argv, args);
   if (command == "report") return flopwall::report_command(argc, argv, args);
   if (command == "doctor") return flopwall::doctor_command(argc, argv, args);
   if (command == "calibrate") return flopwall::calibrate_command(argc, argv, args);
   // The doctor's BLAS probe runs itself as a child: never under MPI.
   if (command == "gemm-probe") return flopwall::gemm_probe_command(args);
-  throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, collectives, report, doctor, calibrate, --version", command));
+  throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, sweep, collectives, report, doctor, calibrate, --version", command));
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "analysis/sections/train_section.hpp"
 #include "analysis/sections/sweep_section.hpp"
 #include "analysis/sections/sync_section.hpp"
+#include "analysis/sections/workload_sweep_section.hpp"
 
 namespace flopwall {
 namespace {
@@ -63,6 +64,15 @@ Report Report::build(const TraceData& trace, std::shared_ptr<const ReportTotals>
   }
   ReportContext context = run_context(trace, std::move(totals), std::move(path));
   Sections sections = run_sections(context);
+  return Report(std::move(context), std::move(sections));
+}
+
+Report Report::build_workload_sweep(const TraceData& root, SweepFigures figures, std::string path) {
+  // The root holds no events: its context carries the header, config and machine.
+  ReportContext context = sweep_context(root, std::make_shared<const ReportTotals>(), std::move(path));
+  Sections sections;
+  sections.push_back(make_workload_sweep_section(context, std::move(figures)));
+  sections.push_back(make_machine_section(context));
   return Report(std::move(context), std::move(sections));
 }
 

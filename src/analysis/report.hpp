@@ -1,7 +1,7 @@
 #pragma once
 // `flopwall report`: a trace's sections, in order, rendered as text, JSON or
-// CSV. Which sections a trace gets is decided once, by its kind (run or
-// collective sweep); report.cpp lists both.
+// CSV. Which sections a trace gets is decided once, by its kind (run,
+// collective sweep or workload sweep); report.cpp lists them.
 #include <nlohmann/json.hpp>
 
 #include <memory>
@@ -11,6 +11,7 @@
 
 #include "analysis/report_context.hpp"
 #include "analysis/report_section.hpp"
+#include "analysis/sweep_points.hpp"
 #include "trace/sweep_data.hpp"
 
 namespace flopwall {
@@ -26,6 +27,10 @@ class Report {
   // outlive the report.
   static Report build(const TraceData& meta, std::shared_ptr<const ReportTotals> totals, std::string path,
                       std::optional<SweepResult> sweep);
+
+  // A workload sweep (`flopwall sweep`): its points' figures; `root` is
+  // the file's header, without ops or ranks, and must outlive the report.
+  static Report build_workload_sweep(const TraceData& root, SweepFigures figures, std::string path);
 
   std::string text() const;     // every section's lines, in order
   nlohmann::json json() const;  // one object holding every section's keys

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "cli/option_values.hpp"
 #include "cli/run_config.hpp"
 #include "sweep/sweep_config.hpp"
 
@@ -37,26 +38,9 @@ inline constexpr std::uint64_t k_max_footprint_bytes = std::uint64_t{1} << 50;
 
 namespace flopwall {
 
-// The whole of `text` as a number (inf and nan included), or nothing when it
-// is not one or lies beyond double's range.
-std::optional<double> parse_number(const std::string& text);
-
-// The whole of `text` as an integer in [lo, hi], or UsageError:
-// "--warmup 2000000 is not valid; give an integer in [0, 1000000]".
-std::int64_t parse_integer_option(const std::string& text, std::string_view flag, std::int64_t lo, std::int64_t hi);
-
-// The whole of `text` as a finite number in (lo, hi] (lo_open) or [lo, hi],
-// or UsageError: "--timeout inf is not valid; give a finite number of seconds
-// in (0, 1000000]", `what` being "a finite number of seconds".
-double parse_real_option(const std::string& text, std::string_view flag, double lo, bool lo_open, double hi,
-                         std::string_view what);
-
 // The contents of a --config file: a readable regular file (not a directory,
 // device or FIFO) of at most k_max_config_bytes; else UsageError.
 std::string read_config_file(const std::string& path);
-
-// A word on the command line that is no option's value (`flopwall run foo`).
-[[noreturn]] void refuse_positional(std::string_view command, const std::string& word);
 
 // What a run or a sweep holds in memory on one rank, and what to say when a
 // node cannot hold it: node_memory_problem(node, bytes_per_rank, what, advice).

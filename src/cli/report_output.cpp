@@ -7,6 +7,8 @@
 #include <optional>
 
 #include "analysis/report.hpp"
+#include "analysis/report_accumulator.hpp"
+#include "analysis/sections/serve_section.hpp"
 #include "analysis/report_streaming.hpp"
 #include "core/error.hpp"
 #include "trace/sweep_tables.hpp"
@@ -47,14 +49,36 @@ bool launched_with_peers() {
   return false;
 }
 
-std::string report_alone(const std::string& path, const std::string& format) {
+std::string report_workload_sweep(const TraceStream& root, const std::string& format) {
+  const WorkloadSweep& sweep = *root.sweep();
+  const std::vector<double> numeric = numeric_values(sweep);
+  std::vector<SweepPointFigures> points;
+  bool serve = false;
+  for (std::size_t k = 0; k < root.sweep_points(); ++k) {
+    TraceStream point(root.path(), k);
+    std::shared_ptr<const ReportTotals> totals;
+    try {
+      totals = std::make_shared<const ReportTotals>(stream_report_totals(point, 0).totals);
+    } catch (const UnorderedTrace&) {
+      totals = std::make_shared<const ReportTotals>(accumulate_trace(read_trace(point)));
+    }
+    const ReportContext context = run_context(point.meta(), std::move(totals), root.path());
+    points.push_back(sweep_point_figures(context, sweep.values[k], numeric[k]));
+    serve = serve || is_serve_trace(context);
+  }
+  return render_report(
+      Report::build_workload_sweep(root.meta(), analyze_sweep(sweep, std::move(points), serve), root.path()), format);
+}
+
+std::string report_alone(const std::string& path, const std::string& format, std::optional<std::size_t> point) {
   // The stream validates everything but the events, which are checked as
   // they are read (trace_validation.hpp): a damaged file ends with one line,
   // and nothing is printed before the whole report is made.
-  TraceStream stream(path);
+  TraceStream stream = point ? TraceStream(path, *point) : TraceStream(path);
+  if (stream.sweep() && !point) return report_workload_sweep(stream, format);
   // A collective sweep's trace also holds /collectives: the report decides
   // once, by that, which sections it shows.
-  std::optional<SweepResult> sweep = read_sweep_tables(path);
+  std::optional<SweepResult> sweep = point ? std::nullopt : read_sweep_tables(path);
   if (sweep) return report_in_memory(stream, format, std::move(sweep));
   try {
     return report_streamed(stream, stream_report_totals(stream, 0).totals, format);

@@ -20,8 +20,13 @@ std::string report_in_memory(TraceStream& stream, const std::string& format, std
 // From totals accumulated over `stream`'s events.
 std::string report_streamed(const TraceStream& stream, ReportTotals totals, const std::string& format);
 
-// The report of `path` in `format`, made by this process alone.
-std::string report_alone(const std::string& path, const std::string& format);
+// A workload sweep's report: each point of `root` (opened on its own, one
+// at a time) reduced to its figures.
+std::string report_workload_sweep(const TraceStream& root, const std::string& format);
+
+// The report of `path` in `format`, made by this process alone; with
+// `point`, the run report of that point of a workload sweep.
+std::string report_alone(const std::string& path, const std::string& format, std::optional<std::size_t> point);
 
 // Whether the launcher started this process as one of several (Open MPI's
 // OMPI_COMM_WORLD_SIZE, PMI_SIZE, PMIX_SIZE): `flopwall report` then shares

@@ -17,20 +17,29 @@
 
 namespace flopwall {
 
-int report_with_peers(int argc, char** argv, const std::string& path, const std::string& format) {
+int report_with_peers(int argc, char** argv, const std::string& path, const std::string& format,
+                      std::optional<std::size_t> point) {
   return run_mpi_job(argc, argv, [&](const MpiEnvironment& mpi, const std::string&) {
     const MPI_Comm world = MPI_COMM_WORLD;
     const int rank = mpi.rank(), size = mpi.size();
     std::optional<TraceStream> stream;
     std::optional<SweepResult> sweep;  // read once: a trace with them is a sweep
     std::vector<std::int64_t> bounds;
+    bool alone = point.has_value();
     agreed(world, [&] {
+      if (alone) return;
       stream.emplace(path);
+      alone = stream->sweep().has_value();
+      if (alone) return;
       sweep = read_sweep_tables(path);
       if (!sweep) bounds = split_iterations(*stream, size);
     });
     std::string output;
-    if (sweep) {
+    if (alone) {
+      agreed(world, [&] {
+        if (rank == 0) output = report_alone(path, format, point);
+      });
+    } else if (sweep) {
       agreed(world, [&] {
         if (rank == 0) output = report_in_memory(*stream, format, std::move(sweep));
       });

@@ -6,11 +6,15 @@
 // every total merges exactly (analysis/report_totals.hpp). Where the ranges
 // do not meet row for row (events out of iteration order), process 0 reads
 // the trace whole instead.
+#include <cstddef>
+#include <optional>
 #include <string>
 
 namespace flopwall {
 
-// Runs the report over MPI_COMM_WORLD; returns the exit code.
-int report_with_peers(int argc, char** argv, const std::string& path, const std::string& format);
+// Runs the report over MPI_COMM_WORLD; returns the exit code. A workload
+// sweep, or one of its points, is reported by the first process alone.
+int report_with_peers(int argc, char** argv, const std::string& path, const std::string& format,
+                      std::optional<std::size_t> point);
 
 }  // namespace flopwall

@@ -68,6 +68,9 @@ struct TraceHeader {
   bool truncated = false;
   KeyValues meta;         // /meta attributes: versions, git revision, host
   KeyValues environment;  // /meta/env attributes: NCCL_*, CUDA_*, OMPI_*, UCX_*, SLURM_*, OPENBLAS_*, OMP_*
+  // A workload sweep's parameter and values (root attribute sweep_json);
+  // empty for every other trace.
+  std::string sweep_json;
 };
 
 struct TraceData {

@@ -56,6 +56,7 @@ h5::Handle recent_op_type() {
   return t;
 }
 
-std::string rank_group_name(int rank) { return fmt::format("/ranks/{:05d}", rank); }
+std::string rank_group_name(int rank) { return fmt::format("ranks/{:05d}", rank); }
+std::string point_group_name(int point) { return fmt::format("points/{:05d}", point); }
 
 }  // namespace flopwall::trace_schema

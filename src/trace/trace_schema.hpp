@@ -25,7 +25,8 @@ h5::Handle event_type();  // memory and file type of /ranks/NNNNN/events
 h5::Handle op_row_type(bool with_step = true, bool with_collective = true);
 h5::Handle clock_sample_type();  // /ranks/NNNNN/clock_sync: iter, offset_ns, error_ns
 h5::Handle recent_op_type();     // /ranks/NNNNN/recent_ops: op, iter, issued_ns, completed_ns
-std::string rank_group_name(int rank);  // "/ranks/00003"
+std::string rank_group_name(int rank);    // "ranks/00003", under the root or a sweep point
+std::string point_group_name(int point);  // "points/00002": a workload sweep's point
 
 inline constexpr int k_deflate_level = 4;
 inline constexpr std::uint64_t k_event_chunk_rows = 16384;

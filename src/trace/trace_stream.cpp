@@ -69,6 +69,8 @@ TraceHeader read_header(hid_t file, const ReadBudget& budget) {
   h.backend = read_string(file, "backend", budget);
   h.complete = h5::read_int_attribute(file, "complete") == 1;
   h.truncated = h5::read_int_attribute(file, "truncated") == 1;
+  if (h5::attribute_class(file, "sweep_json") != h5::AttributeClass::missing)
+    h.sweep_json = read_string(file, "sweep_json", budget);
   Handle meta = trace_checks::open_group(file, "meta", "/meta");
   h.meta = read_key_values(meta, budget);
   Handle env = trace_checks::open_group(meta, "env", "/meta/env");
@@ -86,16 +88,18 @@ std::string field_text(const char* data, std::size_t size, const char* what, std
 // Whether /ops has the column `member`: `step` (serve mode's decode step)
 // and `collective` came after the first traces, whose ops then all belong to
 // step -1 and name no collective.
-bool ops_have(hid_t file, const char* member) {
-  Handle dset = trace_checks::open_dataset(file, "ops", "/ops");
+bool ops_have(hid_t file, const char* member, const std::string& where) {
+  Handle dset = trace_checks::open_dataset(file, "ops", where);
   Handle type(h5::expect(H5Dget_type(dset), "cannot read the type of /ops"), H5Tclose);
   return H5Tget_class(type) == H5T_COMPOUND && H5Tget_member_index(type, member) >= 0;
 }
 
-std::vector<OpInfo> read_ops(hid_t file, ReadBudget& budget) {
-  const bool with_step = ops_have(file, "step"), with_collective = ops_have(file, "collective");
+// The op vocabulary under `file` (the root, or a sweep's point at `prefix`).
+std::vector<OpInfo> read_ops(hid_t file, ReadBudget& budget, const std::string& prefix) {
+  const std::string where = prefix + "/ops";
+  const bool with_step = ops_have(file, "step", where), with_collective = ops_have(file, "collective", where);
   Handle type = trace_schema::op_row_type(with_step, with_collective);
-  const auto rows = trace_checks::read_table<trace_schema::OpRow>(file, "ops", type, "/ops", budget);
+  const auto rows = trace_checks::read_table<trace_schema::OpRow>(file, "ops", type, where, budget);
   std::vector<OpInfo> ops;
   ops.reserve(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -128,10 +132,10 @@ void check_clock_error(std::int64_t error_ns, const std::string& what) {
 
 // A rank's group: its attributes and small tables, read and checked; its
 // events table opened and its shape and storage checked, not yet read.
-RankTrace read_rank_info(hid_t ranks, int rank, hid_t event_type, ReadBudget& budget, Handle& events,
-                         std::uint64_t& rows, std::uint64_t& chunk_rows) {
+RankTrace read_rank_info(hid_t ranks, const std::string& prefix, int rank, hid_t event_type, ReadBudget& budget,
+                         Handle& events, std::uint64_t& rows, std::uint64_t& chunk_rows) {
   const std::string name = fmt::format("{:05d}", rank);
-  const std::string where = "/ranks/" + name;
+  const std::string where = prefix + "/ranks/" + name;
   Handle group = trace_checks::open_group(ranks, name.c_str(), where);
   RankTrace t;
   t.rank = rank;
@@ -175,10 +179,15 @@ RankTrace read_rank_info(hid_t ranks, int rank, hid_t event_type, ReadBudget& bu
 
 TraceStream::TraceStream(const std::string& path) : m_path(path) {
   h5::silence_errors();
-  trace_checks::guard_damaged(path, [&] { open_checked(); });
+  trace_checks::guard_damaged(path, [&] { open_checked(std::nullopt); });
 }
 
-void TraceStream::open_checked() {
+TraceStream::TraceStream(const std::string& path, std::size_t point) : m_path(path) {
+  h5::silence_errors();
+  trace_checks::guard_damaged(path, [&] { open_checked(point); });
+}
+
+void TraceStream::open_checked(std::optional<std::size_t> point) {
   trace_checks::OpenedTrace opened = trace_checks::open_trace_file(m_path);
   m_file = std::move(opened.file);
   m_file_bytes = opened.file_bytes;
@@ -186,10 +195,42 @@ void TraceStream::open_checked() {
   check_is_trace(m_path, m_file, budget);
 
   m_meta.header = read_header(m_file, budget);
-  m_meta.ops = read_ops(m_file, budget);
-  Handle ranks = trace_checks::open_group(m_file, "ranks", "/ranks");
+  hid_t body = m_file;
+  if (!m_meta.header.sweep_json.empty()) {
+    m_sweep = parse_sweep_json(m_meta.header.sweep_json);
+    Handle points = trace_checks::open_group(m_file, "points", "/points");
+    H5G_info_t info{};
+    h5::expect(H5Gget_info(points, &info), "cannot list /points");
+    if (info.nlinks < 1 || info.nlinks > m_sweep->values.size())
+      throw DamagedTrace(fmt::format("/points holds {} points; its sweep_json lists {} values, and a sweep keeps 1 .. "
+                                     "that many", info.nlinks, m_sweep->values.size()));
+    m_sweep_points = static_cast<std::size_t>(info.nlinks);
+    if (!point) return;  // the header alone: each point is opened on its own
+    if (*point >= m_sweep_points)
+      throw UsageError(fmt::format("--point {} is not in '{}'; valid: 0 .. {}", *point, m_path, m_sweep_points - 1));
+    m_prefix = fmt::format("/{}", trace_schema::point_group_name(static_cast<int>(*point)));
+    m_body = trace_checks::open_group(points, fmt::format("{:05d}", *point).c_str(), m_prefix);
+    body = m_body;
+    // The point's own configuration replaces the root's (the first point's).
+    TraceHeader& h = m_meta.header;
+    const std::string value = read_string(body, "value", budget);
+    if (value != m_sweep->values[*point])
+      throw DamagedTrace(fmt::format("{} has value '{}'; sweep_json lists '{}' there", m_prefix,
+                                     trace_checks::printable(value, 40), m_sweep->values[*point]));
+    h.config_json = read_string(body, "config_json", budget);
+    if (const auto fault = trace_checks::config_json_fault(h.config_json)) throw DamagedTrace(m_prefix + ": " + *fault);
+    h.truncated = h5::read_int_attribute(body, "truncated") == 1;
+    if (h5::attribute_class(body, "moe_json") != h5::AttributeClass::missing)
+      h.meta.emplace_back("moe_json", read_string(body, "moe_json", budget));
+  } else if (point) {
+    throw UsageError(fmt::format("'{}' is not a workload sweep trace; --point needs a file written by 'flopwall sweep'",
+                                 m_path));
+  }
+
+  m_meta.ops = read_ops(body, budget, m_prefix);
+  Handle ranks = trace_checks::open_group(body, "ranks", m_prefix + "/ranks");
   H5G_info_t info{};
-  h5::expect(H5Gget_info(ranks, &info), "cannot list /ranks");
+  h5::expect(H5Gget_info(ranks, &info), "cannot list " + m_prefix + "/ranks");
   if (const auto fault = trace_checks::world_size_fault(m_meta.header.world_size, info.nlinks))
     throw DamagedTrace(*fault);
   m_event_type = trace_schema::event_type();
@@ -197,8 +238,9 @@ void TraceStream::open_checked() {
   // really in the file take memory.
   for (int r = 0; r < m_meta.header.world_size; ++r) {
     RankTable table;
-    m_meta.ranks.push_back(read_rank_info(ranks, r, m_event_type, budget, table.dataset, table.rows, table.chunk_rows));
-    table.chunks = event_chunk_layout(table.dataset, fmt::format("/ranks/{:05d}/events", r));
+    m_meta.ranks.push_back(
+        read_rank_info(ranks, m_prefix, r, m_event_type, budget, table.dataset, table.rows, table.chunk_rows));
+    table.chunks = event_chunk_layout(table.dataset, fmt::format("{}/ranks/{:05d}/events", m_prefix, r));
     if (table.chunks && !m_decoder) m_decoder = std::make_unique<EventChunkDecoder>();
     m_tables.push_back(std::move(table));
   }
@@ -223,7 +265,7 @@ void TraceStream::read(std::size_t rank, std::uint64_t first, std::uint64_t coun
   if (count == 0) return;
   trace_checks::guard_damaged(m_path, [&] {
     const RankTable& t = m_tables.at(rank);
-    const std::string what = fmt::format("/ranks/{:05d}/events", rank);
+    const std::string what = fmt::format("{}/ranks/{:05d}/events", m_prefix, rank);
     if (first > t.rows || count > t.rows - first) throw DamagedTrace(what + ": read past its end");
     const std::size_t at = out.size();
     out.resize(at + static_cast<std::size_t>(count));

@@ -80,7 +80,8 @@ void write_key_values(hid_t group, const KeyValues& values) {
 json header_json(const TraceHeader& h) {
   return {{"tool_version", h.tool_version}, {"created_utc", h.created_utc}, {"command_line", h.command_line},
           {"config_json", h.config_json},   {"world_size", h.world_size},   {"backend", h.backend},
-          {"truncated", h.truncated},       {"meta", h.meta},               {"environment", h.environment}};
+          {"truncated", h.truncated},       {"meta", h.meta},               {"environment", h.environment},
+          {"sweep_json", h.sweep_json}};
 }
 
 void write_root(hid_t file, const json& h) {
@@ -91,6 +92,8 @@ void write_root(hid_t file, const json& h) {
   h5::write_attribute(file, "world_size", h.at("world_size").get<std::int64_t>());
   h5::write_attribute(file, "complete", std::int64_t{0});
   h5::write_attribute(file, "truncated", std::int64_t{h.at("truncated").get<bool>() ? 1 : 0});
+  if (const std::string sweep = h.at("sweep_json").get<std::string>(); !sweep.empty())
+    h5::write_attribute(file, "sweep_json", sweep);
   Handle meta = create_group(file, "meta");
   write_key_values(meta, h.at("meta").get<KeyValues>());
   Handle env = create_group(meta, "env");
@@ -159,13 +162,68 @@ void write_events_collectively(hid_t dset, hid_t type, bool mine, std::span<cons
   FLOPWALL_H5_CHECK(H5Dwrite(dset, type, mem_space, file_space, dxpl, mine ? events.data() : nullptr));
 }
 
-void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, const std::vector<OpInfo>& ops,
-               const std::vector<RankSource>& mine, const std::vector<RankSummary>& summaries,
-               const ExtraTables& extra, bool first_process) {
-  Handle sample_type = trace_schema::clock_sample_type(), recent_type = trace_schema::recent_op_type();
-  std::vector<const RankSource*> source_of(summaries.size(), nullptr);
-  for (const RankSource& s : mine) source_of[static_cast<std::size_t>(s.rank)] = &s;
+// What goes under one group of the file: /ops and /ranks of a run, at the
+// root of a run trace or under /points/NNNNN of a workload sweep.
+struct RunBody {
+  std::string group;  // "" for the root; else created, with `attributes`
+  json attributes;    // strings and integers, taken from the first process
+  const std::vector<OpInfo>* ops = nullptr;
+  const std::vector<RankSource>* mine = nullptr;
+  std::vector<RankSummary> summaries;
+};
 
+void write_body(hid_t file, const RunBody& body, bool first_process) {
+  Handle own_group;
+  hid_t base = file;
+  if (!body.group.empty()) {
+    own_group = create_group(file, body.group);
+    base = own_group;
+    for (const auto& [key, value] : body.attributes.items()) {
+      if (value.is_string()) h5::write_attribute(base, key.c_str(), value.get<std::string>());
+      else h5::write_attribute(base, key.c_str(), value.get<std::int64_t>());
+    }
+  }
+  const auto& summaries = body.summaries;
+  std::vector<const RankSource*> source_of(summaries.size(), nullptr);
+  for (const RankSource& s : *body.mine) source_of[static_cast<std::size_t>(s.rank)] = &s;
+  Handle sample_type = trace_schema::clock_sample_type(), recent_type = trace_schema::recent_op_type();
+  write_ops(base, *body.ops, first_process);
+  Handle ranks = create_group(base, "ranks");
+  Handle type = trace_schema::event_type();
+  std::vector<Handle> datasets;
+  for (std::size_t r = 0; r < summaries.size(); ++r) {
+    const RankSummary& s = summaries[r];
+    const RankSource* own = source_of[r];
+    Handle group = create_group(base, trace_schema::rank_group_name(static_cast<int>(r)));
+    h5::write_attribute(group, "hostname", s.hostname);
+    h5::write_attribute(group, "local_rank", s.local_rank);
+    h5::write_attribute(group, "device", s.device);
+    h5::write_attribute(group, "clock_offset_ns", s.clock_offset_ns);
+    h5::write_attribute(group, "clock_error_ns", s.clock_error_ns);
+    for (const auto& [kind, id] : s.groups) h5::write_attribute(group, ("group_" + kind).c_str(), id);
+    datasets.push_back(create_events(group, type, s.events));
+    static const std::vector<ClockSample> no_samples;
+    static const std::vector<RecentOp> no_recent;
+    write_rank_table(group, "clock_sync", sample_type, s.clock_samples, own != nullptr,
+                     own ? own->info.clock_samples : no_samples);
+    write_rank_table(group, "recent_ops", recent_type, s.recent_ops, own != nullptr,
+                     own ? own->info.recent_ops : no_recent);
+  }
+  for (std::size_t r = 0; r < summaries.size(); ++r) {
+    const RankSource* own = source_of[r];
+    std::span<const TraceEvent> events;
+    if (own) {
+      events = own->events ? own->events() : std::span<const TraceEvent>{};
+      if (events.size() != own->event_count)
+        throw std::runtime_error(fmt::format("rank {} has {} events, not the {} announced", r, events.size(),
+                                             own->event_count));
+    }
+    write_events_collectively(datasets[r], type, own != nullptr, events);
+  }
+}
+
+void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, const std::vector<RunBody>& bodies,
+               const ExtraTables& extra, bool first_process) {
   Handle fapl(FLOPWALL_H5_CHECK(H5Pcreate(H5P_FILE_ACCESS)), H5Pclose);
   FLOPWALL_H5_CHECK(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
   // The 1.10 format checksums the superblock and every object header, so the
@@ -175,41 +233,10 @@ void write_all(MPI_Comm comm, const std::string& tmp_path, const json& header, c
   try {
     {  // every object of the file is closed before the file itself (MPI-IO's close degree is "semi")
       write_root(file, header);
-      write_ops(file, ops, first_process);
       if (extra) extra(file, first_process);
-      Handle ranks = create_group(file, "ranks");
-      Handle type = trace_schema::event_type();
-      std::vector<Handle> datasets;
-      for (std::size_t r = 0; r < summaries.size(); ++r) {
-        const RankSummary& s = summaries[r];
-        const RankSource* own = source_of[r];
-        Handle group = create_group(file, trace_schema::rank_group_name(static_cast<int>(r)));
-        h5::write_attribute(group, "hostname", s.hostname);
-        h5::write_attribute(group, "local_rank", s.local_rank);
-        h5::write_attribute(group, "device", s.device);
-        h5::write_attribute(group, "clock_offset_ns", s.clock_offset_ns);
-        h5::write_attribute(group, "clock_error_ns", s.clock_error_ns);
-        for (const auto& [kind, id] : s.groups) h5::write_attribute(group, ("group_" + kind).c_str(), id);
-        datasets.push_back(create_events(group, type, s.events));
-        static const std::vector<ClockSample> no_samples;
-        static const std::vector<RecentOp> no_recent;
-        write_rank_table(group, "clock_sync", sample_type, s.clock_samples, own != nullptr,
-                         own ? own->info.clock_samples : no_samples);
-        write_rank_table(group, "recent_ops", recent_type, s.recent_ops, own != nullptr,
-                         own ? own->info.recent_ops : no_recent);
-      }
-      for (std::size_t r = 0; r < summaries.size(); ++r) {
-        const RankSource* own = source_of[r];
-        std::span<const TraceEvent> events;
-        if (own) {
-          events = own->events ? own->events() : std::span<const TraceEvent>{};
-          if (events.size() != own->event_count)
-            throw std::runtime_error(fmt::format("rank {} has {} events, not the {} announced", r, events.size(),
-                                                 own->event_count));
-        }
-        write_events_collectively(datasets[r], type, own != nullptr, events);
-      }
-      datasets.clear();
+      Handle points;
+      if (!header.at("sweep_json").get<std::string>().empty()) points = create_group(file, "points");
+      for (const RunBody& body : bodies) write_body(file, body, first_process);
     }
     FLOPWALL_H5_CHECK(H5Fflush(file, H5F_SCOPE_GLOBAL));
     h5::write_attribute(file, "complete", std::int64_t{1});
@@ -244,15 +271,15 @@ std::string write_failure_reason(const std::string& path, const std::string& wha
 
 }  // namespace
 
-void write_trace_ranks(MPI_Comm comm, const TraceDestination& destination, const TraceHeader& header,
-                       const std::vector<OpInfo>& ops, const std::vector<RankSource>& mine, const ExtraTables& extra) {
+namespace {
+
+// Collective over `comm`: the file written under a temporary name, then
+// published as `destination` (docs/trace-format.md, "Writing protocol").
+void write_file(MPI_Comm comm, const TraceDestination& destination, const json& header,
+                const std::vector<RunBody>& bodies, const ExtraTables& extra) {
   const std::string& path = destination.path;
   int rank = 0;
   FLOPWALL_MPI_CHECK(MPI_Comm_rank(comm, &rank));
-  h5::silence_errors();
-  const std::vector<RankSummary> summaries = gather_summaries(comm, mine);
-  // Every process must write identical metadata: take the first's.
-  const json h = json::parse(broadcast_string(comm, rank == 0 ? header_json(header).dump() : std::string{}));
   // Rank 0 claims a temporary name no other job can share; all learn it, or why not.
   std::string temp, refused;
   if (rank == 0) {
@@ -267,7 +294,7 @@ void write_trace_ranks(MPI_Comm comm, const TraceDestination& destination, const
   temp = broadcast_string(comm, temp);
 
   try {
-    write_all(comm, temp, h, ops, mine, summaries, extra, rank == 0);
+    write_all(comm, temp, header, bodies, extra, rank == 0);
   } catch (const std::exception& e) {
     // Peers may be blocked inside HDF5's collective calls: the caller aborts
     // the job. Whoever fails first removes the temporary file.
@@ -286,6 +313,42 @@ void write_trace_ranks(MPI_Comm comm, const TraceDestination& destination, const
   }
   not_published = broadcast_string(comm, not_published);
   if (!not_published.empty()) throw JobFailure(fmt::format("cannot write {}: {}", path, not_published));
+}
+
+// Every process must write identical metadata: take the first's.
+json first_process_json(MPI_Comm comm, const json& mine) {
+  int rank = 0;
+  FLOPWALL_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+  return json::parse(broadcast_string(comm, rank == 0 ? mine.dump() : std::string{}));
+}
+
+}  // namespace
+
+void write_trace_ranks(MPI_Comm comm, const TraceDestination& destination, const TraceHeader& header,
+                       const std::vector<OpInfo>& ops, const std::vector<RankSource>& mine, const ExtraTables& extra) {
+  h5::silence_errors();
+  std::vector<RunBody> bodies(1);
+  bodies[0].ops = &ops;
+  bodies[0].mine = &mine;
+  bodies[0].summaries = gather_summaries(comm, mine);
+  write_file(comm, destination, first_process_json(comm, header_json(header)), bodies, extra);
+}
+
+void write_sweep_trace(MPI_Comm comm, const TraceDestination& destination, const TraceHeader& header,
+                       const std::vector<SweepPointSource>& points) {
+  h5::silence_errors();
+  if (header.sweep_json.empty()) throw std::logic_error("a sweep trace needs the header's sweep_json");
+  std::vector<RunBody> bodies(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const SweepPointSource& p = points[i];
+    json attributes = {{"value", p.value}, {"config_json", p.config_json},
+                       {"truncated", std::int64_t{p.truncated ? 1 : 0}}};
+    if (!p.moe_json.empty()) attributes["moe_json"] = p.moe_json;
+    bodies[i] = {.group = trace_schema::point_group_name(static_cast<int>(i)),
+                 .attributes = first_process_json(comm, attributes), .ops = &p.ops, .mine = &p.mine,
+                 .summaries = gather_summaries(comm, p.mine)};
+  }
+  write_file(comm, destination, first_process_json(comm, header_json(header)), bodies, {});
 }
 
 void write_trace(MPI_Comm comm, const TraceDestination& destination, const TraceHeader& header,

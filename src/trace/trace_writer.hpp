@@ -45,6 +45,23 @@ void write_trace_ranks(MPI_Comm comm, const TraceDestination& destination, const
                        const std::vector<OpInfo>& ops, const std::vector<RankSource>& mine,
                        const ExtraTables& extra = {});
 
+// One point of a workload sweep (`flopwall sweep`), as this process holds
+// it: a run's ops and ranks, stored under /points/NNNNN with the point's
+// attributes (docs/trace-format.md, "Workload sweep traces").
+struct SweepPointSource {
+  std::string value;        // the swept flag's value, as given
+  std::string config_json;  // the point's resolved run configuration
+  std::string moe_json;     // MoE runs: the routing summary (taken from the first process)
+  bool truncated = false;   // a graceful stop ended the point early
+  std::vector<OpInfo> ops;
+  std::vector<RankSource> mine;
+};
+
+// Collective over `comm`: a workload sweep's trace, the points in run order.
+// `header.sweep_json` names the parameter and its values. Failures as write_trace's.
+void write_sweep_trace(MPI_Comm comm, const TraceDestination& destination, const TraceHeader& header,
+                       const std::vector<SweepPointSource>& points);
+
 // Collective over `comm`: each process writes itself, as rank comm_rank. The header and ops are taken from rank 0. A
 // failure every rank knows of (no temporary name, PATH taken meanwhile)
 // throws JobFailure on every rank; a failed write throws std::runtime_error

@@ -21,7 +21,9 @@ set(FLOPWALL_DAMAGE_CLASSES
   config_json_nested config_json_wrong_types config_json_not_json
   sweep_rows_values sweep_wrong_negative sweep_field_wrong_type sweep_fits_missing sweep_notes_integer
   sweep_rows_unwritten truncated byte_flips superblock_flip object_header_flip events_chunk_flip events_chunk_inflate
-  no_checksums)
+  no_checksums
+  points_sweep_json_not_json points_param_unknown points_value_mismatch points_more_than_values points_group_missing
+  points_config_json_wrong_types points_op_out_of_range)
 
 set(_damaged_script ${CMAKE_CURRENT_SOURCE_DIR}/integration/damaged_traces.sh)
 set(_damaged_dir ${CMAKE_CURRENT_BINARY_DIR}/damaged_traces)

@@ -79,12 +79,15 @@ mpi() { timeout 120 mpirun -q --oversubscribe -np "$@"; }
     mpi 1 "$flopwall" run --backend cpu --model tiny --iters 3 --warmup 0 --layers 1 --quiet --out run-np1.h5 &&
     mpi 3 "$flopwall" run --backend cpu --model tiny --tp 1 --iters 2 --warmup 0 --layers 1 --quiet --out run-np3.h5 &&
     mpi 2 "$flopwall" collectives --backend cpu -b 8 -e 4K -n 3 -w 1 --out sweep-np2.h5 >/dev/null &&
-    mpi 3 "$flopwall" collectives --backend cpu -b 8 -e 64 -n 2 -w 0 -c 0 --out sweep-np3.h5 >/dev/null
+    mpi 3 "$flopwall" collectives --backend cpu -b 8 -e 64 -n 2 -w 0 -c 0 --out sweep-np3.h5 >/dev/null &&
+    mpi 2 "$flopwall" sweep --param batch --values 1,2 -- --backend cpu --model tiny --layers 1 --iters 2 --warmup 0 \
+      --quiet --out points-np2.h5
 ) 2>"$build/seeds.log" || { cat "$build/seeds.log" >&2; say "could not make seed traces with $flopwall"; exit 2; }
 # Damaged copies start the fuzzer next to each check the reader makes.
 while read -r class kind _; do
   good=$seeds/run-np2.h5
   [[ $kind == sweep ]] && good=$seeds/sweep-np2.h5
+  [[ $kind == points ]] && good=$seeds/points-np2.h5
   [[ $class == config_json_nested ]] && continue  # 2 MB: larger than -max_len
   "$build/make_damaged_trace" "$class" "$good" "$seeds/damaged-$class.h5" 7 2>/dev/null || true
 done < <("$build/make_damaged_trace" --list)

@@ -22,8 +22,10 @@ if [[ $case_name == setup ]]; then
     --out run.h5 2>setup.log || fail "flopwall run: $(cat setup.log)"
   timeout 120 "$mpiexec" -q -np 2 --oversubscribe "$flopwall" collectives --backend cpu -b 8 -e 4K -n 3 -w 1 \
     --out sweep.h5 >/dev/null 2>>setup.log || fail "flopwall collectives: $(cat setup.log)"
-  # The checks must refuse damage, not traces: both good ones report cleanly.
-  for good in run.h5 sweep.h5; do
+  timeout 120 "$mpiexec" -q -np 2 --oversubscribe "$flopwall" sweep --param batch --values 1,2 -- --model tiny \
+    --layers 1 --iters 3 --warmup 0 --quiet --out points.h5 2>>setup.log || fail "flopwall sweep: $(cat setup.log)"
+  # The checks must refuse damage, not traces: the good ones report cleanly.
+  for good in run.h5 sweep.h5 points.h5; do
     for format in text json csv; do
       "$flopwall" report "$good" --format "$format" >report.out 2>report.err ||
         fail "the good $good is refused ($format): $(cat report.err)"
@@ -32,7 +34,7 @@ if [[ $case_name == setup ]]; then
   done
   exit 0
 fi
-[[ -f $dir/run.h5 && -f $dir/sweep.h5 ]] || fail "no good traces in $dir (the damaged_setup fixture did not run)"
+[[ -f $dir/run.h5 && -f $dir/sweep.h5 && -f $dir/points.h5 ]] || fail "no good traces in $dir (the damaged_setup fixture did not run)"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -117,6 +119,7 @@ class_list)
   [[ -n $kind ]] || fail "make_damaged_trace has no class '$case_name'"
   good=$dir/run.h5
   [[ $kind == sweep ]] && good=$dir/sweep.h5
+  [[ $kind == points ]] && good=$dir/points.h5
   # What the one line must say, where more than "damaged trace" is certain.
   fragment="damaged trace"
   case $case_name in
@@ -137,6 +140,13 @@ class_list)
     rank_group_soft_link | events_external_link) fragment="soft or external link" ;;
     events_unwritten) fragment="declares 20000000 rows in 1221 chunks but stores 0 chunks" ;;
     events_field_missing) fragment="has no field 't_end_ns'" ;;
+    points_sweep_json_not_json) fragment="sweep_json is not a JSON object" ;;
+    points_param_unknown) fragment="sweep_json names no known param" ;;
+    points_value_mismatch) fragment="/points/00001 has value '99'; sweep_json lists '2' there" ;;
+    points_more_than_values) fragment="/points holds 3 points; its sweep_json lists 2 values" ;;
+    points_group_missing) fragment="/points/00001 is missing" ;;
+    points_config_json_wrong_types) fragment="config_json key 'batch' is string" ;;
+    points_op_out_of_range) fragment="/points/00001/ranks/00000/events: event 0 has op" ;;
     events_field_renamed) fragment="has no field 't_end_ns'" ;;
     events_field_wrong_type) fragment="field 'iter' is a float" ;;
     events_all_fields_missing) fragment="has no field 'iter'" ;;

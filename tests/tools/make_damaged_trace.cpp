@@ -10,7 +10,7 @@
 int main(int argc, char** argv) {
   using flopwall::damage::classes;
   if (argc == 2 && std::string(argv[1]) == "--list") {
-    for (const auto& c : classes()) std::printf("%s %s %s\n", c.name, c.needs_sweep ? "sweep" : "run", c.what);
+    for (const auto& c : classes()) std::printf("%s %s %s\n", c.name, c.kind, c.what);
     return 0;
   }
   if (argc != 4 && argc != 5) {

@@ -131,6 +131,11 @@ void set_int_attribute_at(hid_t file, const std::string& object, const char* nam
   set_int_attribute(obj, name, value);
 }
 
+void set_string_attribute_at(hid_t file, const std::string& object, const char* name, const std::string& value) {
+  Handle obj(expect(H5Oopen(file, object.c_str(), H5P_DEFAULT), "open " + object), H5Oclose);
+  set_string_attribute(obj, name, value);
+}
+
 void delete_link(hid_t file, const std::string& path) {
   if (H5Lexists(file, path.c_str(), H5P_DEFAULT) > 0) expect(H5Ldelete(file, path.c_str(), H5P_DEFAULT), "delete");
 }

@@ -27,6 +27,7 @@ void write_string_field(hid_t file, const std::string& dataset, std::uint64_t ro
 void set_int_attribute(hid_t obj, const char* name, std::int64_t value);
 void set_string_attribute(hid_t obj, const char* name, const std::string& value);
 void set_int_attribute_at(hid_t file, const std::string& object, const char* name, std::int64_t value);
+void set_string_attribute_at(hid_t file, const std::string& object, const char* name, const std::string& value);
 void delete_link(hid_t file, const std::string& path);
 
 // /ranks/NNNNN/events as flopwall creates it (chunked, filtered), `rows` rows, nothing written.

@@ -128,13 +128,20 @@ struct NamedEdit {
 };
 
 NamedEdit content(const char* name, const char* what, bool sweep, Edit edit) {
-  return {{name, what, sweep}, [edit](const std::string&, const std::string& out, std::uint64_t) {
+  return {{name, what, sweep ? "sweep" : "run"}, [edit](const std::string&, const std::string& out, std::uint64_t) {
+            with_file(out, edit);
+          }};
+}
+
+// Damage to a workload sweep's trace (`flopwall sweep`: its points).
+NamedEdit point_edit(const char* name, const char* what, Edit edit) {
+  return {{name, what, "points"}, [edit](const std::string&, const std::string& out, std::uint64_t) {
             with_file(out, edit);
           }};
 }
 
 NamedEdit bytes(const char* name, const char* what, std::function<void(const std::string&, std::uint64_t)> f) {
-  return {{name, what, false}, [f](const std::string&, const std::string& out, std::uint64_t seed) { f(out, seed); }};
+  return {{name, what, "run"}, [f](const std::string&, const std::string& out, std::uint64_t seed) { f(out, seed); }};
 }
 
 const std::vector<NamedEdit>& all_edits() {
@@ -236,8 +243,26 @@ const std::vector<NamedEdit>& all_edits() {
             [](const std::string& p, std::uint64_t) { flip_in_events_chunk(p, false); }),
       bytes("events_chunk_inflate", "a flipped byte in rank 0's first events chunk, its checksum made to match",
             [](const std::string& p, std::uint64_t) { flip_in_events_chunk(p, true); }),
-      {{"no_checksums", "the same trace in HDF5's oldest format (superblock 0)", false},
+      {{"no_checksums", "the same trace in HDF5's oldest format (superblock 0)", "run"},
        [](const std::string& good, const std::string& out, std::uint64_t) { rewrite_without_checksums(good, out); }},
+      point_edit("points_sweep_json_not_json", "a workload sweep whose sweep_json is not JSON",
+                 [](hid_t f) { set_string_attribute(f, "sweep_json", R"({"param": "batch", )"); }),
+      point_edit("points_param_unknown", "a workload sweep of an unknown parameter", [](hid_t f) {
+        set_string_attribute(f, "sweep_json", R"({"version": 1, "param": "colour", "values": ["1", "2"]})");
+      }),
+      point_edit("points_value_mismatch", "a point whose value is not the one sweep_json lists there",
+                 [](hid_t f) { set_string_attribute_at(f, "/points/00001", "value", "99"); }),
+      point_edit("points_more_than_values", "/points holding more points than sweep_json lists values", [](hid_t f) {
+        h5::expect(H5Lcreate_hard(f, "/points/00000", f, "/points/00002", H5P_DEFAULT, H5P_DEFAULT), "link");
+      }),
+      point_edit("points_group_missing", "/points/00001 renamed /points/00007", [](hid_t f) {
+        h5::expect(H5Lmove(f, "/points/00001", f, "/points/00007", H5P_DEFAULT, H5P_DEFAULT), "move");
+      }),
+      point_edit("points_config_json_wrong_types", "a point whose config_json has a string batch",
+                 [](hid_t f) { set_string_attribute_at(f, "/points/00000", "config_json", R"({"batch": "1"})"); }),
+      point_edit("points_op_out_of_range", "an event of point 1 whose op is past its /ops", [](hid_t f) {
+        write_int_field(f, "/points/00001/ranks/00000/events", 0, "op", table_rows(f, "/points/00001/ops"));
+      }),
   };
   return list;
 }

@@ -14,7 +14,9 @@ namespace flopwall::damage {
 struct DamageClass {
   const char* name;
   const char* what;       // one line for --help
-  bool needs_sweep;       // edits /collectives: give a collective-sweep trace
+  // The good trace it damages: "run", "sweep" (a collective sweep: edits
+  // /collectives) or "points" (a workload sweep: edits /points).
+  const char* kind;
 };
 const std::vector<DamageClass>& classes();
 

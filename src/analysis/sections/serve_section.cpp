@@ -27,17 +27,10 @@ std::int64_t integer(const TraceConfig& c, const char* key) {
 
 class ServeSection final : public ReportSection {
  public:
-  explicit ServeSection(const ReportContext& context) {
-    const TraceConfig& c = context.config;
-    const std::int64_t requests = integer(c, "requests"), steps = integer(c, "decode_steps");
-    m_f = serve_timing(context.totals->serve_steps, steps, requests, std::max<std::int64_t>(integer(c, "dp"), 1));
-    m_f.kv_bytes_per_token = static_cast<std::uint64_t>(std::max<std::int64_t>(integer(c, "kv_bytes_per_token"), 0));
-    m_f.kv_bytes_total = m_f.kv_bytes_per_token * static_cast<std::uint64_t>(requests) *
-                         static_cast<std::uint64_t>(integer(c, "prompt_len") + steps);
-    if (const std::int64_t m = integer(c, "max_batch_for_memory"); m > 0) m_f.max_batch_for_memory = m;
-    m_requests = requests;
-    m_steps = steps;
-  }
+  explicit ServeSection(const ReportContext& context)
+      : m_f(analyze_serve(context)),
+        m_requests(integer(context.config, "requests")),
+        m_steps(integer(context.config, "decode_steps")) {}
 
   std::string text() const override {
     std::string s;
@@ -95,6 +88,17 @@ class ServeSection final : public ReportSection {
 };
 
 }  // namespace
+
+ServeFigures analyze_serve(const ReportContext& context) {
+  const TraceConfig& c = context.config;
+  const std::int64_t requests = integer(c, "requests"), steps = integer(c, "decode_steps");
+  ServeFigures f = serve_timing(context.totals->serve_steps, steps, requests, std::max<std::int64_t>(integer(c, "dp"), 1));
+  f.kv_bytes_per_token = static_cast<std::uint64_t>(std::max<std::int64_t>(integer(c, "kv_bytes_per_token"), 0));
+  f.kv_bytes_total = f.kv_bytes_per_token * static_cast<std::uint64_t>(std::max<std::int64_t>(requests, 0)) *
+                     static_cast<std::uint64_t>(std::max<std::int64_t>(integer(c, "prompt_len") + steps, 0));
+  if (const std::int64_t m = integer(c, "max_batch_for_memory"); m > 0) f.max_batch_for_memory = m;
+  return f;
+}
 
 ServeFigures serve_timing(const std::vector<ServeStepSpan>& spans, std::int64_t decode_steps, std::int64_t requests,
                           std::int64_t dp) {

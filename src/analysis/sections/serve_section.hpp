@@ -32,6 +32,10 @@ struct ServeFigures {
 ServeFigures serve_timing(const std::vector<ServeStepSpan>& spans, std::int64_t decode_steps, std::int64_t requests,
                           std::int64_t dp);
 
+// Every serve figure of a serve trace: the timing of its step spans and the
+// KV cache's bytes and batch limit from its config.
+ServeFigures analyze_serve(const ReportContext& context);
+
 // Whether the trace is a serve run (its config's mode).
 bool is_serve_trace(const ReportContext& context);
 std::unique_ptr<ReportSection> make_serve_section(const ReportContext& context);

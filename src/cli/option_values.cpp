@@ -1,0 +1,64 @@
+#include "cli/option_values.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace flopwall {
+namespace {
+
+// What from_chars made of the whole text: a value, a number out of the
+// type's range, or not a number at all.
+enum class Parsed { value, out_of_range, not_a_number };
+
+template <class T>
+Parsed parse_whole(const std::string& text, T& out) {
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data(), end, out);
+  if (ec == std::errc::result_out_of_range && stop == end) return Parsed::out_of_range;
+  if (ec != std::errc() || stop != end || text.empty()) return Parsed::not_a_number;
+  return Parsed::value;
+}
+
+// Numbers are named bare, anything else quoted: "--iters 0", "--iters 'x'".
+std::string shown(const std::string& text, Parsed how) {
+  return how == Parsed::not_a_number ? fmt::format("'{}'", text) : text;
+}
+
+}  // namespace
+
+std::optional<double> parse_number(const std::string& text) {
+  double value = 0;
+  if (parse_whole(text, value) != Parsed::value) return std::nullopt;
+  return value;
+}
+
+std::int64_t parse_integer_option(const std::string& text, std::string_view flag, std::int64_t lo, std::int64_t hi) {
+  std::int64_t value = 0;
+  const Parsed how = parse_whole(text, value);
+  if (how != Parsed::value || value < lo || value > hi)
+    throw UsageError(fmt::format("{} {} is not valid; give an integer in [{}, {}]", flag, shown(text, how), lo, hi));
+  return value;
+}
+
+double parse_real_option(const std::string& text, std::string_view flag, double lo, bool lo_open, double hi,
+                         std::string_view what) {
+  double value = 0;
+  const Parsed how = parse_whole(text, value);
+  // Written so that NaN fails every comparison and is refused.
+  const bool above_lo = lo_open ? value > lo : value >= lo;
+  if (how != Parsed::value || !std::isfinite(value) || !above_lo || !(value <= hi))
+    throw UsageError(fmt::format("{} {} is not valid; give {} in {}{}, {}]", flag, shown(text, how), what,
+                                 lo_open ? "(" : "[", lo, hi));
+  return value;
+}
+
+void refuse_positional(std::string_view command, const std::string& word) {
+  throw UsageError(fmt::format("unexpected argument '{}'; flopwall {} takes options only (see 'flopwall {} --help')",
+                               word, command, command));
+}
+
+}  // namespace flopwall
