@@ -106,6 +106,24 @@ stop_usr2_mpirun)
   pkill -USR2 -f -- "^$mpiexec -q .*--out $work/stop.h5"
   expect_graceful_stop "$(wait_job)" SIGUSR2
   ;;
+stop_sweep)
+  # A sweep stopped in its first point keeps that point's completed iterations, flagged truncated, and no other.
+  start_job -np 2 "$flopwall" sweep --param batch --values 1,2,4 -- --model tiny --layers 1 --iters 1000000 \
+    --warmup 1 --quiet --backend cpu --out "$work/stop.h5"
+  wait_for_timed_loop "$(rank_pid "$work/stop.h5" 0)" 0
+  pkill -USR2 -f -- "^$mpiexec -q .*--out $work/stop.h5"
+  read -r rc _ <<<"$(wait_job)"
+  [[ $rc == 0 ]] || fail "exit code $rc, want 0"
+  grep -Eq "^flopwall: stopped by SIGUSR2: kept 1 of 3 points; wrote $work/stop.h5 \(truncated\)" job.log ||
+    fail "no 'stopped by SIGUSR2' line"
+  [[ $(root_attribute stop.h5 truncated) == 1 && $(root_attribute stop.h5 complete) == 1 ]] ||
+    fail "trace not complete + truncated"
+  report_json stop.h5
+  [[ $(json_value stop.h5.json 'json.load(sys.stdin)["sweep"]["values_planned"]') == 3 ]] || fail "values_planned"
+  [[ $(json_value stop.h5.json '[(p["value"], p["truncated"]) for p in json.load(sys.stdin)["sweep"]["points"]]') == "[(1.0, True)]" ]] ||
+    fail "the report's points are not the one truncated point: $(head -c 400 stop.h5.json)"
+  [[ -z $(find . -name '*.tmp') ]] || fail "temporary file left"
+  ;;
 stop_term_rank)
   # SIGTERM to one rank only (as a batch system may deliver it): the others learn it.
   run_long 4 --out "$work/stop.h5"
