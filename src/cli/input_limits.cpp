@@ -116,7 +116,7 @@ Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
   PlanSize plan = c.mode == RunMode::serve ? serve_plan_size(c.shape, c.serve, layout, c.dtype)
                                            : transformer_plan_size(c.shape, layout, c.dtype);
   if (c.mode == RunMode::train) {  // the training step keeps every layer's activations and gradients
-    const TrainingPlanSize t = training_plan_size(c.shape, layout, c.dtype, c.train.reduce);
+    const TrainingPlanSize t = training_plan_size(c.shape, layout, c.dtype, c.train.options);
     plan.buffer_bytes = t.buffer_bytes, plan.buffers = t.buffers, plan.ops = t.ops;
   }
   const bool injected = c.injection.active();

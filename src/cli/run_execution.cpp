@@ -47,7 +47,7 @@ std::vector<std::pair<std::string, std::int64_t>> trace_groups(const ParallelLay
 Plan build_plan(const RunConfig& cfg, const ParallelLayout& layout, int rank) {
   switch (cfg.mode) {
     case RunMode::serve: return build_serve_plan(cfg.shape, cfg.serve, layout, rank, cfg.dtype);
-    case RunMode::train: return build_training_plan(cfg.shape, layout, rank, cfg.dtype, cfg.train.reduce).plan;
+    case RunMode::train: return build_training_plan(cfg.shape, layout, rank, cfg.dtype, cfg.train.options).plan;
     case RunMode::prefill: break;
   }
   return build_transformer_plan(cfg.shape, layout, rank, cfg.dtype);

@@ -219,7 +219,10 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
     j["kv_bytes_per_token"] = kv_bytes_per_token(c.shape, c.dtype);
     j["max_batch_for_memory"] = c.serve_max_requests;  // 0: not known (cuda refuses at make_device instead)
   }
-  if (c.mode == RunMode::train) j["grad_bucket_mb"] = c.train.grad_bucket_mb;
+  if (c.mode == RunMode::train) {
+    j["grad_bucket_mb"] = c.train.grad_bucket_mb;
+    j["sequence_parallel"] = c.train.options.sequence_parallel;
+  }
   return j.dump();
 }
 

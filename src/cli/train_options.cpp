@@ -18,7 +18,10 @@ constexpr double k_max_grad_bucket_mb = 1024;
 po::options_description train_settings() {
   po::options_description d("Training step");
   d.add_options()("grad-bucket-mb", po::value<std::string>(), "train: MiB per data-parallel gradient allreduce bucket (default 25, "
-                                                   "in (0, 1024])");
+                                                   "in (0, 1024])")
+      ("sequence-parallel", po::bool_switch(), "train: Megatron-LM sequence parallelism: with --tp > 1 each TP "
+                                               "allreduce becomes a reduce-scatter and an allgather; batch x seq must "
+                                               "be a multiple of tp");
   return d;
 }
 
@@ -31,13 +34,18 @@ TrainConfig parse_train_options(const po::variables_map& vm, RunMode mode) {
     t.grad_bucket_mb = parse_real_option(vm["grad-bucket-mb"].as<std::string>(), "--grad-bucket-mb", 0, true,
                                          k_max_grad_bucket_mb, "a number of MiB in (0, 1024]");
   }
-  t.reduce.bucket_bytes = static_cast<std::uint64_t>(std::ceil(t.grad_bucket_mb * 1024 * 1024));
+  t.options.bucket_bytes = static_cast<std::uint64_t>(std::ceil(t.grad_bucket_mb * 1024 * 1024));
+  if (vm.count("sequence-parallel") && vm["sequence-parallel"].as<bool>()) {
+    if (mode != RunMode::train)
+      throw UsageError("--sequence-parallel applies to the training step only; add --mode train or drop it");
+    t.options.sequence_parallel = true;
+  }
   return t;
 }
 
 void check_train_int_counts(const TrainConfig& t, const ModelShape& shape, const ParallelLayout& layout, DType dtype) {
   if (layout.dp() < 2) return;
-  const std::int64_t largest = training_plan_size(shape, layout, dtype, t.reduce).largest_bucket_elements;
+  const std::int64_t largest = training_plan_size(shape, layout, dtype, t.options).largest_bucket_elements;
   if (largest > INT_MAX)
     throw UsageError(fmt::format("--grad-bucket-mb {}: a gradient bucket has {} elements (one weight gradient alone "
                                  "can exceed the cap), more than MPI's int counts allow ({}) on the cpu backend; give "

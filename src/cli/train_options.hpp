@@ -9,7 +9,7 @@ namespace flopwall {
 
 struct TrainConfig {
   double grad_bucket_mb = 25;  // --grad-bucket-mb, MiB
-  GradReduceOptions reduce;    // the bucket cap in bytes
+  TrainingOptions options;   // the bucket cap in bytes, sequence parallelism
 };
 
 // The keys, for the command line and the config file alike.

@@ -32,8 +32,10 @@ void fill_buffer(const BufferSpec& spec, std::span<T> out) {
       std::fill(out.begin(), out.end(), T{0});
       return;
     case BufferFill::input:
+      // A token shard (sequence parallelism) holds rows from shard.row_offset of the whole input.
       for (std::int64_t r = 0; r < rows; ++r)
-        for (std::int64_t c = 0; c < cols; ++c) out[r * cols + c] = static_cast<T>(uniform(spec.seed, r, c));
+        for (std::int64_t c = 0; c < cols; ++c)
+          out[r * cols + c] = static_cast<T>(uniform(spec.seed, spec.shard.row_offset + r, c));
       return;
     case BufferFill::layernorm:
       // gamma near 1 and beta near 0, varied so a wrong column shows up.

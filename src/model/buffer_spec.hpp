@@ -14,7 +14,7 @@ namespace flopwall {
 
 enum class BufferFill : std::uint8_t {
   zero,       // activations and scratch
-  input,      // the block input: values depend on (replica, token, column)
+  input,      // the block input: values depend on (replica, token, column); a token shard starts at shard.row_offset
   weight,     // a shard of a global weight matrix, see WeightShard
   layernorm,  // [gamma | beta], replicated on every rank
   kv_cache,   // serve mode's KV cache: a shard of the global cache (WeightShard mapping), values in [-1, 1), unscaled

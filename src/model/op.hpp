@@ -159,6 +159,7 @@ using DeviceOp = std::variant<GemmOp, AttentionScoreOp, CausalSoftmaxOp, Attenti
 struct CommOp {
   CollectiveCall call;
   BufferId send, recv;
+  std::int64_t offset = 0;  // first element of the call's data in both buffers (a gradient inside its bucket)
 };
 
 // All-to-all-v over the op's group: rank q of the group gets send_counts[q]

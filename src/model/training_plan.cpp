@@ -26,17 +26,28 @@ struct Dims {
   u64 e, e_w;  // activation and weight element bytes
   ElementType type;
   int tp;
+  bool sp;                // sequence parallel (tp > 1 only)
+  std::int64_t t_l, tlh;  // tokens in the layernorm and residual region per rank, times h
 };
 
-Dims dims(const ModelShape& shape, const ParallelLayout& layout, DType dtype) {
+Dims dims(const ModelShape& shape, const ParallelLayout& layout, DType dtype, const TrainingOptions& options) {
   const int tp = layout.tp;
   const std::int64_t t = shape.tokens();
+  const bool sp = options.sequence_parallel && tp > 1;
+  const std::int64_t t_l = sp ? t / tp : t;
   return {.t = t, .th = mul(t, shape.hidden),
           .scores = mul(mul(mul(shape.batch, shape.heads / tp), shape.seq), shape.seq), .h = shape.hidden,
           .h_l = shape.hidden / tp, .f_l = shape.ffn / tp, .heads_l = shape.heads / tp, .d = shape.head_dim(),
           .b = shape.batch, .s = shape.seq, .e = U(element_bytes(dtype, BufferRole::activation)),
           .e_w = U(element_bytes(dtype, BufferRole::gemm_operand)), .type = element_type(dtype, BufferRole::activation),
-          .tp = tp};
+          .tp = tp, .sp = sp, .t_l = t_l, .tlh = mul(t_l, shape.hidden)};
+}
+
+void check_sequence_parallel(const ModelShape& shape, const ParallelLayout& layout, const TrainingOptions& options) {
+  if (options.sequence_parallel && layout.tp > 1 && shape.tokens() % layout.tp != 0)
+    throw UsageError(fmt::format("--sequence-parallel splits the {} tokens (batch {} x seq {}) over tp {}, which does "
+                                 "not divide them; give a batch or seq that makes batch x seq a multiple of {}",
+                                 shape.tokens(), shape.batch, shape.seq, layout.tp, layout.tp));
 }
 
 // Per-layer buffers: what the forward pass keeps for the backward pass, the
@@ -71,8 +82,12 @@ BufferId Layer::*param_member(int i) {
 // Backward completion order over all layers: index j is layer L−1−j/6, gradient j%6.
 std::uint64_t grad_count(const ModelShape& shape) { return mul(U(shape.layers), U(k_grads_per_layer)); }
 // Scratch shared by all layers: written before read within each layer.
+// Sequence parallel adds this rank's token shards beside the whole ones
+// (-1 otherwise): proj_shard, n_shard (a layernorm's output before its
+// allgather), d_full (the gathered stream gradient) and d_normed_shard.
 struct Scratch {
   BufferId proj, d_stream, d_normed, d_ln, d_mlp, d_context, d_scores, d_qkv;
+  BufferId proj_shard = -1, n_shard = -1, d_full = -1, d_normed_shard = -1;
 };
 
 Op compute(std::string name, int layer, DeviceOp p, u64 flops, u64 bytes) {
@@ -103,18 +118,38 @@ Op wgrad(std::string name, int layer, BufferId a, BufferId dc, const GradientSlo
                  mul(add(add(U(mul(m, k)), U(mul(m, n))), U(mul(k, n))), d.e));
 }
 
-Op allreduce(std::string name, int layer, BufferId x, const Dims& d) {
-  const CollectiveCall call = make_call(Collective::allreduce, d.th, d.tp, d.type, ReduceOp::sum, 0, true);
+// A collective over the TP group: `count` elements in all (the whole
+// activation for allreduce, allgather and reduce-scatter), from `send` into
+// `recv` at element `offset` of both.
+Op tp_collective(std::string name, int layer, Collective c, std::int64_t count, BufferId send, BufferId recv,
+                 const Dims& d, std::int64_t offset = 0) {
+  const CollectiveCall call = make_call(c, count, d.tp, d.type, ReduceOp::sum, 0, send == recv);
   return {.name = std::move(name), .kind = OpKind::comm, .layer = layer, .group = CommGroup::tp,
-          .params = CommOp{.call = call, .send = x, .recv = x},
-          .bytes_comm = bus_bytes(descriptor(Collective::allreduce), mul(U(call.shape.count), d.e), d.tp)};
+          .params = CommOp{.call = call, .send = send, .recv = recv, .offset = offset},
+          .bytes_comm = bus_bytes(descriptor(c), mul(U(call.shape.count), d.e), d.tp)};
+}
+Op allreduce(std::string name, int layer, BufferId x, const Dims& d) {
+  return tp_collective(std::move(name), layer, Collective::allreduce, d.th, x, x, d);
+}
+// Sequence parallel: this rank's tokens to every rank, and the conjugate.
+Op allgather(std::string name, int layer, BufferId shard, BufferId whole, const Dims& d) {
+  return tp_collective(std::move(name), layer, Collective::allgather, d.th, shard, whole, d);
+}
+Op reduce_scatter(std::string name, int layer, BufferId whole, BufferId shard, const Dims& d) {
+  return tp_collective(std::move(name), layer, Collective::reducescatter, d.th, whole, shard, d);
+}
+// Sequence parallel: a layernorm's [dgamma | dbeta], summed over the TP group where it lies in its bucket.
+Op allreduce_ln_grad(std::string name, int layer, const GradientSlot& g, const Dims& d) {
+  return tp_collective(std::move(name), layer, Collective::allreduce, g.elements, g.bucket, g.bucket, d, g.offset);
 }
 
+// The layernorms and residual adds run on the t_l tokens of this rank (all t without sequence parallelism).
 Op layernorm(std::string name, int layer, BufferId x, BufferId params, BufferId y, const Dims& d) {
-  return memory(std::move(name), layer, LayerNormOp{x, params, y, d.t, d.h}, mul(add(mul(2, U(d.th)), mul(2, U(d.h))), d.e));
+  return memory(std::move(name), layer, LayerNormOp{x, params, y, d.t_l, d.h},
+                mul(add(mul(2, U(d.tlh)), mul(2, U(d.h))), d.e));
 }
 Op residual(std::string name, int layer, BufferId x, BufferId y, BufferId out, const Dims& d) {
-  return memory(std::move(name), layer, ResidualAddOp{x, y, out, d.th}, mul(3, U(d.th), d.e));
+  return memory(std::move(name), layer, ResidualAddOp{x, y, out, d.tlh}, mul(3, U(d.tlh), d.e));
 }
 
 void add_forward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dims& d) {
@@ -122,7 +157,12 @@ void add_forward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dims
   const u64 attn_flops = mul(U(d.scores), U(d.d));  // causal: half the dense product (transformer_block.cpp)
   const u64 score_bytes = mul(U(d.scores), d.e);
   const u64 qk_bytes = mul(2, U(mul(d.t, d.h_l)), d.e);
-  ops.push_back(layernorm("ln_attn", l, L.in, L.ln1, L.n1, d));
+  if (d.sp) {
+    ops.push_back(layernorm("ln_attn", l, L.in, L.ln1, S.n_shard, d));
+    ops.push_back(allgather("allgather_attn", l, S.n_shard, L.n1, d));
+  } else {
+    ops.push_back(layernorm("ln_attn", l, L.in, L.ln1, L.n1, d));
+  }
   ops.push_back(gemm("qkv_proj", l, L.n1, L.w_qkv, L.qkv, d.t, mul(3, d.h_l), d.h, d));
   ops.push_back(compute("attn_score", l, AttentionScoreOp{L.qkv, L.probs, d.b, d.heads_l, d.s, d.d}, attn_flops,
                         add(qk_bytes, score_bytes)));
@@ -130,17 +170,29 @@ void add_forward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dims
   ops.push_back(compute("attn_context", l, AttentionContextOp{L.probs, L.qkv, L.context, d.b, d.heads_l, d.s, d.d},
                         attn_flops, add(score_bytes, qk_bytes)));
   ops.push_back(gemm("out_proj", l, L.context, L.w_out, S.proj, d.t, d.h, d.h_l, d));
-  if (d.tp > 1) ops.push_back(allreduce("allreduce_attn", l, S.proj, d));
-  ops.push_back(residual("residual_attn", l, L.in, S.proj, L.mid, d));
-  ops.push_back(layernorm("ln_mlp", l, L.mid, L.ln2, L.n2, d));
+  if (d.sp) {
+    ops.push_back(reduce_scatter("reducescatter_attn", l, S.proj, S.proj_shard, d));
+    ops.push_back(residual("residual_attn", l, L.in, S.proj_shard, L.mid, d));
+    ops.push_back(layernorm("ln_mlp", l, L.mid, L.ln2, S.n_shard, d));
+    ops.push_back(allgather("allgather_mlp", l, S.n_shard, L.n2, d));
+  } else {
+    if (d.tp > 1) ops.push_back(allreduce("allreduce_attn", l, S.proj, d));
+    ops.push_back(residual("residual_attn", l, L.in, S.proj, L.mid, d));
+    ops.push_back(layernorm("ln_mlp", l, L.mid, L.ln2, L.n2, d));
+  }
   ops.push_back(gemm("mlp_up", l, L.n2, L.w_up, L.mlp_pre, d.t, d.f_l, d.h, d));
   const std::int64_t tf = mul(d.t, d.f_l);
   // GELU runs in place; its backward needs the pre-activation, so keep a copy.
   ops.push_back(memory("save_mlp_pre", l, CopyOp{L.mlp_pre, L.mlp_act, tf}, mul(2, U(tf), d.e)));
   ops.push_back(memory("gelu", l, GeluOp{L.mlp_act, tf}, mul(2, U(tf), d.e)));
   ops.push_back(gemm("mlp_down", l, L.mlp_act, L.w_down, S.proj, d.t, d.h, d.f_l, d));
-  if (d.tp > 1) ops.push_back(allreduce("allreduce_mlp", l, S.proj, d));
-  ops.push_back(residual("residual_mlp", l, L.mid, S.proj, L.out, d));
+  if (d.sp) {
+    ops.push_back(reduce_scatter("reducescatter_mlp", l, S.proj, S.proj_shard, d));
+    ops.push_back(residual("residual_mlp", l, L.mid, S.proj_shard, L.out, d));
+  } else {
+    if (d.tp > 1) ops.push_back(allreduce("allreduce_mlp", l, S.proj, d));
+    ops.push_back(residual("residual_mlp", l, L.mid, S.proj, L.out, d));
+  }
 }
 
 // Backward of one layer; S.d_stream holds dL/d(layer output) on entry and
@@ -149,20 +201,32 @@ void add_backward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dim
   auto& ops = plan.ops;
   const std::int64_t tf = mul(d.t, d.f_l), thl = mul(d.t, d.h_l);
   const u64 attn_flops = mul(2, U(d.scores), U(d.d));  // two causal products, as attn_score / attn_context each
-  const u64 lnb_bytes = mul(add(mul(3, U(d.th)), mul(4, U(d.h))), d.e);
-  ops.push_back(wgrad("mlp_down_wgrad", l, L.mlp_act, S.d_stream, L.g_down, d.t, d.h, d.f_l, d));
-  ops.push_back(dgrad("mlp_down_dgrad", l, S.d_stream, L.w_down, S.d_mlp, d.t, d.h, d.f_l, d));
+  const u64 lnb_bytes = mul(add(mul(3, U(d.tlh)), mul(4, U(d.h))), d.e);
+  // The gradient of the GEMMs' output: the stream gradient, gathered from
+  // every rank's tokens under sequence parallelism (the conjugate of the
+  // forward reduce-scatter).
+  const BufferId d_out = d.sp ? S.d_full : S.d_stream;
+  // The layernorm's input gradient: the GEMMs' partial sums, summed over TP
+  // (allreduce), or summed and scattered to each rank's tokens (sequence
+  // parallel: the conjugate of the forward allgather).
+  const BufferId d_normed = d.sp ? S.d_normed_shard : S.d_normed;
+  if (d.sp) ops.push_back(allgather("allgather_mlp_bwd", l, S.d_stream, S.d_full, d));
+  ops.push_back(wgrad("mlp_down_wgrad", l, L.mlp_act, d_out, L.g_down, d.t, d.h, d.f_l, d));
+  ops.push_back(dgrad("mlp_down_dgrad", l, d_out, L.w_down, S.d_mlp, d.t, d.h, d.f_l, d));
   ops.push_back(memory("gelu_bwd", l, GeluBackwardOp{L.mlp_pre, S.d_mlp, S.d_mlp, tf}, mul(3, U(tf), d.e)));
   ops.push_back(wgrad("mlp_up_wgrad", l, L.n2, S.d_mlp, L.g_up, d.t, d.f_l, d.h, d));
   ops.push_back(dgrad("mlp_up_dgrad", l, S.d_mlp, L.w_up, S.d_normed, d.t, d.f_l, d.h, d));
   // Column-parallel input gradient: each rank holds a partial sum over its ffn slice.
-  if (d.tp > 1) ops.push_back(allreduce("allreduce_mlp_dgrad", l, S.d_normed, d));
-  ops.push_back(memory("ln_mlp_bwd", l, LayerNormBackwardOp{L.mid, L.ln2, S.d_normed, S.d_ln, L.g_ln2.bucket, d.t, d.h,
+  if (d.sp) ops.push_back(reduce_scatter("reducescatter_mlp_dgrad", l, S.d_normed, S.d_normed_shard, d));
+  else if (d.tp > 1) ops.push_back(allreduce("allreduce_mlp_dgrad", l, S.d_normed, d));
+  ops.push_back(memory("ln_mlp_bwd", l, LayerNormBackwardOp{L.mid, L.ln2, d_normed, S.d_ln, L.g_ln2.bucket, d.t_l, d.h,
                                                            L.g_ln2.offset},
                        lnb_bytes));
+  if (d.sp) ops.push_back(allreduce_ln_grad("allreduce_ln_mlp_grad", l, L.g_ln2, d));
   ops.push_back(residual("residual_mlp_bwd", l, S.d_stream, S.d_ln, S.d_stream, d));
-  ops.push_back(wgrad("out_proj_wgrad", l, L.context, S.d_stream, L.g_out, d.t, d.h, d.h_l, d));
-  ops.push_back(dgrad("out_proj_dgrad", l, S.d_stream, L.w_out, S.d_context, d.t, d.h, d.h_l, d));
+  if (d.sp) ops.push_back(allgather("allgather_attn_bwd", l, S.d_stream, S.d_full, d));
+  ops.push_back(wgrad("out_proj_wgrad", l, L.context, d_out, L.g_out, d.t, d.h, d.h_l, d));
+  ops.push_back(dgrad("out_proj_dgrad", l, d_out, L.w_out, S.d_context, d.t, d.h, d.h_l, d));
   const u64 score_bytes = mul(U(d.scores), d.e);
   ops.push_back(compute("attn_context_bwd", l,
                         AttentionContextBackwardOp{L.probs, L.qkv, S.d_context, S.d_scores, S.d_qkv, d.b, d.heads_l,
@@ -176,54 +240,66 @@ void add_backward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dim
                         add(score_bytes, mul(4, U(thl), d.e))));
   ops.push_back(wgrad("qkv_proj_wgrad", l, L.n1, S.d_qkv, L.g_qkv, d.t, mul(3, d.h_l), d.h, d));
   ops.push_back(dgrad("qkv_proj_dgrad", l, S.d_qkv, L.w_qkv, S.d_normed, d.t, mul(3, d.h_l), d.h, d));
-  if (d.tp > 1) ops.push_back(allreduce("allreduce_attn_dgrad", l, S.d_normed, d));
-  ops.push_back(memory("ln_attn_bwd", l, LayerNormBackwardOp{L.in, L.ln1, S.d_normed, S.d_ln, L.g_ln1.bucket, d.t, d.h,
+  if (d.sp) ops.push_back(reduce_scatter("reducescatter_attn_dgrad", l, S.d_normed, S.d_normed_shard, d));
+  else if (d.tp > 1) ops.push_back(allreduce("allreduce_attn_dgrad", l, S.d_normed, d));
+  ops.push_back(memory("ln_attn_bwd", l, LayerNormBackwardOp{L.in, L.ln1, d_normed, S.d_ln, L.g_ln1.bucket, d.t_l, d.h,
                                                             L.g_ln1.offset},
                        lnb_bytes));
+  if (d.sp) ops.push_back(allreduce_ln_grad("allreduce_ln_attn_grad", l, L.g_ln1, d));
   ops.push_back(residual("residual_attn_bwd", l, S.d_stream, S.d_ln, S.d_stream, d));
 }
 
 }  // namespace
 
 TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& layout, int world_rank, DType dtype,
-                                 const GradReduceOptions& reduce) {
+                                 const TrainingOptions& options) {
   validate_layout(shape, layout);
   if (gemm_needs_cast(dtype))
     throw UsageError(fmt::format("--mode train does not support --dtype {}; valid: fp32, fp64 (cpu), fp32, tf32, fp16, "
                                  "bf16 (cuda)", dtype_name(dtype)));
-  const TrainingPlanSize size = training_plan_size(shape, layout, dtype, reduce);
+  check_sequence_parallel(shape, layout, options);
+  const TrainingPlanSize size = training_plan_size(shape, layout, dtype, options);
   TrainingPlan tp_plan{.plan = {.shape = shape, .layout = layout, .position = rank_position(layout, world_rank),
                                 .dtype = dtype}};
   Plan& plan = tp_plan.plan;
   plan.buffers.reserve(static_cast<std::size_t>(size.buffers));
   plan.ops.reserve(static_cast<std::size_t>(size.ops) + 1);
-  const Dims d = dims(shape, layout, dtype);
+  const Dims d = dims(shape, layout, dtype, options);
   auto act = [&](std::string name, std::int64_t rows, std::int64_t cols) {
     return plan.add_buffer({.name = std::move(name), .rows = rows, .cols = cols});
   };
-  const BufferId input = plan.add_buffer({.name = "input", .rows = d.t, .cols = d.h, .fill = BufferFill::input,
-                                          .seed = 0xF10F0000ULL + U(plan.position.dp_rank)});
-  // The output gradient: deterministic per replica, like the input.
-  tp_plan.grad_seed = plan.add_buffer({.name = "grad_seed", .rows = d.t, .cols = d.h, .fill = BufferFill::input,
-                                       .seed = 0xF10F5EED00ULL + U(plan.position.dp_rank)});
-  const Scratch S{act("proj", d.t, d.h), act("d_stream", d.t, d.h), act("d_normed", d.t, d.h), act("d_ln", d.t, d.h),
-                  act("d_mlp", d.t, d.f_l), act("d_context", d.t, d.h_l),
-                  act("d_scores", mul(mul(d.b, d.heads_l), d.s), d.s), act("d_qkv", d.t, mul(3, d.h_l))};
+  // The input and the output gradient: deterministic per replica, defined on
+  // all t tokens; under sequence parallelism each rank holds its t_l rows.
+  tp_plan.token_offset = d.sp ? mul(std::int64_t{plan.position.tp_rank}, d.t_l) : 0;
+  const WeightShard rows{.row_offset = tp_plan.token_offset};
+  const BufferId input = plan.add_buffer({.name = "input", .rows = d.t_l, .cols = d.h, .fill = BufferFill::input,
+                                          .seed = 0xF10F0000ULL + U(plan.position.dp_rank), .shard = rows});
+  tp_plan.grad_seed = plan.add_buffer({.name = "grad_seed", .rows = d.t_l, .cols = d.h, .fill = BufferFill::input,
+                                       .seed = 0xF10F5EED00ULL + U(plan.position.dp_rank), .shard = rows});
+  Scratch S{act("proj", d.t, d.h), act("d_stream", d.t_l, d.h), act("d_normed", d.t, d.h), act("d_ln", d.t_l, d.h),
+            act("d_mlp", d.t, d.f_l), act("d_context", d.t, d.h_l),
+            act("d_scores", mul(mul(d.b, d.heads_l), d.s), d.s), act("d_qkv", d.t, mul(3, d.h_l))};
+  if (d.sp) {
+    S.proj_shard = act("proj_shard", d.t_l, d.h);
+    S.n_shard = act("normed_shard", d.t_l, d.h);
+    S.d_full = act("d_stream_gathered", d.t, d.h);
+    S.d_normed_shard = act("d_normed_shard", d.t_l, d.h);
+  }
   std::vector<Layer> layers;
   BufferId x = input;
   for (int l = 0; l < shape.layers; ++l) {
     auto name = [&](const char* n) { return fmt::format("layer{}.{}", l, n); };
     Layer L{};
     L.in = x;
-    L.n1 = act(name("normed_attn"), d.t, d.h);
+    L.n1 = act(name("normed_attn"), d.t, d.h);  // whole: qkv_proj_wgrad reads it
     L.qkv = act(name("qkv"), d.t, mul(3, d.h_l));
     L.probs = act(name("probs"), mul(mul(d.b, d.heads_l), d.s), d.s);
     L.context = act(name("context"), d.t, d.h_l);
-    L.mid = act(name("stream_mid"), d.t, d.h);
+    L.mid = act(name("stream_mid"), d.t_l, d.h);
     L.n2 = act(name("normed_mlp"), d.t, d.h);
     L.mlp_pre = act(name("mlp_pre"), d.t, d.f_l);
     L.mlp_act = act(name("mlp_act"), d.t, d.f_l);
-    L.out = act(name("stream_out"), d.t, d.h);
+    L.out = act(name("stream_out"), d.t_l, d.h);
     // The same weights and shards as build_transformer_plan (model/dense_weights.hpp).
     const DenseWeights dense = add_dense_weights(plan, l);
     L.ln1 = dense.ln_attn, L.w_qkv = dense.w_qkv, L.w_out = dense.w_out, L.ln2 = dense.ln_mlp;
@@ -237,7 +313,7 @@ TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& 
   const std::uint64_t n_grads = grad_count(shape);
   sizes.reserve(static_cast<std::size_t>(n_grads));
   for (std::uint64_t j = 0; j < n_grads; ++j) sizes.push_back(grad_elements(static_cast<int>(j % k_grads_per_layer), d));
-  const std::vector<GradBucket> buckets = plan_grad_buckets(sizes, d.e, reduce.bucket_bytes);
+  const std::vector<GradBucket> buckets = plan_grad_buckets(sizes, d.e, options.bucket_bytes);
   for (std::size_t k = 0; k < buckets.size(); ++k) {
     const BufferId buf = act(fmt::format("grad_bucket{}", k), 1, buckets[k].elements);
     tp_plan.buckets.push_back(buf);
@@ -256,7 +332,7 @@ TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& 
   for (int l = 0; l < shape.layers; ++l) add_forward(plan, l, layers[static_cast<std::size_t>(l)], S, d);
   plan.output = x;
   tp_plan.backward_begin = plan.ops.size();
-  plan.ops.push_back(memory("grad_seed", -1, CopyOp{tp_plan.grad_seed, S.d_stream, d.th}, mul(2, U(d.th), d.e)));
+  plan.ops.push_back(memory("grad_seed", -1, CopyOp{tp_plan.grad_seed, S.d_stream, d.tlh}, mul(2, U(d.tlh), d.e)));
   for (int l = shape.layers - 1; l >= 0; --l) add_backward(plan, l, layers[static_cast<std::size_t>(l)], S, d);
   // Data parallelism: sum the gradients over the replicas, one allreduce per bucket.
   if (layout.dp() > 1)
@@ -274,14 +350,18 @@ TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& 
 }
 
 TrainingPlanSize training_plan_size(const ModelShape& shape, const ParallelLayout& layout, DType dtype,
-                                    const GradReduceOptions& reduce) {
-  const Dims d = dims(shape, layout, dtype);
+                                    const TrainingOptions& options) {
+  check_sequence_parallel(shape, layout, options);
+  const Dims d = dims(shape, layout, dtype, options);
   const std::int64_t qkv = mul(d.t, mul(3, d.h_l)), thl = mul(d.t, d.h_l), tf = mul(d.t, d.f_l);
   const std::int64_t ln = mul(2, d.h);
   const u64 wq = U(mul(d.h, mul(3, d.h_l))), wo = U(mul(d.h_l, d.h)), wm = U(mul(d.h, d.f_l));
-  // Elements: shared (input, seed, proj, d_stream, d_normed, d_ln, d_mlp, d_context, d_scores, d_qkv) and per layer.
-  const u64 shared = add(add(mul(6, U(d.th)), add(U(tf), U(thl))), add(U(d.scores), U(qkv)));
-  const u64 kept = add(add(mul(4, U(d.th)), add(U(qkv), U(d.scores))), add(U(thl), mul(2, U(tf))));
+  // Elements: shared (input, seed, d_stream, d_ln on t_l tokens; proj, d_normed on t; d_mlp, d_context,
+  // d_scores, d_qkv; sequence parallel adds proj_shard, normed_shard, d_normed_shard on t_l and
+  // d_stream_gathered on t) and per layer (stream_mid and stream_out on t_l tokens).
+  const u64 shared = add(add(add(mul(4, U(d.tlh)), mul(2, U(d.th))), add(U(tf), U(thl))), add(U(d.scores), U(qkv)));
+  const u64 sp_shared = d.sp ? add(mul(3, U(d.tlh)), U(d.th)) : 0;
+  const u64 kept = add(add(add(mul(2, U(d.th)), mul(2, U(d.tlh))), add(U(qkv), U(d.scores))), add(U(thl), mul(2, U(tf))));
   const u64 weights = add(add(wq, wo), mul(2, wm));
   const u64 grads = add(weights, mul(2, U(ln)));
   const u64 layer_bytes = add(add(mul(add(kept, grads), d.e), mul(weights, d.e_w)), mul(mul(2, U(ln)), d.e));
@@ -290,12 +370,15 @@ TrainingPlanSize training_plan_size(const ModelShape& shape, const ParallelLayou
   const u64 gemm_fwd = mul(2, U(d.t), add(add(mul(U(3 * d.h_l), U(d.h)), mul(U(d.h_l), U(d.h))),
                                           mul(2, U(d.f_l), U(d.h))));
   const u64 fwd = add(gemm_fwd, mul(2, U(d.scores), U(d.d)));
-  const u64 ops_per_layer = 13 + 16 + (d.tp > 1 ? 4 : 0);
+  // Per layer: 13 forward and 16 backward ops, and the TP collectives: 4
+  // allreduces, or with sequence parallelism 4 allgathers, 4 reduce-scatters
+  // and the 2 layernorm gradient allreduces.
+  const u64 ops_per_layer = 13 + 16 + (d.sp ? 10 : d.tp > 1 ? 4 : 0);
   const GradBucketCount b = count_grad_buckets(
       grad_count(shape), [&](u64 j) { return grad_elements(static_cast<int>(j % k_grads_per_layer), d); }, d.e,
-      reduce.bucket_bytes);
-  return {.buffer_bytes = add(mul(shared, d.e), mul(layers, layer_bytes)),
-          .buffers = add(add(10, mul(layers, 15)), b.buckets),
+      options.bucket_bytes);
+  return {.buffer_bytes = add(mul(add(shared, sp_shared), d.e), mul(layers, layer_bytes)),
+          .buffers = add(add(d.sp ? 14 : 10, mul(layers, 15)), b.buckets),
           .ops = add(add(1, mul(layers, ops_per_layer)), layout.dp() > 1 ? b.buckets : 0),
           .flops_per_iteration = mul(mul(3, fwd), layers),
           .grad_buckets = b.buckets,

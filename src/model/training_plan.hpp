@@ -17,9 +17,15 @@
 
 namespace flopwall {
 
-// The data-parallel gradient allreduce (model/grad_buckets.hpp).
-struct GradReduceOptions {
+struct TrainingOptions {
+  // The data-parallel gradient allreduce (model/grad_buckets.hpp).
   std::uint64_t bucket_bytes = 25ULL << 20;  // --grad-bucket-mb, PyTorch DDP's default 25 MiB
+  // Megatron-LM's sequence parallelism (Korthikanti et al., 2022), with
+  // tp > 1: the layernorms and residual adds run on this rank's t/tp tokens,
+  // each TP allreduce becomes a reduce-scatter and each matching input an
+  // allgather (forward and backward), and the layernorm weight gradients,
+  // each from a rank's tokens only, are summed over the TP group.
+  bool sequence_parallel = false;
 };
 
 // Where a layer's weight gradient lives: a range of a bucket buffer.
@@ -37,16 +43,18 @@ struct LayerGradients {
 struct TrainingPlan {
   Plan plan;
   BufferId grad_seed = -1;             // dL/dy of the last layer's output
-  BufferId input_grad = -1;            // dL/d(input) after the backward pass
+  BufferId input_grad = -1;            // dL/d(input) after the backward pass (sequence parallel: this rank's tokens)
+  std::int64_t token_offset = 0;       // sequence parallel: the first of this rank's tokens (rows of input and input_grad)
   std::vector<LayerGradients> grads;   // per layer, layer 0 first
   std::vector<BufferId> buckets;       // in allreduce order (backward completion order)
   std::size_t backward_begin = 0;      // index of the first backward op in plan.ops
 };
 
 // Requires what validate_layout checks; throws UsageError for a dtype whose
-// GEMMs need operand casts (fp8), which the training step does not support.
+// GEMMs need operand casts (fp8), which the training step does not support,
+// and, with sequence parallelism, for tokens (batch · seq) that tp does not divide.
 TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& layout, int world_rank, DType dtype,
-                                 const GradReduceOptions& reduce = {});
+                                 const TrainingOptions& reduce = {});
 
 // Mirror of build_training_plan's sizes without building it (the memory check
 // before the plan exists): buffer bytes, buffer and op counts, FLOPs. Checked.
@@ -59,6 +67,6 @@ struct TrainingPlanSize {
   std::int64_t largest_bucket_elements = 0;  // the largest DP allreduce's count
 };
 TrainingPlanSize training_plan_size(const ModelShape& shape, const ParallelLayout& layout, DType dtype,
-                                    const GradReduceOptions& reduce = {});
+                                    const TrainingOptions& reduce = {});
 
 }  // namespace flopwall

@@ -53,7 +53,11 @@ ClockSample sample(int iter, const ClockEstimate& c) {
 void execute_op(std::size_t index, const Op& op, Device& device, Communicator& comm, std::int64_t idle_ns) {
   std::visit(Overloaded{
                  [&](const DeviceOp& d) { device.execute(index, d); },
-                 [&](const CommOp& c) { comm.issue(op.group, c.call, device.buffer(c.send), device.buffer(c.recv)); },
+                 [&](const CommOp& c) {
+                   const std::int64_t skip = c.offset * element_type_size(c.call.type);
+                   comm.issue(op.group, c.call, static_cast<char*>(device.buffer(c.send)) + skip,
+                              static_cast<char*>(device.buffer(c.recv)) + skip);
+                 },
                  [&](const IdleOp&) { busy_wait_ns(idle_ns); },
                  [&](const AllToAllVOp& a) {
                    comm.alltoallv(op.group, device.buffer(a.send), *a.send_counts, *a.send_displs, device.buffer(a.recv),

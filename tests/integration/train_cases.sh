@@ -74,6 +74,20 @@ train_bad_input)
   for bad in 0 -1 2000 nan; do
     expect_usage_error "--grad-bucket-mb" "$flopwall" run --model tiny --mode train --grad-bucket-mb "$bad" --out t.h5
   done
+  expect_usage_error "--sequence-parallel applies to the training step only" \
+    "$flopwall" run --model tiny --sequence-parallel --out t.h5
+  # 3 tokens over tp 2.
+  expect_usage_error "--sequence-parallel splits the 3 tokens (batch 1 x seq 3) over tp 2" \
+    mpi 2 "$flopwall" run --model tiny --mode train --sequence-parallel --tp 2 --seq 3 --batch 1 --out t.h5
+  ;;
+train_sequence_parallel)
+  train_tiny --tp 2 --sequence-parallel --out t.h5
+  "$flopwall" report t.h5 --format json >r.json
+  # The same model FLOPs as without it; each TP allreduce is now a reduce-scatter and an allgather.
+  json_check r.json 'r["model_flops_per_iter"] == 3 * 205520896 and r["config"]["sequence_parallel"] is True'
+  json_check r.json '{o["name"] for o in r["ops"] if o["kind"] == "comm"} == {"allgather_attn", "reducescatter_attn", "allgather_mlp", "reducescatter_mlp", "allgather_mlp_bwd", "reducescatter_mlp_dgrad", "allreduce_ln_mlp_grad", "allgather_attn_bwd", "reducescatter_attn_dgrad", "allreduce_ln_attn_grad"}'
+  # Every TP collective counts as tensor-parallel communication.
+  json_check r.json 'abs(r["train"]["tp_comm_s"] - sum(o["time_s"]["mean"] * o["count"] for o in r["ops"] if o["kind"] == "comm") / (2 * r["iterations"])) < 1e-9'
   ;;
 *) fail "unknown case" ;;
 esac

@@ -51,18 +51,25 @@ void expect_close(const std::vector<double>& want, const std::vector<double>& go
   EXPECT_LE(max_diff, 1e-10 * max_abs) << what << " layer " << layer;
 }
 
-TEST(TrainingStep, TensorParallelGradientsEqualSingleRank) {
+// TP over the whole world against one rank; with sequence parallelism each
+// rank's input gradient is its rows of the whole one.
+void expect_tensor_parallel_equals_single_rank(const TrainingOptions& options) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   const ParallelLayout one{.world_size = 1, .tp = 1}, split{.world_size = size, .tp = size};
   const TrainingPlan ts = build_training_plan(k_shape, one, 0, DType::fp64);
-  const TrainingPlan tt = build_training_plan(k_shape, split, rank, DType::fp64);
+  const TrainingPlan tt = build_training_plan(k_shape, split, rank, DType::fp64, options);
   const auto cs = communicator(MPI_COMM_SELF, one);
   const auto ct = communicator(MPI_COMM_WORLD, split);
   const auto ds = step(ts, cs.get());
   const auto dt = step(tt, ct.get());
-  expect_close(ds->read_buffer(ts.input_grad), dt->read_buffer(tt.input_grad), "input gradient", -1);
+  const auto whole = ds->read_buffer(ts.input_grad), mine = dt->read_buffer(tt.input_grad);
+  const std::int64_t first = tt.token_offset * k_shape.hidden;
+  ASSERT_LE(first + static_cast<std::int64_t>(mine.size()), static_cast<std::int64_t>(whole.size()));
+  if (options.sequence_parallel && size > 1) ASSERT_EQ(mine.size() * static_cast<std::size_t>(size), whole.size());
+  expect_close({whole.begin() + first, whole.begin() + first + static_cast<std::int64_t>(mine.size())}, mine,
+               "input gradient", -1);
   const std::int64_t h = k_shape.hidden, h_l = h / size, f_l = k_shape.ffn / size;
   for (int l = 0; l < k_shape.layers; ++l) {
     const auto& s = ts.grads[static_cast<std::size_t>(l)].slots;
@@ -78,13 +85,21 @@ TEST(TrainingStep, TensorParallelGradientsEqualSingleRank) {
   }
 }
 
+TEST(TrainingStep, TensorParallelGradientsEqualSingleRank) { expect_tensor_parallel_equals_single_rank({}); }
+
+// The allgathers and reduce-scatters, and the layernorm gradients summed
+// over TP from each rank's tokens, give the unsplit model's gradients.
+TEST(TrainingStep, SequenceParallelGradientsEqualSingleRank) {
+  expect_tensor_parallel_equals_single_rank({.sequence_parallel = true});
+}
+
 TEST(TrainingStep, DataParallelBucketsHoldTheSumOverReplicas) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (size < 2) GTEST_SKIP() << "needs 2 or more ranks";
   const ParallelLayout dp{.world_size = size, .tp = 1};
-  const GradReduceOptions reduce{.bucket_bytes = 8192};  // several buckets
+  const TrainingOptions reduce{.bucket_bytes = 8192};  // several buckets
   std::vector<std::vector<double>> want;
   for (int replica = 0; replica < size; ++replica) {
     const TrainingPlan t = build_training_plan(k_shape, dp, replica, DType::fp64, reduce);

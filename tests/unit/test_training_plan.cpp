@@ -23,16 +23,46 @@ const ModelShape k_small{.hidden = 16, .heads = 4, .ffn = 32, .layers = 2, .seq 
 TEST(TrainingPlan, SizeMirrorEqualsTheBuiltPlan) {
   for (int tp : {1, 2, 4})
     for (DType dtype : {DType::fp32, DType::fp64})
-      for (std::uint64_t cap : {std::uint64_t{1}, std::uint64_t{3000}, std::uint64_t{25} << 20}) {
+      for (std::uint64_t cap : {std::uint64_t{1}, std::uint64_t{3000}, std::uint64_t{25} << 20})
+      for (bool sp : {false, true}) {
         const ParallelLayout layout{.world_size = 2 * tp, .tp = tp};  // dp 2: the bucket allreduces
-        const TrainingPlan t = build_training_plan(k_small, layout, 0, dtype, {.bucket_bytes = cap});
-        const TrainingPlanSize s = training_plan_size(k_small, layout, dtype, {.bucket_bytes = cap});
+        const TrainingOptions options{.bucket_bytes = cap, .sequence_parallel = sp};
+        const TrainingPlan t = build_training_plan(k_small, layout, 0, dtype, options);
+        const TrainingPlanSize s = training_plan_size(k_small, layout, dtype, options);
         EXPECT_EQ(s.grad_buckets, t.buckets.size());
         EXPECT_EQ(s.buffer_bytes, t.plan.buffer_bytes()) << "tp " << tp;
         EXPECT_EQ(s.buffers, t.plan.buffers.size()) << "tp " << tp;
         EXPECT_EQ(s.ops, t.plan.ops.size()) << "tp " << tp;
         EXPECT_EQ(s.flops_per_iteration, t.plan.flops_per_iteration()) << "tp " << tp;
       }
+}
+
+TEST(TrainingPlan, SequenceParallelSwapsEachTpAllreduceForReduceScatterAndAllgather) {
+  const ParallelLayout layout{.world_size = 2, .tp = 2};
+  const TrainingPlan plain = build_training_plan(k_small, layout, 1, DType::fp32);
+  const TrainingPlan sp = build_training_plan(k_small, layout, 1, DType::fp32, {.sequence_parallel = true});
+  std::map<std::string, int> collectives;
+  std::uint64_t plain_ln = 0, sp_ln = 0;
+  for (const Op& op : sp.plan.ops) {
+    if (const auto* c = std::get_if<CommOp>(&op.params)) ++collectives[std::string(descriptor(c->call.collective).name)];
+    if (op.name.starts_with("ln_")) sp_ln += op.bytes_mem;
+  }
+  for (const Op& op : plain.plan.ops)
+    if (op.name.starts_with("ln_")) plain_ln += op.bytes_mem;
+  // Per layer 2 forward and 2 backward TP allreduces become 4 allgathers and
+  // 4 reduce-scatters, and the two layernorm gradients are summed over TP.
+  EXPECT_EQ(collectives["allgather"], 4 * k_small.layers);
+  EXPECT_EQ(collectives["reducescatter"], 4 * k_small.layers);
+  EXPECT_EQ(collectives["allreduce"], 2 * k_small.layers);
+  // The same FLOPs; the layernorms read half the tokens on each of 2 ranks (their 2h parameters aside).
+  EXPECT_EQ(sp.plan.flops_per_iteration(), plain.plan.flops_per_iteration());
+  EXPECT_LT(sp_ln, plain_ln);
+  EXPECT_EQ(sp.token_offset, k_small.tokens() / 2);
+  // Tokens that tp does not divide are refused.
+  const ModelShape odd{.hidden = 16, .heads = 4, .ffn = 32, .layers = 1, .seq = 3, .batch = 1};
+  EXPECT_THROW(build_training_plan(odd, {.world_size = 2, .tp = 2}, 0, DType::fp32, {.sequence_parallel = true}),
+               UsageError);
+  EXPECT_NO_THROW(build_training_plan(odd, {.world_size = 1, .tp = 1}, 0, DType::fp32, {.sequence_parallel = true}));
 }
 
 TEST(TrainingPlan, FlopsAreThreeTimesTheForwardPassOpByOp) {
