@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,22 @@ class Transport : public CollectivePrimitives {
   virtual void run(const CollectiveCall& call, int warmup, std::span<OpSpan> spans) = 0;
   // This rank's result (shape.recv_count values) as values.
   virtual std::vector<double> result(const CollectiveCall& call) = 0;
+
+  // Nonblocking in-place allreduce (the training step's overlapped gradient
+  // buckets): start() issues it under `slot` and returns; progress() lets
+  // every started call advance (a library that progresses only inside its
+  // own calls needs it) and says whether any is still in flight; wait()
+  // completes the slot's call. A transport without them throws.
+  virtual void start_allreduce(int /*slot*/, void* /*buffer*/, std::int64_t /*count*/, ElementType /*t*/,
+                               ReduceOp /*op*/) {
+    throw std::logic_error(std::string("nonblocking allreduce is not supported by the ") + std::string(name()) +
+                           " transport");
+  }
+  virtual bool progress() { return false; }
+  virtual void wait(int /*slot*/) {
+    throw std::logic_error(std::string("nonblocking allreduce is not supported by the ") + std::string(name()) +
+                           " transport");
+  }
 };
 
 // Creates the transport of one communicator (a run's group, a sweep tier's group).

@@ -57,6 +57,9 @@ ReportAccumulator::ReportAccumulator(const TraceData& meta)
     m_max_clock_error_ns.push_back(max_clock_error_ns(rank.info));
   }
   for (const OpInfo& op : meta.ops) m_serve = m_serve || op.step >= 0;
+  m_async = async_ops(meta.ops);
+  for (const AsyncRole r : m_async.role) m_has_async = m_has_async || r != AsyncRole::none;
+  if (m_has_async) m_in_flight.resize(m_totals.ranks.size());
 }
 
 void ReportAccumulator::add_events(std::size_t rank_index, std::span<const TraceEvent> events) {
@@ -85,7 +88,41 @@ void ReportAccumulator::add_events(std::size_t rank_index, std::span<const Trace
       case OpKind::compute: rank.compute_ns.add_wide(d); break;
       case OpKind::idle: break;  // injected delays stay in "other"
     }
+    if (m_has_async) track_in_flight(rank_index, e, d);
   }
+}
+
+// Rows come in order: a start opens its collective, its wait closes it, and
+// compute or memory ops while one is open overlap it. A new iteration drops
+// what its predecessor left open (a truncated trace).
+void ReportAccumulator::track_in_flight(std::size_t rank_index, const TraceEvent& e, int128_t duration) {
+  InFlight& f = m_in_flight[rank_index];
+  if (e.iter != f.iter) {
+    f.iter = e.iter;
+    f.open.clear();
+  }
+  const auto op = static_cast<std::size_t>(e.op);
+  switch (m_async.role[op]) {
+    case AsyncRole::start:
+      if (f.open.empty()) f.since_ns = e.t_start_ns;
+      f.open.emplace_back(e.op, e.t_start_ns);
+      return;
+    case AsyncRole::wait:
+      for (auto it = f.open.begin(); it != f.open.end(); ++it)
+        if (it->first == m_async.partner[op]) {
+          OpTotals& start = m_totals.ops[m_names.of_op[static_cast<std::size_t>(it->first)]];
+          start.in_flight_ns.add_wide(wide_difference(e.t_end_ns, it->second));
+          ++start.in_flight_count;
+          f.open.erase(it);
+          if (f.open.empty()) m_totals.ranks[rank_index].in_flight_ns.add_wide(wide_difference(e.t_end_ns, f.since_ns));
+          break;
+        }
+      return;
+    case AsyncRole::none: break;
+  }
+  const OpKind kind = m_meta.ops[op].kind;
+  if (!f.open.empty() && (kind == OpKind::compute || kind == OpKind::memory))
+    m_totals.ranks[rank_index].overlapped_ns.add_wide(duration);
 }
 
 void ReportAccumulator::consume(const TraceWindow& window) {

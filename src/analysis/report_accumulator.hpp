@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/async_ops.hpp"
 #include "analysis/report_totals.hpp"
 #include "analysis/trace_window.hpp"
 #include "trace/trace_data.hpp"
@@ -50,11 +51,23 @@ class ReportAccumulator {
     std::int64_t start_ns, end_ns;
   };
   void add_spans(const TraceWindow& window);
+  void track_in_flight(std::size_t rank_index, const TraceEvent& e, int128_t duration);
   void settle_instances();
   void settle_instance(const Arrival* first, const Arrival* end);
 
+  // A rank's nonblocking collectives in flight as its rows are read in
+  // order: the iteration, and each open start's op id and start stamp.
+  struct InFlight {
+    std::int32_t iter = -1;
+    std::vector<std::pair<std::int32_t, std::int64_t>> open;
+    std::int64_t since_ns = 0;  // when the first of those now open started
+  };
+
   const TraceData& m_meta;
   bool m_serve = false;  // some op has a decode step: keep the serve step spans
+  AsyncOps m_async;
+  bool m_has_async = false;
+  std::vector<InFlight> m_in_flight;  // by rank
   OpNames m_names;
   std::vector<std::vector<std::int64_t>> m_group_of_op;  // [rank][op]: its group id for the op's communicator
   std::vector<double> m_max_clock_error_ns;              // [rank]

@@ -53,6 +53,8 @@ void ReportTotals::merge(const ReportTotals& o) {
     a.bytes_mem.merge(b.bytes_mem);
     a.bytes_comm.merge(b.bytes_comm);
     a.time_s.merge(b.time_s);
+    a.in_flight_ns.merge(b.in_flight_ns);
+    a.in_flight_count += b.in_flight_count;
   }
   for (std::size_t r = 0; r < ranks.size(); ++r) {
     RankTotals& a = ranks[r];
@@ -60,7 +62,8 @@ void ReportTotals::merge(const ReportTotals& o) {
     for (auto [x, y] : {std::pair{&a.compute_ns, &b.compute_ns}, std::pair{&a.memory_ns, &b.memory_ns},
                         std::pair{&a.comm_ns, &b.comm_ns}, std::pair{&a.span_ns, &b.span_ns},
                         std::pair{&a.wait_ns, &b.wait_ns}, std::pair{&a.exposed_comm_ns, &b.exposed_comm_ns},
-                        std::pair{&a.lateness_ns, &b.lateness_ns}})
+                        std::pair{&a.lateness_ns, &b.lateness_ns}, std::pair{&a.overlapped_ns, &b.overlapped_ns},
+                        std::pair{&a.in_flight_ns, &b.in_flight_ns}})
       x->merge(*y);
     a.iterations += b.iterations;
     a.instances += b.instances;
@@ -93,12 +96,13 @@ std::string ReportTotals::serialize() const {
   put_sum(out, flops);
   for (const OpTotals& op : ops) {
     out.put(op.count);
-    for (const ExactSum* s : {&op.time_ns, &op.flops, &op.bytes_mem, &op.bytes_comm}) put_sum(out, *s);
+    for (const ExactSum* s : {&op.time_ns, &op.flops, &op.bytes_mem, &op.bytes_comm, &op.in_flight_ns}) put_sum(out, *s);
+    out.put(op.in_flight_count);
     op.time_s.write(out);
   }
   for (const RankTotals& r : ranks) {
     for (const ExactSum* s : {&r.compute_ns, &r.memory_ns, &r.comm_ns, &r.span_ns, &r.wait_ns, &r.exposed_comm_ns,
-                              &r.lateness_ns})
+                              &r.lateness_ns, &r.overlapped_ns, &r.in_flight_ns})
       put_sum(out, *s);
     out.put(r.iterations);
     out.put(r.instances);
@@ -132,12 +136,13 @@ ReportTotals ReportTotals::deserialize(const std::string& bytes) {
   t.flops = get_sum(in);
   for (OpTotals& op : t.ops) {
     op.count = in.get<std::uint64_t>();
-    for (ExactSum* s : {&op.time_ns, &op.flops, &op.bytes_mem, &op.bytes_comm}) *s = get_sum(in);
+    for (ExactSum* s : {&op.time_ns, &op.flops, &op.bytes_mem, &op.bytes_comm, &op.in_flight_ns}) *s = get_sum(in);
+    op.in_flight_count = in.get<std::uint64_t>();
     op.time_s = stats::QuantileSketch::read(in);
   }
   for (RankTotals& r : t.ranks) {
     for (ExactSum* s : {&r.compute_ns, &r.memory_ns, &r.comm_ns, &r.span_ns, &r.wait_ns, &r.exposed_comm_ns,
-                        &r.lateness_ns})
+                        &r.lateness_ns, &r.overlapped_ns, &r.in_flight_ns})
       *s = get_sum(in);
     r.iterations = in.get<std::int64_t>();
     r.instances = in.get<std::int64_t>();

@@ -21,11 +21,20 @@ struct OpTotals {
   std::uint64_t count = 0;
   ExactSum time_ns, flops, bytes_mem, bytes_comm;
   stats::QuantileSketch time_s;  // each event's duration
+  // A nonblocking collective's start (analysis/async_ops.hpp): from its
+  // start to its wait's end, summed; in_flight_count such intervals.
+  ExactSum in_flight_ns;
+  std::uint64_t in_flight_count = 0;
 };
 
 // One rank's events (by index into the trace's ranks).
 struct RankTotals {
   ExactSum compute_ns, memory_ns, comm_ns;  // by op kind; idle ops in none
+  // Compute and memory ops run while a nonblocking collective of the same
+  // iteration was in flight (analysis/async_ops.hpp): communication that
+  // could hide behind them.
+  ExactSum overlapped_ns;
+  ExactSum in_flight_ns;  // time with at least one nonblocking collective in flight (the union of their intervals)
   ExactSum span_ns;                         // iteration spans, summed
   std::int64_t iterations = 0;              // iterations with events
   // Collective instances of two or more ranks it took part in.

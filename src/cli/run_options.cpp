@@ -222,6 +222,7 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
   if (c.mode == RunMode::train) {
     j["grad_bucket_mb"] = c.train.grad_bucket_mb;
     j["sequence_parallel"] = c.train.options.sequence_parallel;
+    j["overlap_grad_reduce"] = c.train.options.overlap_grad_reduce;
   }
   return j.dump();
 }

@@ -21,7 +21,9 @@ po::options_description train_settings() {
                                                    "in (0, 1024])")
       ("sequence-parallel", po::bool_switch(), "train: Megatron-LM sequence parallelism: with --tp > 1 each TP "
                                                "allreduce becomes a reduce-scatter and an allgather; batch x seq must "
-                                               "be a multiple of tp");
+                                               "be a multiple of tp")
+      ("overlap-grad-reduce", po::bool_switch(), "train: start each data-parallel gradient bucket's allreduce as soon "
+                                                 "as backward has filled it, and wait for all after backward");
   return d;
 }
 
@@ -39,6 +41,11 @@ TrainConfig parse_train_options(const po::variables_map& vm, RunMode mode) {
     if (mode != RunMode::train)
       throw UsageError("--sequence-parallel applies to the training step only; add --mode train or drop it");
     t.options.sequence_parallel = true;
+  }
+  if (vm.count("overlap-grad-reduce") && vm["overlap-grad-reduce"].as<bool>()) {
+    if (mode != RunMode::train)
+      throw UsageError("--overlap-grad-reduce applies to the training step only; add --mode train or drop it");
+    t.options.overlap_grad_reduce = true;
   }
   return t;
 }

@@ -156,10 +156,16 @@ using DeviceOp = std::variant<GemmOp, AttentionScoreOp, CausalSoftmaxOp, Attenti
 // A collective over the op's group on the plan's buffers: the call (shaped
 // for the group's size, collectives/collective.hpp) and where it reads and
 // writes. In place, send == recv.
+// How a comm op runs: to completion, or split into a start that returns at
+// once and a wait (an overlapped gradient bucket: model/training_plan.hpp).
+enum class CommPhase : std::uint8_t { blocking, start, wait };
+
 struct CommOp {
   CollectiveCall call;
   BufferId send, recv;
   std::int64_t offset = 0;  // first element of the call's data in both buffers (a gradient inside its bucket)
+  CommPhase phase = CommPhase::blocking;
+  int slot = 0;  // start and wait: which call in flight (one per bucket)
 };
 
 // All-to-all-v over the op's group: rank q of the group gets send_counts[q]

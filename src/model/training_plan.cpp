@@ -249,6 +249,53 @@ void add_backward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dim
   ops.push_back(residual("residual_attn_bwd", l, S.d_stream, S.d_ln, S.d_stream, d));
 }
 
+// Bucket k's allreduce over the DP group, in place: blocking, or its start
+// (the bytes on the wire) or its wait (none of its own).
+Op grad_allreduce(std::size_t k, BufferId bucket, std::int64_t elements, CommPhase phase, const ParallelLayout& layout,
+                  const Dims& d) {
+  const CollectiveCall call = make_call(Collective::allreduce, elements, layout.dp(), d.type, ReduceOp::sum, 0, true);
+  return {.name = phase == CommPhase::wait ? fmt::format("grad_allreduce_b{}_wait", k)
+                                           : fmt::format("grad_allreduce_b{}", k),
+          .kind = OpKind::comm, .layer = -1, .group = CommGroup::dp,
+          .params = CommOp{.call = call, .send = bucket, .recv = bucket, .phase = phase, .slot = static_cast<int>(k)},
+          .bytes_comm = phase == CommPhase::wait
+                            ? 0
+                            : bus_bytes(descriptor(Collective::allreduce), mul(U(call.shape.count), d.e), layout.dp())};
+}
+
+// The buffer whose contents an op writes last: where a gradient is finished.
+BufferId written(const Op& op) {
+  if (const auto* d = std::get_if<DeviceOp>(&op.params)) {
+    if (const auto* g = std::get_if<GemmGradOp>(d)) return g->c;
+    if (const auto* n = std::get_if<LayerNormBackwardOp>(d)) return n->dparams;
+    return -1;
+  }
+  if (const auto* c = std::get_if<CommOp>(&op.params)) return c->recv;
+  return -1;
+}
+
+// Each bucket's allreduce starts right after the last backward op that
+// writes into it (its gradients are then final) and is waited for, in
+// bucket order, after the backward pass.
+void overlap_grad_allreduces(Plan& plan, const std::vector<BufferId>& bucket_buffers,
+                             const std::vector<GradBucket>& buckets, const Dims& d) {
+  std::vector<std::size_t> last_write(bucket_buffers.size(), 0);
+  for (std::size_t i = 0; i < plan.ops.size(); ++i)
+    for (std::size_t k = 0; k < bucket_buffers.size(); ++k)
+      if (written(plan.ops[i]) == bucket_buffers[k]) last_write[k] = i;
+  std::vector<Op> ops;
+  ops.reserve(plan.ops.size() + 2 * buckets.size());
+  for (std::size_t i = 0; i < plan.ops.size(); ++i) {
+    ops.push_back(std::move(plan.ops[i]));
+    for (std::size_t k = 0; k < buckets.size(); ++k)
+      if (last_write[k] == i)
+        ops.push_back(grad_allreduce(k, bucket_buffers[k], buckets[k].elements, CommPhase::start, plan.layout, d));
+  }
+  for (std::size_t k = 0; k < buckets.size(); ++k)
+    ops.push_back(grad_allreduce(k, bucket_buffers[k], buckets[k].elements, CommPhase::wait, plan.layout, d));
+  plan.ops = std::move(ops);
+}
+
 }  // namespace
 
 TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& layout, int world_rank, DType dtype,
@@ -335,16 +382,12 @@ TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& 
   plan.ops.push_back(memory("grad_seed", -1, CopyOp{tp_plan.grad_seed, S.d_stream, d.tlh}, mul(2, U(d.tlh), d.e)));
   for (int l = shape.layers - 1; l >= 0; --l) add_backward(plan, l, layers[static_cast<std::size_t>(l)], S, d);
   // Data parallelism: sum the gradients over the replicas, one allreduce per bucket.
-  if (layout.dp() > 1)
-    for (std::size_t k = 0; k < buckets.size(); ++k) {
-      const CollectiveCall call =
-          make_call(Collective::allreduce, buckets[k].elements, layout.dp(), d.type, ReduceOp::sum, 0, true);
-      const BufferId buf = tp_plan.buckets[k];
-      plan.ops.push_back({.name = fmt::format("grad_allreduce_b{}", k), .kind = OpKind::comm, .layer = -1,
-                          .group = CommGroup::dp, .params = CommOp{.call = call, .send = buf, .recv = buf},
-                          .bytes_comm = bus_bytes(descriptor(Collective::allreduce),
-                                                  mul(U(call.shape.count), d.e), layout.dp())});
-    }
+  if (layout.dp() > 1) {
+    if (options.overlap_grad_reduce) overlap_grad_allreduces(plan, tp_plan.buckets, buckets, d);
+    else
+      for (std::size_t k = 0; k < buckets.size(); ++k)
+        plan.ops.push_back(grad_allreduce(k, tp_plan.buckets[k], buckets[k].elements, CommPhase::blocking, layout, d));
+  }
   tp_plan.input_grad = S.d_stream;
   return tp_plan;
 }
@@ -379,7 +422,9 @@ TrainingPlanSize training_plan_size(const ModelShape& shape, const ParallelLayou
       options.bucket_bytes);
   return {.buffer_bytes = add(mul(add(shared, sp_shared), d.e), mul(layers, layer_bytes)),
           .buffers = add(add(d.sp ? 14 : 10, mul(layers, 15)), b.buckets),
-          .ops = add(add(1, mul(layers, ops_per_layer)), layout.dp() > 1 ? b.buckets : 0),
+          // One allreduce per bucket with dp > 1; overlapped, a start and a wait.
+          .ops = add(add(1, mul(layers, ops_per_layer)),
+                     layout.dp() > 1 ? mul(b.buckets, options.overlap_grad_reduce ? 2 : 1) : 0),
           .flops_per_iteration = mul(mul(3, fwd), layers),
           .grad_buckets = b.buckets,
           .largest_bucket_elements = b.largest_elements};

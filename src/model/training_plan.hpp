@@ -26,6 +26,12 @@ struct TrainingOptions {
   // allgather (forward and backward), and the layernorm weight gradients,
   // each from a rank's tokens only, are summed over the TP group.
   bool sequence_parallel = false;
+  // With dp > 1: each bucket's allreduce starts as soon as backward has
+  // written its last gradient and runs while backward goes on
+  // (`grad_allreduce_b<k>`, nonblocking); every one is waited for after the
+  // backward pass (`grad_allreduce_b<k>_wait`), as PyTorch DDP and
+  // Megatron-LM's overlap_grad_reduce do.
+  bool overlap_grad_reduce = false;
 };
 
 // Where a layer's weight gradient lives: a range of a bucket buffer.

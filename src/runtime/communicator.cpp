@@ -16,6 +16,22 @@ void Communicator::issue(CommGroup g, const CollectiveCall& call, const void* se
   flopwall::issue(transport(g), call, send, recv);
 }
 
+void Communicator::start_allreduce(CommGroup g, int slot, const CollectiveCall& call, void* buffer) {
+  if (call.collective != Collective::allreduce || !call.in_place)
+    throw std::logic_error("only an in-place allreduce can be started without blocking");
+  transport(g).start_allreduce(slot, buffer, call.shape.param_count, call.type, call.op);
+  ++m_in_flight;
+}
+
+void Communicator::wait(CommGroup g, int slot) {
+  transport(g).wait(slot);
+  --m_in_flight;
+}
+
+void Communicator::progress() {
+  for (const Group& group : m_groups) group.transport->progress();
+}
+
 void Communicator::allreduce(CommGroup g, const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op) {
   issue(g, make_call(Collective::allreduce, count, size(g), t, op, 0, send == recv), send, recv);
 }

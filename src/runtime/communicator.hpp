@@ -46,12 +46,19 @@ class Communicator {
   void send_recv(CommGroup g, const void* send, std::int64_t send_count, int to, void* recv, std::int64_t recv_count,
                  int from, ElementType t);
   void barrier(CommGroup g);
+  // A nonblocking in-place allreduce on group g under `slot` (the transport's
+  // start_allreduce), its completion, and progress for every one in flight.
+  void start_allreduce(CommGroup g, int slot, const CollectiveCall& call, void* buffer);
+  void wait(CommGroup g, int slot);
+  void progress();
+  bool in_flight() const noexcept { return m_in_flight > 0; }
 
   // Throws if any transport has reported an asynchronous failure.
   void check_async_errors() const;
 
  private:
   std::vector<Group> m_groups;
+  int m_in_flight = 0;  // started and not yet waited for
 };
 
 // Collective over `world`: splits it into the layout's groups and makes one

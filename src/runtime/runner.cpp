@@ -31,6 +31,9 @@ void run_iteration(const Plan& plan, Device& device, Communicator& comm, OpTimer
     timer.begin(i);
     try {
       execute_op(i, op, device, comm, idle_ns);
+      // A collective in flight advances only when MPI is called: poll after
+      // every op, inside its span (docs/metrics.md, "Overlapped gradient allreduce").
+      if (comm.in_flight()) comm.progress();
     } catch (const std::exception& e) {  // a launch or an enqueue refused
       throw std::runtime_error(fmt::format("{} {}", e.what(), op_context(op, iteration)));
     }
@@ -55,8 +58,13 @@ void execute_op(std::size_t index, const Op& op, Device& device, Communicator& c
                  [&](const DeviceOp& d) { device.execute(index, d); },
                  [&](const CommOp& c) {
                    const std::int64_t skip = c.offset * element_type_size(c.call.type);
-                   comm.issue(op.group, c.call, static_cast<char*>(device.buffer(c.send)) + skip,
-                              static_cast<char*>(device.buffer(c.recv)) + skip);
+                   char* recv = static_cast<char*>(device.buffer(c.recv)) + skip;
+                   switch (c.phase) {
+                     case CommPhase::start: comm.start_allreduce(op.group, c.slot, c.call, recv); return;
+                     case CommPhase::wait: comm.wait(op.group, c.slot); return;
+                     case CommPhase::blocking: break;
+                   }
+                   comm.issue(op.group, c.call, static_cast<char*>(device.buffer(c.send)) + skip, recv);
                  },
                  [&](const IdleOp&) { busy_wait_ns(idle_ns); },
                  [&](const AllToAllVOp& a) {

@@ -74,11 +74,28 @@ train_bad_input)
   for bad in 0 -1 2000 nan; do
     expect_usage_error "--grad-bucket-mb" "$flopwall" run --model tiny --mode train --grad-bucket-mb "$bad" --out t.h5
   done
+  expect_usage_error "--overlap-grad-reduce applies to the training step only" \
+    "$flopwall" run --model tiny --overlap-grad-reduce --out t.h5
   expect_usage_error "--sequence-parallel applies to the training step only" \
     "$flopwall" run --model tiny --sequence-parallel --out t.h5
   # 3 tokens over tp 2.
   expect_usage_error "--sequence-parallel splits the 3 tokens (batch 1 x seq 3) over tp 2" \
     mpi 2 "$flopwall" run --model tiny --mode train --sequence-parallel --tp 2 --seq 3 --batch 1 --out t.h5
+  ;;
+train_overlap)
+  # Each bucket's allreduce starts once backward has written its last gradient and is waited for after backward.
+  train_tiny --tp 1 --grad-bucket-mb 1 --overlap-grad-reduce --out t.h5
+  "$flopwall" report t.h5 --format json >r.json
+  json_check r.json 'r["config"]["overlap_grad_reduce"] is True and r["model_flops_per_iter"] == 2 * 3 * 205520896'
+  json_check r.json '[o["name"] for o in r["ops"] if o["name"].startswith("grad_allreduce")] == ["grad_allreduce_b%d" % k for k in range(4)] + ["grad_allreduce_b%d_wait" % k for k in range(4)]'
+  # The starts sit inside backward: the first one right after the last layer's mlp_down_wgrad (bucket 0 is w_down alone).
+  json_check r.json '[o["name"] for o in r["ops"]].index("grad_allreduce_b0") == [o["name"] for o in r["ops"]].index("mlp_down_wgrad") + 1'
+  json_check r.json 'r["train"]["overlap_grad_reduce"] is True and r["train"]["grad_buckets"] == 4'
+  # Overlapped compute lies within the time a bucket was in flight; exposed is every comm op's time.
+  json_check r.json '0 < r["train"]["overlapped_comm_s"] <= r["train"]["grad_allreduce_in_flight_s"]'
+  json_check r.json 'abs(r["train"]["exposed_comm_s"] - sum(o["time_s"]["mean"] * o["count"] for o in r["ops"] if o["kind"] == "comm") / (2 * r["iterations"])) < 1e-9'
+  "$flopwall" report t.h5 >r.txt
+  grep -q "compute while a gradient allreduce was in flight" r.txt || fail "text lacks the overlap: $(cat r.txt)"
   ;;
 train_sequence_parallel)
   train_tiny --tp 2 --sequence-parallel --out t.h5

@@ -93,13 +93,13 @@ TEST(TrainingStep, SequenceParallelGradientsEqualSingleRank) {
   expect_tensor_parallel_equals_single_rank({.sequence_parallel = true});
 }
 
-TEST(TrainingStep, DataParallelBucketsHoldTheSumOverReplicas) {
+void expect_buckets_hold_the_sum_over_replicas(bool overlap) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (size < 2) GTEST_SKIP() << "needs 2 or more ranks";
   const ParallelLayout dp{.world_size = size, .tp = 1};
-  const TrainingOptions reduce{.bucket_bytes = 8192};  // several buckets
+  const TrainingOptions reduce{.bucket_bytes = 8192, .overlap_grad_reduce = overlap};  // several buckets
   std::vector<std::vector<double>> want;
   for (int replica = 0; replica < size; ++replica) {
     const TrainingPlan t = build_training_plan(k_shape, dp, replica, DType::fp64, reduce);
@@ -117,6 +117,12 @@ TEST(TrainingStep, DataParallelBucketsHoldTheSumOverReplicas) {
   for (std::size_t k = 0; k < t.buckets.size(); ++k)
     expect_close(want[k], d->read_buffer(t.buckets[k]), "gradient bucket", static_cast<int>(k));
 }
+
+TEST(TrainingStep, DataParallelBucketsHoldTheSumOverReplicas) { expect_buckets_hold_the_sum_over_replicas(false); }
+
+// Started while backward goes on, each bucket still sums the replicas'
+// final gradients: no allreduce starts before its last gradient is written.
+TEST(TrainingStep, OverlappedBucketsHoldTheSumOverReplicas) { expect_buckets_hold_the_sum_over_replicas(true); }
 
 }  // namespace
 }  // namespace flopwall

@@ -197,3 +197,59 @@ TEST(ReportTotals, IterationsWithoutEventsAreStepsOfZero) {
   EXPECT_EQ(steps.max_s, plain.max_s);
   EXPECT_NEAR(steps.total_s, plain.total_s, 1e-15);
 }
+
+// A nonblocking collective (`N` started, `N_wait` completing it): the
+// compute beside it is overlapped, its in-flight time runs from its start to
+// its wait's end, and the op table's busbw is taken over that time.
+TEST(AsyncCollectives, OverlapAndInFlightFromTheRowsInOrder) {
+  TraceData t;
+  t.header.world_size = 1;
+  t.header.config_json = R"({"mode": "train"})";
+  t.ops = {{.name = "mlp_wgrad", .kind = OpKind::compute, .layer = 0, .group = "none"},
+           {.name = "grad_allreduce_b0", .kind = OpKind::comm, .layer = -1, .group = "dp", .collective = "allreduce"},
+           {.name = "qkv_wgrad", .kind = OpKind::compute, .layer = 0, .group = "none"},
+           {.name = "grad_allreduce_b1", .kind = OpKind::comm, .layer = -1, .group = "dp", .collective = "allreduce"},
+           {.name = "ln_bwd", .kind = OpKind::memory, .layer = 0, .group = "none"},
+           {.name = "grad_allreduce_b0_wait", .kind = OpKind::comm, .layer = -1, .group = "dp", .collective = "allreduce"},
+           {.name = "grad_allreduce_b1_wait", .kind = OpKind::comm, .layer = -1, .group = "dp", .collective = "allreduce"}};
+  const AsyncOps a = async_ops(t.ops);
+  EXPECT_EQ(a.role[1], AsyncRole::start);
+  EXPECT_EQ(a.role[5], AsyncRole::wait);
+  EXPECT_EQ(a.partner[1], 5);
+  EXPECT_EQ(a.partner[6], 3);
+  EXPECT_EQ(a.role[0], AsyncRole::none);
+  RankTrace r{.rank = 0};
+  // Two iterations alike: 0-100 wgrad, 100-110 start b0, 110-300 qkv, 300-305 start b1, 305-400 ln, 400-450 wait b0,
+  // 450-460 wait b1.
+  for (int iter = 0; iter < 2; ++iter) {
+    const std::int64_t o = iter * 1000;
+    const std::int64_t spans[][2] = {{0, 100}, {100, 110}, {110, 300}, {300, 305}, {305, 400}, {400, 450}, {450, 460}};
+    for (int op = 0; op < 7; ++op)
+      r.events.push_back({.iter = iter, .op = op, .t_start_ns = o + spans[op][0], .t_end_ns = o + spans[op][1],
+                          .flops = 0, .bytes_mem = 0, .bytes_comm = op == 1 ? 3500u : 0u});
+  }
+  t.ranks.push_back(r);
+  const ReportTotals totals = accumulate_trace(t);
+  // qkv (190) and ln (95) ran while one was in flight; wgrad before any.
+  EXPECT_EQ(totals.ranks[0].overlapped_ns.value(), 2 * (190 + 95));
+  // From b0's start (100) to the last wait's end (460).
+  EXPECT_EQ(totals.ranks[0].in_flight_ns.value(), 2 * 360);
+  const OpNames names = report_op_names(t.ops);
+  const OpTotals& b0 = totals.ops[names.of_op[1]];
+  EXPECT_EQ(b0.in_flight_count, 2u);
+  EXPECT_EQ(b0.in_flight_ns.value(), 2 * (450 - 100));
+  // Merged in two parts, the same.
+  ReportTotals first = accumulate_trace(t);
+  first.merge(ReportTotals::deserialize(totals.serialize()));
+  EXPECT_EQ(first.ranks[0].overlapped_ns.value(), 4 * (190 + 95));
+  EXPECT_EQ(first.ops[names.of_op[1]].in_flight_count, 4u);
+  // The op table: b0 moved 3500 bytes per event over its 350 ns in flight, not over its 10 ns start.
+  const Report report = Report::build(t, "t.h5", std::nullopt);
+  const nlohmann::json j = report.json();
+  for (const auto& op : j["ops"])
+    if (op["name"] == "grad_allreduce_b0") EXPECT_NEAR(op["busbw_gbytes_per_s"].get<double>(), 10.0, 1e-9);
+  EXPECT_EQ(j["train"]["overlap_grad_reduce"], true);
+  EXPECT_EQ(j["train"]["grad_buckets"], 2);
+  EXPECT_NEAR(j["train"]["overlapped_comm_s"].get<double>(), 285e-9, 1e-15);
+  EXPECT_NEAR(j["train"]["grad_allreduce_in_flight_s"].get<double>(), 360e-9, 1e-15);
+}

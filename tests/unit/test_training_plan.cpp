@@ -24,9 +24,10 @@ TEST(TrainingPlan, SizeMirrorEqualsTheBuiltPlan) {
   for (int tp : {1, 2, 4})
     for (DType dtype : {DType::fp32, DType::fp64})
       for (std::uint64_t cap : {std::uint64_t{1}, std::uint64_t{3000}, std::uint64_t{25} << 20})
-      for (bool sp : {false, true}) {
+      for (int variant = 0; variant < 4; ++variant) {
         const ParallelLayout layout{.world_size = 2 * tp, .tp = tp};  // dp 2: the bucket allreduces
-        const TrainingOptions options{.bucket_bytes = cap, .sequence_parallel = sp};
+        const TrainingOptions options{.bucket_bytes = cap, .sequence_parallel = (variant & 1) != 0,
+                                      .overlap_grad_reduce = (variant & 2) != 0};
         const TrainingPlan t = build_training_plan(k_small, layout, 0, dtype, options);
         const TrainingPlanSize s = training_plan_size(k_small, layout, dtype, options);
         EXPECT_EQ(s.grad_buckets, t.buckets.size());

@@ -103,6 +103,35 @@ void MpiTransport::allreduce(const void* send, void* recv, std::int64_t count, E
       MPI_Allreduce(in_place ? MPI_IN_PLACE : send, recv, mpi_count(count), mpi_type(t), mpi_op(op, t), m_comm));
 }
 
+void MpiTransport::start_allreduce(int slot, void* buffer, std::int64_t count, ElementType t, ReduceOp op) {
+  if (slot < 0) throw std::logic_error("a nonblocking allreduce needs a slot >= 0");
+  if (static_cast<std::size_t>(slot) >= m_requests.size()) m_requests.resize(static_cast<std::size_t>(slot) + 1, MPI_REQUEST_NULL);
+  MPI_Request& request = m_requests[static_cast<std::size_t>(slot)];
+  if (request != MPI_REQUEST_NULL) throw std::logic_error("a nonblocking allreduce was started on a busy slot");
+  FLOPWALL_MPI_CHECK(
+      MPI_Iallreduce(MPI_IN_PLACE, buffer, mpi_count(count), mpi_type(t), mpi_op(op, t), m_comm, &request));
+  ++m_in_flight;
+}
+
+bool MpiTransport::progress() {
+  if (m_in_flight == 0) return false;
+  for (MPI_Request& request : m_requests) {
+    if (request == MPI_REQUEST_NULL) continue;
+    int done = 0;
+    FLOPWALL_MPI_CHECK(MPI_Test(&request, &done, MPI_STATUS_IGNORE));  // sets the request to null when done
+    if (done) --m_in_flight;
+  }
+  return m_in_flight > 0;
+}
+
+void MpiTransport::wait(int slot) {
+  if (slot < 0 || static_cast<std::size_t>(slot) >= m_requests.size()) return;
+  MPI_Request& request = m_requests[static_cast<std::size_t>(slot)];
+  if (request == MPI_REQUEST_NULL) return;  // completed during an earlier progress()
+  FLOPWALL_MPI_CHECK(MPI_Wait(&request, MPI_STATUS_IGNORE));
+  --m_in_flight;
+}
+
 void MpiTransport::reduce(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op, int root,
                           bool in_place) {
   // In place, only the root passes MPI_IN_PLACE; the others' input is their buffer.

@@ -36,7 +36,15 @@ class MpiTransport final : public Transport {
   void run(const CollectiveCall& call, int warmup, std::span<OpSpan> spans) override;
   std::vector<double> result(const CollectiveCall& call) override;
 
+  // MPI_Iallreduce; progress() is MPI_Test on each request in flight (Open
+  // MPI advances a nonblocking collective only inside MPI calls).
+  void start_allreduce(int slot, void* buffer, std::int64_t count, ElementType t, ReduceOp op) override;
+  bool progress() override;
+  void wait(int slot) override;
+
  private:
+  std::vector<MPI_Request> m_requests;  // by slot; MPI_REQUEST_NULL when idle
+  int m_in_flight = 0;
   MPI_Comm m_comm;
   int m_rank = 0, m_size = 1;
   std::vector<std::byte> m_send, m_recv;

@@ -97,7 +97,10 @@ std::vector<OpFigures> analyze_ops(const ReportContext& context) {
                    .time_s = time_s,
                    .gflops_per_s = acc.flops.value() / safe_time / 1e9,
                    .mem_gbytes_per_s = acc.bytes_mem.value() / safe_time / 1e9,
-                   .comm_gbytes_per_s = acc.bytes_comm.value() / safe_time / 1e9,
+                   // A nonblocking collective moves its bytes while in flight, not while its start runs.
+                   .comm_gbytes_per_s = acc.in_flight_count > 0
+                                            ? acc.bytes_comm.value() / (acc.in_flight_ns.value() / units::k_ns_per_s) / 1e9
+                                            : acc.bytes_comm.value() / safe_time / 1e9,
                    .share = time_total / (context.trace.header.world_size * context.step_times.total_s)});
   }
   return ops;

@@ -79,7 +79,7 @@ class RooflineSection final : public ReportSection {
       const RooflinePoint& p = row.point;
       fmt::format_to(out, "{:<{}} {:<8} {:>10} {:>9} {:>9} {:>16} {:>9} {}\n", row.name, w, op_kind_name(row.kind),
                      fixed(p.intensity), fixed(p.achieved_flops_per_s, 1e9), fixed(p.achieved_bytes_per_s, 1e9),
-                     ceiling_text(p), p.pct_of_ceiling ? fmt::format("{:.1f}%", *p.pct_of_ceiling) : "-",
+                     row.async_wait ? std::string("with its start") : ceiling_text(p), p.pct_of_ceiling ? fmt::format("{:.1f}%", *p.pct_of_ceiling) : "-",
                      p.bound ? std::string(bound_name(*p.bound)) : "-");
     }
     return s;
@@ -187,17 +187,22 @@ RooflineFigures analyze_roofline(const ReportContext& context) {
     RooflineRow row{.name = names.names[i]};
     const OpInfo* info = &trace.ops[names.first_op[i]];
     row.kind = info->kind;
-    const OpWork work{.kind = row.kind, .events = acc.count, .flops = acc.flops.value(),
-                      .bytes_mem = acc.bytes_mem.value(), .bytes_comm = acc.bytes_comm.value(),
-                      .time_s = acc.time_ns.value() / units::k_ns_per_s};
+    // A nonblocking collective is judged over its in-flight time; its wait, which moves nothing, not at all.
+    const bool in_flight = acc.in_flight_count > 0;
+    const OpWork work{.kind = row.kind, .events = in_flight ? acc.in_flight_count : acc.count,
+                      .flops = acc.flops.value(), .bytes_mem = acc.bytes_mem.value(),
+                      .bytes_comm = acc.bytes_comm.value(),
+                      .time_s = (in_flight ? acc.in_flight_ns.value() : acc.time_ns.value()) / units::k_ns_per_s};
     const TierCeiling* tier = nullptr;
-    if (row.kind == OpKind::comm && ceilings) {
+    const bool async_wait = row.kind == OpKind::comm && info->name.ends_with("_wait") && acc.bytes_comm.value() == 0;
+    if (row.kind == OpKind::comm && ceilings && !async_wait) {
       tier = find_tier(*ceilings, tier_of_group(trace, info->group), info->collective);
       auto& untimed = figures.untimed_collectives;
       if (!tier && std::find(untimed.begin(), untimed.end(), info->collective) == untimed.end())
         untimed.push_back(info->collective);
     }
     if (tier) row.tier = tier->tier;
+    row.async_wait = async_wait;
     row.point = op_roofline(work, devices, tier);
     figures.rows.push_back(std::move(row));
   }

@@ -19,6 +19,7 @@ struct RooflineRow {
   OpKind kind = OpKind::compute;
   std::string tier;  // comm ops: the calibration tier that timed it ("" when not calibrated)
   RooflinePoint point;
+  bool async_wait = false;  // the wait of a nonblocking collective: judged with its start, over the time in flight
 };
 
 struct RooflineFigures {

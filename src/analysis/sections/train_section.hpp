@@ -18,8 +18,10 @@ struct TrainFigures {
   double backward_s = 0;        // grad_seed and every later op, comm excluded
   double tp_comm_s = 0;         // comm ops of the tp group (forward and backward)
   double grad_allreduce_s = 0;  // comm ops of the dp group: the gradient buckets
-  double exposed_comm_s = 0;    // communication with no compute beside it
-  double overlapped_comm_s = 0;  // communication hidden behind compute
+  double exposed_comm_s = 0;    // communication with no compute beside it: every comm op's time
+  double overlapped_comm_s = 0;  // compute and memory ops while a nonblocking collective was in flight
+  bool overlap_grad_reduce = false;  // the gradient buckets were nonblocking (--overlap-grad-reduce)
+  double grad_in_flight_s = 0;       // time with one or more of them in flight (their intervals' union)
   int grad_buckets = 0;
   double achieved_flops_per_s_per_rank = 0;        // model FLOPs / p50 step / ranks
   std::optional<double> calibrated_peak_flops_per_s;  // harmonic mean over ranks
