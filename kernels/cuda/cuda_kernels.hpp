@@ -53,4 +53,18 @@ void cached_attention(Element t, const void* qkv, const void* cache, void* conte
                       std::int64_t heads, std::int64_t tokens, std::int64_t start, std::int64_t cache_len,
                       std::int64_t head_dim, cudaStream_t stream);
 
+// The training step's backward kernels (backward.cu), as kernels/cpu/backward.hpp.
+void gelu_backward(Element t, const void* x, const void* dy, void* dx, std::int64_t count, cudaStream_t stream);
+void causal_softmax_backward(Element t, const void* p, const void* dp, void* ds, std::int64_t matrices,
+                             std::int64_t seq, cudaStream_t stream);
+// `stats`: a device scratch of 2·rows floats (each row's mean and inverse
+// standard deviation, passed from the row kernel to the column kernel).
+void layernorm_backward(Element t, const void* x, const void* gamma, const void* dy, void* dx, void* dparams,
+                        float* stats, std::int64_t rows, std::int64_t cols, cudaStream_t stream);
+void attention_scores_backward(Element t, const void* qkv, const void* dscores, void* dqkv, std::int64_t batch,
+                               std::int64_t heads, std::int64_t seq, std::int64_t head_dim, cudaStream_t stream);
+void attention_context_backward(Element t, const void* scores, const void* qkv, const void* dcontext, void* dscores,
+                                void* dqkv, std::int64_t batch, std::int64_t heads, std::int64_t seq,
+                                std::int64_t head_dim, cudaStream_t stream);
+
 }  // namespace flopwall::kernels::cuda

@@ -69,17 +69,13 @@ CheckedRun check_run(const MpiEnvironment& mpi, const std::vector<std::string>& 
     validate_layout(cfg.shape, layout);
     check_run_int_counts(cfg, layout);
     check_moe_backend(cfg, layout);
+    if (cfg.mode == RunMode::train) check_train_dtype(cfg.dtype, cfg.backend);
     if (cfg.mode == RunMode::train && backend_entry(cfg.backend).int_counts)
       check_train_int_counts(cfg.train, cfg.shape, layout, cfg.dtype);
   });
   // Before the plan is built: everything that grows with the input, against the node's memory.
   cfg.serve_max_requests = require_serve_memory(world, mpi.node_comm(), cfg, layout);
   require_node_memory(world, mpi.node_comm(), [&] { return run_footprint(cfg, layout); });
-  agree_on_usage_error(world, cfg.mode == RunMode::train && backend_entry(cfg.backend).accelerator
-                                  ? std::optional<std::string>(fmt::format(
-                                        "--mode train is not supported by --backend {} yet; valid: --backend cpu",
-                                        backend_entry(cfg.backend).name))
-                                  : std::nullopt);
   agree_on_usage_error(world, cfg.injection.delay_rank < mpi.size()
                                   ? std::nullopt
                                   : std::optional<std::string>(fmt::format(

@@ -186,10 +186,7 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
                                  "only; drop --moe-experts or use --mode prefill",
                                  cfg.shape.moe.experts, run_mode_name(cfg.mode)));
   cfg.train = parse_train_options(vm, cfg.mode);
-  // The backward kernels exist for fp32 and fp64 (kernels/cpu/backward.cpp).
-  if (cfg.mode == RunMode::train && cfg.dtype != DType::fp32 && cfg.dtype != DType::fp64)
-    throw UsageError(fmt::format("--dtype {} with --mode train is not supported yet; valid: fp32, fp64",
-                                 dtype_name(cfg.dtype)));
+  // The dtypes the backends' backward kernels run are checked once the backend is known (check_train_dtype).
   if (vm.count("inject-failure")) cfg.inject_failure_rank = int_option(vm, "inject-failure", 0, k_int_max);
   // Shapes are checked once the world size is known (validate_layout).
   return cfg;

@@ -50,6 +50,15 @@ TrainConfig parse_train_options(const po::variables_map& vm, RunMode mode) {
   return t;
 }
 
+void check_train_dtype(DType dtype, const std::string& backend) {
+  const bool cuda = backend == "cuda";
+  const bool runs = cuda ? dtype == DType::fp32 || dtype == DType::tf32 || dtype == DType::fp16 || dtype == DType::bf16
+                         : dtype == DType::fp32 || dtype == DType::fp64;
+  if (!runs)
+    throw UsageError(fmt::format("--dtype {} with --mode train is not supported by --backend {}; valid: {}",
+                                 dtype_name(dtype), backend, cuda ? "fp32, tf32, fp16, bf16" : "fp32, fp64"));
+}
+
 void check_train_int_counts(const TrainConfig& t, const ModelShape& shape, const ParallelLayout& layout, DType dtype) {
   if (layout.dp() < 2) return;
   const std::int64_t largest = training_plan_size(shape, layout, dtype, t.options).largest_bucket_elements;

@@ -18,6 +18,11 @@ boost::program_options::options_description train_settings();
 // without --mode train (`mode`, parsed by run's options).
 TrainConfig parse_train_options(const boost::program_options::variables_map& vm, RunMode mode);
 
+// The dtypes the training step's backward kernels run on `backend`: fp32
+// and fp64 on cpu (kernels/cpu/backward.cpp), fp32, tf32, fp16 and bf16 on
+// cuda (kernels/cuda/backward.cu). UsageError naming them otherwise.
+void check_train_dtype(DType dtype, const std::string& backend);
+
 // --mode train with a backend whose collectives take int counts (cpu: MPI):
 // the largest gradient bucket's element count must fit one. UsageError otherwise.
 void check_train_int_counts(const TrainConfig& t, const ModelShape& shape, const ParallelLayout& layout, DType dtype);

@@ -14,9 +14,11 @@
 #include <random>
 #include <vector>
 
+#include "kernels/cpu/backward.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "tests/common/expect_close.hpp"
 #include "kernels/cuda/attention_kernels.cuh"
+#include "kernels/cuda/backward_kernels.cuh"
 #include "kernels/cuda/decode_attention_kernels.cuh"
 #include "kernels/cuda/elementwise_kernels.cuh"
 #include "kernels/cuda/layernorm_kernels.cuh"
@@ -190,13 +192,96 @@ TYPED_TEST(EmulatedKernels, AttentionMatchesCpuOnPartialTiles) {
   expect_close(widened(context), want_context, tolerance<T>());
 }
 
+// A share of the largest |want| under which errors are absolute: sums of
+// products of either sign cancel, so a relative bound near zero is noise.
+double floor_of(const std::vector<double>& want) {
+  double m = 0;
+  for (const double w : want) m = std::max(m, std::fabs(w));
+  return 0.05 * m;
+}
+
+// The training step's backward kernels against kernels/cpu/backward.cpp in double.
+TYPED_TEST(EmulatedKernels, BackwardElementwiseAndSoftmaxMatchCpu) {
+  using T = TypeParam;
+  for (const int64_t count : {int64_t{1}, int64_t{4099}}) {
+    const Rounded<T> x = random_rounded<T>(count, 51, -5.0, 5.0), dy = random_rounded<T>(count, 52, -1.0, 1.0);
+    std::vector<T> dx(static_cast<std::size_t>(count));
+    simt::launch(dim3(2), dim3(64), gelu_backward_kernel<T>, x.device.data(), dy.device.data(), dx.data(), count);
+    std::vector<double> want(dx.size());
+    cpu::gelu_backward<double>(x.exact.data(), dy.exact.data(), want.data(), count);
+    expect_close(widened(dx), want, tolerance<T>(), 0.1);
+  }
+  // Rows longer and shorter than the block; ds written over dp, as the plan does.
+  for (const auto& [matrices, seq] : {std::pair<int64_t, int64_t>{3, 37}, {1, 64 * 3 + 1}}) {
+    Rounded<T> p = random_rounded<T>(matrices * seq * seq, 53, -2.0, 2.0);
+    cpu::causal_softmax<double>(p.exact.data(), matrices, seq);
+    for (std::size_t i = 0; i < p.exact.size(); ++i) p.device[i] = from_float<T>(static_cast<float>(p.exact[i]));
+    p.exact = widened(p.device);
+    Rounded<T> dp = random_rounded<T>(matrices * seq * seq, 54, -1.0, 1.0);
+    std::vector<double> want(dp.exact.size());
+    cpu::causal_softmax_backward<double>(p.exact.data(), dp.exact.data(), want.data(), matrices, seq);
+    simt::launch(dim3(static_cast<unsigned>(matrices * seq)), dim3(64), causal_softmax_backward_kernel<T>,
+                 static_cast<const T*>(p.device.data()), static_cast<const T*>(dp.device.data()), dp.device.data(), seq);
+    expect_close(widened(dp.device), want, tolerance<T>(), floor_of(want));
+  }
+}
+
+TYPED_TEST(EmulatedKernels, LayernormBackwardMatchesCpu) {
+  using T = TypeParam;
+  for (const auto& [rows, cols] : {std::pair<int64_t, int64_t>{5, 37}, {3, 64 * 5 + 3}}) {
+    SCOPED_TRACE(::testing::Message() << rows << " x " << cols);
+    const Rounded<T> x = random_rounded<T>(rows * cols, 61, -3.0, 5.0);
+    const Rounded<T> gamma = random_rounded<T>(cols, 62, 0.5, 1.5);
+    const Rounded<T> dy = random_rounded<T>(rows * cols, 63, -1.0, 1.0);
+    std::vector<T> dx(static_cast<std::size_t>(rows * cols)), dparams(static_cast<std::size_t>(2 * cols));
+    std::vector<float> stats(static_cast<std::size_t>(2 * rows));
+    simt::launch(dim3(static_cast<unsigned>(rows)), dim3(64), layernorm_backward_rows_kernel<T>, x.device.data(),
+                 gamma.device.data(), dy.device.data(), dx.data(), stats.data(), cols);
+    simt::launch(dim3(static_cast<unsigned>((cols + 63) / 64)), dim3(64), layernorm_backward_params_kernel<T>,
+                 x.device.data(), dy.device.data(), static_cast<const float*>(stats.data()), dparams.data(), rows, cols);
+    std::vector<double> want_dx(dx.size()), want_dparams(dparams.size());
+    cpu::layernorm_backward<double>(x.exact.data(), gamma.exact.data(), dy.exact.data(), want_dx.data(),
+                                    want_dparams.data(), rows, cols);
+    expect_close(widened(dx), want_dx, tolerance<T>(), floor_of(want_dx));
+    expect_close(widened(dparams), want_dparams, tolerance<T>(), floor_of(want_dparams));
+  }
+}
+
+TYPED_TEST(EmulatedKernels, AttentionBackwardMatchesCpu) {
+  using T = TypeParam;
+  const int64_t batch = 2, heads = 2, seq = 13, head_dim = 6, width = heads * head_dim;
+  const Rounded<T> qkv = random_rounded<T>(batch * seq * 3 * width, 71, -1.0, 1.0);
+  Rounded<T> p = random_rounded<T>(batch * heads * seq * seq, 72, -2.0, 2.0);
+  cpu::causal_softmax<double>(p.exact.data(), batch * heads, seq);
+  for (std::size_t i = 0; i < p.exact.size(); ++i) p.device[i] = from_float<T>(static_cast<float>(p.exact[i]));
+  p.exact = widened(p.device);
+  const Rounded<T> dcontext = random_rounded<T>(batch * seq * width, 73, -1.0, 1.0);
+  const Rounded<T> dscores_in = random_rounded<T>(batch * heads * seq * seq, 74, -1.0, 1.0);
+  // dP and dV.
+  std::vector<T> dscores(p.device.size()), dqkv(qkv.device.size(), from_float<T>(0.0f));
+  simt::launch(dim3(static_cast<unsigned>((seq * seq + seq * head_dim + 63) / 64), static_cast<unsigned>(batch * heads)),
+               dim3(64), attention_context_backward_kernel<T>, static_cast<const T*>(p.device.data()),
+               qkv.device.data(), dcontext.device.data(), dscores.data(), dqkv.data(), heads, seq, head_dim);
+  std::vector<double> want_ds(dscores.size()), want_dqkv(dqkv.size(), 0.0);
+  cpu::attention_context_backward<double>(p.exact.data(), qkv.exact.data(), dcontext.exact.data(), want_ds.data(),
+                                          want_dqkv.data(), batch, heads, seq, head_dim);
+  expect_close(widened(dscores), want_ds, tolerance<T>(), floor_of(want_ds));
+  // dQ and dK into the same dqkv, beside the dV block.
+  simt::launch(dim3(static_cast<unsigned>((2 * seq * head_dim + 63) / 64), static_cast<unsigned>(batch * heads)),
+               dim3(64), attention_scores_backward_kernel<T>, qkv.device.data(), dscores_in.device.data(),
+               dqkv.data(), heads, seq, head_dim, 1.0f / std::sqrt(static_cast<float>(head_dim)));
+  cpu::attention_scores_backward<double>(qkv.exact.data(), dscores_in.exact.data(), want_dqkv.data(), batch, heads,
+                                         seq, head_dim);
+  expect_close(widened(dqkv), want_dqkv, tolerance<T>(), floor_of(want_dqkv));
+}
+
 // Serve mode: the new tokens' K | V written into the cache, then attention
 // over it, at several cache lengths (one query: a decode step; several: a
 // prefill after a prefix-cache hit), against the CPU kernels in double.
 TYPED_TEST(EmulatedKernels, CachedAttentionMatchesCpuAtSeveralCacheLengths) {
   using T = TypeParam;
   const int64_t requests = 2, heads = 2, head_dim = 40, width = heads * head_dim;
-  for (const auto [len, tokens] : {std::pair<int64_t, int64_t>{1, 1}, {5, 1}, {37, 1}, {37, 4}, {130, 3}}) {
+  for (const auto& [len, tokens] : {std::pair<int64_t, int64_t>{1, 1}, {5, 1}, {37, 1}, {37, 4}, {130, 3}}) {
     const int64_t start = len - tokens;
     const Rounded<T> qkv = random_rounded<T>(requests * tokens * 3 * width, 51, -1.0, 1.0);
     Rounded<T> cache = random_rounded<T>(requests * len * 2 * width, 52, -1.0, 1.0);

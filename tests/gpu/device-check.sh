@@ -9,6 +9,7 @@
 #   5. measures GEMM TFLOP/s next to torch.matmul, kernel bandwidth, event overhead,
 #   6. runs `flopwall run` on one rank for two model shapes in bf16 and fp8
 #      (their traces describe the GPU through NVML and store NCCL's topology),
+#      a training step (llama2-7b, 2 layers) in fp32 and bf16,
 #      and `flopwall doctor`,
 # and writes every figure under $OUT. The device tool brings back at most 8
 # files, so $OUT holds exactly: device-check.log, hardware.txt, gpu-tests.json,
@@ -128,6 +129,14 @@ for model in "gpt3-1.3b --layers 4 --seq 2048 --batch 4" "llama2-7b --layers 2 -
     [[ -f $runs/$name.h5 ]] && build-gpu/flopwall report "$runs/$name.h5" >"$runs/$name.txt" &&
       build-gpu/flopwall report "$runs/$name.h5" --format json >"$runs/$name.json"
   done
+done
+
+# The training step on one GPU (forward, backward kernels, cuBLASLt dgrad and wgrad GEMMs), two dtypes.
+for dtype in fp32 bf16; do
+  name="train-llama2-7b-$dtype"
+  run_step "$name" build-gpu/flopwall run --backend cuda --mode train --model llama2-7b --layers 2 --seq 2048 \
+    --batch 1 --dtype "$dtype" --iters 10 --warmup 3 --quiet --out "$runs/$name.h5"
+  [[ -f $runs/$name.h5 ]] && build-gpu/flopwall report "$runs/$name.h5" --format json >"$runs/$name.json"
 done
 
 # The doctor on one rank: NVML's view of the GPU judged (clocks, ECC, persistence, PCIe).

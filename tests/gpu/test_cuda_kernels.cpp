@@ -21,6 +21,7 @@
 #include "backend/cuda/cuda_device.hpp"
 #include "platform/cuda/cuda_resources.hpp"
 #include "backend/cuda/lt_gemm.hpp"
+#include "kernels/cpu/backward.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "tests/common/expect_close.hpp"
 #include "kernels/cuda/cuda_kernels.hpp"
@@ -261,6 +262,76 @@ TEST_P(CudaKernels, AttentionContextMatchesCpuAndNeverReadsPastTheDiagonal) {
     std::vector<double> want(static_cast<std::size_t>(a.context_elements()));
     cpu::attention_context<double>(p_r.data(), qkv_r.data(), want.data(), a.batch, a.heads, a.seq, a.head_dim);
     expect_close(download(context), want, tol());
+  }
+}
+
+// The training step's backward kernels against kernels/cpu/backward.cpp, on
+// the inputs as rounded to the device type (emulated too: tests/emulated).
+double share_of_largest(const std::vector<double>& v) {
+  double m = 0;
+  for (const double x : v) m = std::max(m, std::fabs(x));
+  return 0.05 * m;
+}
+
+TEST_P(CudaKernels, BackwardKernelsMatchCpu) {
+  {  // GELU
+    const int64_t count = 4099;
+    const DeviceArray x = upload(random_values(count, 51, -5.0, 5.0), type());
+    const DeviceArray dy = upload(random_values(count, 52, -1.0, 1.0), type());
+    const DeviceArray dx = allocate(type(), count);
+    gpu::gelu_backward(type(), x.get(), dy.get(), dx.get(), count, stream());
+    const std::vector<double> xr = download(x), dyr = download(dy);
+    std::vector<double> want(xr.size());
+    cpu::gelu_backward<double>(xr.data(), dyr.data(), want.data(), count);
+    expect_close(download(dx), want, tol(), 0.1);
+  }
+  {  // causal softmax, in place over dp
+    const int64_t matrices = 3, seq = 300;
+    std::vector<double> p = random_values(matrices * seq * seq, 53, -2.0, 2.0);
+    cpu::causal_softmax<double>(p.data(), matrices, seq);
+    const DeviceArray pd = upload(p, type());
+    const DeviceArray dp = upload(random_values(matrices * seq * seq, 54, -1.0, 1.0), type());
+    const std::vector<double> pr = download(pd), dpr = download(dp);
+    std::vector<double> want(pr.size());
+    cpu::causal_softmax_backward<double>(pr.data(), dpr.data(), want.data(), matrices, seq);
+    gpu::causal_softmax_backward(type(), pd.get(), dp.get(), dp.get(), matrices, seq, stream());
+    expect_close(download(dp), want, tol(), share_of_largest(want));
+  }
+  {  // layernorm
+    const int64_t rows = 37, cols = 3000;
+    const DeviceArray x = upload(random_values(rows * cols, 61, -3.0, 5.0), type());
+    const DeviceArray gamma = upload(random_values(cols, 62, 0.5, 1.5), type());
+    const DeviceArray dy = upload(random_values(rows * cols, 63, -1.0, 1.0), type());
+    const DeviceArray dx = allocate(type(), rows * cols), dparams = allocate(type(), 2 * cols);
+    const DeviceArray stats = allocate(Element::float32, 2 * rows);
+    gpu::layernorm_backward(type(), x.get(), gamma.get(), dy.get(), dx.get(), dparams.get(),
+                            static_cast<float*>(stats.get()), rows, cols, stream());
+    const std::vector<double> xr = download(x), gr = download(gamma), dyr = download(dy);
+    std::vector<double> want_dx(xr.size()), want_dparams(static_cast<std::size_t>(2 * cols));
+    cpu::layernorm_backward<double>(xr.data(), gr.data(), dyr.data(), want_dx.data(), want_dparams.data(), rows, cols);
+    expect_close(download(dx), want_dx, tol(), share_of_largest(want_dx));
+    expect_close(download(dparams), want_dparams, tol(), share_of_largest(want_dparams));
+  }
+  {  // attention: dP and dV, then dQ and dK
+    const int64_t batch = 2, heads = 3, seq = 70, head_dim = 64, width = heads * head_dim;
+    std::vector<double> p = random_values(batch * heads * seq * seq, 71, -2.0, 2.0);
+    cpu::causal_softmax<double>(p.data(), batch * heads, seq);
+    const DeviceArray pd = upload(p, type());
+    const DeviceArray qkv = upload(random_values(batch * seq * 3 * width, 72, -1.0, 1.0), type());
+    const DeviceArray dc = upload(random_values(batch * seq * width, 73, -1.0, 1.0), type());
+    const DeviceArray ds_in = upload(random_values(batch * heads * seq * seq, 74, -1.0, 1.0), type());
+    const DeviceArray ds = allocate(type(), batch * heads * seq * seq);
+    const DeviceArray dqkv = upload(std::vector<double>(static_cast<std::size_t>(batch * seq * 3 * width), 0.0), type());
+    gpu::attention_context_backward(type(), pd.get(), qkv.get(), dc.get(), ds.get(), dqkv.get(), batch, heads, seq,
+                                    head_dim, stream());
+    gpu::attention_scores_backward(type(), qkv.get(), ds_in.get(), dqkv.get(), batch, heads, seq, head_dim, stream());
+    const std::vector<double> pr = download(pd), qr = download(qkv), dcr = download(dc), dsr = download(ds_in);
+    std::vector<double> want_ds(pr.size()), want_dqkv(qr.size(), 0.0);
+    cpu::attention_context_backward<double>(pr.data(), qr.data(), dcr.data(), want_ds.data(), want_dqkv.data(), batch,
+                                            heads, seq, head_dim);
+    cpu::attention_scores_backward<double>(qr.data(), dsr.data(), want_dqkv.data(), batch, heads, seq, head_dim);
+    expect_close(download(ds), want_ds, tol(), share_of_largest(want_ds));
+    expect_close(download(dqkv), want_dqkv, tol(), share_of_largest(want_dqkv));
   }
 }
 

@@ -66,7 +66,7 @@ train_bad_input)
   # A single weight gradient (hidden x 3·hidden) over MPI's int count: refused before any memory is asked for.
   expect_usage_error "more than MPI's int counts allow" mpi 2 "$flopwall" run --mode train --tp 1 --hidden 65536 \
     --heads 1 --ffn 65536 --layers 1 --seq 1 --batch 1 --out t.h5
-  expect_usage_error "--dtype fp16 with --mode train is not supported yet; valid: fp32, fp64" \
+  expect_usage_error "--dtype fp16 with --mode train is not supported by --backend cpu; valid: fp32, fp64" \
     "$flopwall" run --model tiny --mode train --backend cpu --dtype fp16 --out t.h5
   expect_usage_error "--moe-experts 4 with --mode train is not supported" \
     "$flopwall" run --model tiny --mode train --moe-experts 4 --out t.h5

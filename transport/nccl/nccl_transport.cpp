@@ -89,6 +89,23 @@ void NcclTransport::allreduce(const void* send, void* recv, std::int64_t count, 
   });
 }
 
+void NcclTransport::start_allreduce(int slot, void* buffer, std::int64_t count, ElementType t, ReduceOp op) {
+  if (!m_follow || slot < 0) throw std::logic_error("an overlapped allreduce needs a run's compute stream and a slot");
+  while (m_slot_done.size() <= static_cast<std::size_t>(slot)) m_slot_done.push_back(cuda::make_event(false));
+  FLOPWALL_CUDA_CHECK(cudaEventRecord(m_ready.get(), m_follow));
+  FLOPWALL_CUDA_CHECK(cudaStreamWaitEvent(m_stream, m_ready.get(), 0));
+  m_comm.enqueue("ncclAllReduce", [&] {
+    return ncclAllReduce(buffer, buffer, static_cast<std::size_t>(count), nccl_type(t), nccl_op(op), m_comm.get(),
+                         m_stream);
+  });
+  FLOPWALL_CUDA_CHECK(cudaEventRecord(m_slot_done[static_cast<std::size_t>(slot)].get(), m_stream));
+}
+
+void NcclTransport::wait(int slot) {
+  if (slot < 0 || static_cast<std::size_t>(slot) >= m_slot_done.size()) return;
+  FLOPWALL_CUDA_CHECK(cudaStreamWaitEvent(m_follow, m_slot_done[static_cast<std::size_t>(slot)].get(), 0));
+}
+
 void NcclTransport::reduce(const void* send, void* recv, std::int64_t count, ElementType t, ReduceOp op, int root,
                            bool) {
   enqueue("ncclReduce", [&] {

@@ -8,6 +8,8 @@
 #include <cuda_runtime_api.h>
 #include <nccl.h>
 
+#include <vector>
+
 #include "platform/cuda/cuda_resources.hpp"
 #include "transport/nccl/nccl_comm.hpp"
 #include "transport/transport.hpp"
@@ -47,6 +49,13 @@ class NcclTransport final : public Transport {
   void run(const CollectiveCall& call, int warmup, std::span<OpSpan> spans) override;
   std::vector<double> result(const CollectiveCall& call) override;
 
+  // A run's overlapped allreduce: enqueued on the transport's stream after
+  // the followed stream's work, without making that stream wait; wait()
+  // makes it wait for the slot's call. The GPU progresses NCCL on its own.
+  void start_allreduce(int slot, void* buffer, std::int64_t count, ElementType t, ReduceOp op) override;
+  bool progress() override { return false; }
+  void wait(int slot) override;
+
  private:
   MPI_Comm m_mpi;
   int m_rank = 0, m_size = 1;
@@ -59,6 +68,7 @@ class NcclTransport final : public Transport {
   cuda::Stream m_own_stream;
   cudaStream_t m_stream;
   cuda::Event m_ready, m_done;  // ordering only (no timing)
+  std::vector<cuda::Event> m_slot_done;  // by slot: the end of its started allreduce
   NcclComm m_comm;
   cuda::DeviceBuffer m_send, m_recv;
 };

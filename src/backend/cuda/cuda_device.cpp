@@ -93,10 +93,23 @@ class CudaDeviceImpl final : public CudaDevice {
     m_workspace = DeviceBuffer(k_workspace_bytes);
     m_gemms.clear();
     m_gemms.resize(plan.ops.size());
+    m_grad_gemms.clear();
+    m_grad_gemms.resize(plan.ops.size());
+    std::int64_t layernorm_rows = 0;
     for (std::size_t i = 0; i < plan.ops.size(); ++i)
-      if (const auto* device_op = std::get_if<DeviceOp>(&plan.ops[i].params))
+      if (const auto* device_op = std::get_if<DeviceOp>(&plan.ops[i].params)) {
         if (const auto* g = std::get_if<GemmOp>(device_op))
           m_gemms[i].emplace(m_lt, m_dtype, g->m, g->n, g->k, m_workspace.get(), k_workspace_bytes);
+        if (const auto* g = std::get_if<GemmGradOp>(device_op)) {
+          // Weights are stored transposed here ([n,k] for the plan's [k,n]): an
+          // operand that is a weight is read with its transpose flag flipped.
+          const auto is_weight = [&](BufferId id) { return plan.buffers.at(static_cast<std::size_t>(id)).fill == BufferFill::weight; };
+          m_grad_gemms[i].emplace(m_lt, m_dtype, g->m, g->n, g->k, g->trans_a != is_weight(g->a),
+                                  g->trans_b != is_weight(g->b), m_workspace.get(), k_workspace_bytes);
+        }
+        if (const auto* l = std::get_if<LayerNormBackwardOp>(device_op)) layernorm_rows = std::max(layernorm_rows, l->rows);
+      }
+    m_layernorm_stats = DeviceBuffer(static_cast<std::size_t>(2 * std::max<std::int64_t>(layernorm_rows, 1)) * sizeof(float));
     m_moe.prepare(plan, m_lt, m_dtype, m_workspace.get(), k_workspace_bytes, m_stream.get());
     m_timer = std::make_unique<CudaTimer>(m_stream.get(), plan.ops.size(), m_policy);
   }
@@ -128,8 +141,32 @@ class CudaDeviceImpl final : public CudaDevice {
                      k::cached_attention(m_act, at(a.qkv), at(a.cache), at(a.context), a.requests, a.heads, a.tokens,
                                          a.start, a.cache_len, a.head_dim, s);
                    },
-                   // --mode train is refused for --backend cuda before a plan is built (no CUDA backward kernels yet).
-                   [&](const auto&) { throw std::logic_error("the cuda backend has no training-step kernels"); },
+                   [&](const GemmGradOp& g) {
+                     if (op_index >= m_grad_gemms.size() || !m_grad_gemms[op_index])
+                       throw std::logic_error("GEMM op is not from the prepared plan");
+                     m_grad_gemms[op_index]->run(at(g.a), at(g.b), offset(g.c, g.c_offset), s);
+                   },
+                   [&](const CopyOp& c) {
+                     FLOPWALL_CUDA_CHECK(cudaMemcpyAsync(at(c.dst), at(c.src), static_cast<std::size_t>(c.count) * element_type_size(m_act),
+                                                         cudaMemcpyDeviceToDevice, s));
+                   },
+                   [&](const LayerNormBackwardOp& l) {
+                     k::layernorm_backward(m_act, at(l.x), at(l.params), at(l.dy), at(l.dx),
+                                           offset(l.dparams, l.dparams_offset),
+                                           static_cast<float*>(m_layernorm_stats.get()), l.rows, l.cols, s);
+                   },
+                   [&](const GeluBackwardOp& g) { k::gelu_backward(m_act, at(g.x), at(g.dy), at(g.dx), g.count, s); },
+                   [&](const CausalSoftmaxBackwardOp& c) {
+                     k::causal_softmax_backward(m_act, at(c.probs), at(c.dprobs), at(c.dscores), c.matrices, c.seq, s);
+                   },
+                   [&](const AttentionScoreBackwardOp& a) {
+                     k::attention_scores_backward(m_act, at(a.qkv), at(a.dscores), at(a.dqkv), a.batch, a.heads, a.seq,
+                                                  a.head_dim, s);
+                   },
+                   [&](const AttentionContextBackwardOp& a) {
+                     k::attention_context_backward(m_act, at(a.probs), at(a.qkv), at(a.dcontext), at(a.dprobs),
+                                                   at(a.dqkv), a.batch, a.heads, a.seq, a.head_dim, s);
+                   },
                },
                op);
   }
@@ -161,6 +198,10 @@ class CudaDeviceImpl final : public CudaDevice {
   }
 
   void* at(BufferId id) const noexcept { return m_buffers[static_cast<std::size_t>(id)].get(); }
+  // Element `first` of an activation buffer (a gradient inside its bucket).
+  void* offset(BufferId id, std::int64_t first) const noexcept {
+    return static_cast<char*>(at(id)) + first * element_type_size(m_elements[static_cast<std::size_t>(id)]);
+  }
 
   void moe(std::size_t op_index, const DeviceOp& op) const {
     m_moe.execute(op_index, op, [this](BufferId id) { return at(id); }, m_act, m_stream.get());
@@ -183,6 +224,8 @@ class CudaDeviceImpl final : public CudaDevice {
   std::vector<Element> m_elements;
   DeviceBuffer m_workspace;
   std::vector<std::optional<LtGemm>> m_gemms;
+  std::vector<std::optional<LtGemmEx>> m_grad_gemms;  // the training step's dgrad and wgrad GEMMs
+  DeviceBuffer m_layernorm_stats;  // each row's mean and inverse std, from the rows kernel to the columns kernel
   MoeOps m_moe;  // declared after m_workspace and m_lt, which its GEMMs use
   std::unique_ptr<CudaTimer> m_timer;
 };

@@ -97,4 +97,70 @@ void LtGemm::run(const void* a, const void* weight_t, void* c, cudaStream_t stre
                                        m_d->c, &m_d->algo, m_d->workspace, m_d->workspace_bytes, stream));
 }
 
+struct LtGemmEx::Descriptors {
+  cublasLtHandle_t handle = nullptr;
+  cublasLtMatmulDesc_t op = nullptr;
+  cublasLtMatrixLayout_t first = nullptr, second = nullptr, c = nullptr;  // cuBLAS's A (our B), B (our A), C
+  cublasLtMatmulAlgo_t algo{};
+  void* workspace = nullptr;
+  std::size_t workspace_bytes = 0;
+
+  ~Descriptors() {
+    if (c) static_cast<void>(cublasLtMatrixLayoutDestroy(c));
+    if (second) static_cast<void>(cublasLtMatrixLayoutDestroy(second));
+    if (first) static_cast<void>(cublasLtMatrixLayoutDestroy(first));
+    if (op) static_cast<void>(cublasLtMatmulDescDestroy(op));
+  }
+};
+
+LtGemmEx::LtGemmEx(const LtHandle& handle, DType dtype, std::int64_t m, std::int64_t n, std::int64_t k, bool trans_a,
+                   bool trans_b, void* workspace, std::size_t workspace_bytes)
+    : m_d(std::make_unique<Descriptors>()) {
+  if (dtype == DType::fp8) throw std::invalid_argument("the training step's GEMMs have no fp8 path");
+  const TypeChoice t = types_for(dtype);
+  m_d->handle = handle.get();
+  m_d->workspace = workspace;
+  m_d->workspace_bytes = workspace_bytes;
+  FLOPWALL_CUBLAS_CHECK(cublasLtMatmulDescCreate(&m_d->op, t.compute, CUDA_R_32F));
+  // Cᵀ = op(B)ᵀ·op(A)ᵀ: a row-major matrix is its transpose column-major, so
+  // cuBLAS transposes our B exactly when we do, and likewise A.
+  const cublasOperation_t op_first = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t op_second = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+  FLOPWALL_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(m_d->op, CUBLASLT_MATMUL_DESC_TRANSA, &op_first, sizeof op_first));
+  FLOPWALL_CUBLAS_CHECK(
+      cublasLtMatmulDescSetAttribute(m_d->op, CUBLASLT_MATMUL_DESC_TRANSB, &op_second, sizeof op_second));
+  const auto u = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
+  // B stored [k,n] (or [n,k]) row-major = n×k (or k×n) column-major.
+  const std::int64_t b_cols = trans_b ? k : n, b_rows = trans_b ? n : k;
+  FLOPWALL_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&m_d->first, t.ab, u(b_cols), u(b_rows), b_cols));
+  // A stored [m,k] (or [k,m]) row-major = k×m (or m×k) column-major.
+  const std::int64_t a_cols = trans_a ? m : k, a_rows = trans_a ? k : m;
+  FLOPWALL_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&m_d->second, t.ab, u(a_cols), u(a_rows), a_cols));
+  FLOPWALL_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&m_d->c, t.c, u(n), u(m), n));
+
+  cublasLtMatmulPreference_t pref = nullptr;
+  FLOPWALL_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
+  FLOPWALL_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                                                             &workspace_bytes, sizeof workspace_bytes));
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  const cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(m_d->handle, m_d->op, m_d->first, m_d->second, m_d->c,
+                                                               m_d->c, pref, 1, &result, &found);
+  static_cast<void>(cublasLtMatmulPreferenceDestroy(pref));
+  if (status != CUBLAS_STATUS_NOT_SUPPORTED) FLOPWALL_CUBLAS_CHECK(status);
+  if (status == CUBLAS_STATUS_NOT_SUPPORTED || found == 0)
+    throw std::runtime_error(fmt::format("cuBLASLt has no {} algorithm for a {}x{}x{} GEMM with transposes ({}, {})",
+                                         dtype_name(dtype), m, n, k, trans_a, trans_b));
+  m_d->algo = result.algo;
+}
+
+LtGemmEx::LtGemmEx(LtGemmEx&&) noexcept = default;
+LtGemmEx::~LtGemmEx() = default;
+
+void LtGemmEx::run(const void* a, const void* b, void* c, cudaStream_t stream) const {
+  const float alpha = 1.0f, beta = 0.0f;
+  FLOPWALL_CUBLAS_CHECK(cublasLtMatmul(m_d->handle, m_d->op, &alpha, b, m_d->first, a, m_d->second, &beta, c, m_d->c,
+                                       c, m_d->c, &m_d->algo, m_d->workspace, m_d->workspace_bytes, stream));
+}
+
 }  // namespace flopwall::cuda

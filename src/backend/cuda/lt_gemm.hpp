@@ -43,4 +43,24 @@ class LtGemm {
   std::unique_ptr<Descriptors> m_d;
 };
 
+// The training step's GEMMs: row-major C[m,n] = op(A)·op(B), op(X) = X or
+// Xᵀ, each operand stored row-major and dense (A as [m,k], or [k,m] when
+// transposed; B as [k,n], or [n,k]), C with row length n. In cuBLASLt's
+// column-major view: Cᵀ(n×m) = op(B)ᵀ·op(A)ᵀ. fp32, tf32, fp16 and bf16.
+class LtGemmEx {
+ public:
+  LtGemmEx(const LtHandle& handle, DType dtype, std::int64_t m, std::int64_t n, std::int64_t k, bool trans_a,
+           bool trans_b, void* workspace, std::size_t workspace_bytes);
+  LtGemmEx(LtGemmEx&&) noexcept;
+  LtGemmEx& operator=(LtGemmEx&&) = delete;
+  LtGemmEx(const LtGemmEx&) = delete;
+  ~LtGemmEx();
+
+  void run(const void* a, const void* b, void* c, cudaStream_t stream) const;
+
+ private:
+  struct Descriptors;
+  std::unique_ptr<Descriptors> m_d;
+};
+
 }  // namespace flopwall::cuda
