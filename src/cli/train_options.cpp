@@ -52,11 +52,10 @@ TrainConfig parse_train_options(const po::variables_map& vm, RunMode mode) {
 
 void check_train_dtype(DType dtype, const std::string& backend) {
   const bool cuda = backend == "cuda";
-  const bool runs = cuda ? dtype == DType::fp32 || dtype == DType::tf32 || dtype == DType::fp16 || dtype == DType::bf16
-                         : dtype == DType::fp32 || dtype == DType::fp64;
+  const bool runs = cuda ? dtype != DType::fp64 : dtype == DType::fp32 || dtype == DType::fp64;
   if (!runs)
     throw UsageError(fmt::format("--dtype {} with --mode train is not supported by --backend {}; valid: {}",
-                                 dtype_name(dtype), backend, cuda ? "fp32, tf32, fp16, bf16" : "fp32, fp64"));
+                                 dtype_name(dtype), backend, cuda ? "fp32, tf32, fp16, bf16, fp8" : "fp32, fp64"));
 }
 
 void check_train_int_counts(const TrainConfig& t, const ModelShape& shape, const ParallelLayout& layout, DType dtype) {

@@ -19,8 +19,9 @@ boost::program_options::options_description train_settings();
 TrainConfig parse_train_options(const boost::program_options::variables_map& vm, RunMode mode);
 
 // The dtypes the training step's backward kernels run on `backend`: fp32
-// and fp64 on cpu (kernels/cpu/backward.cpp), fp32, tf32, fp16 and bf16 on
-// cuda (kernels/cuda/backward.cu). UsageError naming them otherwise.
+// and fp64 on cpu (kernels/cpu/backward.cpp), fp32, tf32, fp16, bf16 and
+// fp8 on cuda (kernels/cuda/backward.cu; fp8's backward GEMMs in bf16).
+// UsageError naming them otherwise.
 void check_train_dtype(DType dtype, const std::string& backend);
 
 // --mode train with a backend whose collectives take int counts (cpu: MPI):

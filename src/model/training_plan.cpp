@@ -25,6 +25,9 @@ struct Dims {
   std::int64_t t, th, scores, h, h_l, f_l, heads_l, d, b, s;
   u64 e, e_w;  // activation and weight element bytes
   ElementType type;
+  // fp8: forward GEMMs read fp8 casts of their inputs (as the prefill plan);
+  // backward GEMMs run in the activation type (bf16) on a copy of the weight.
+  bool fp8;
   int tp;
   bool sp;                // sequence parallel (tp > 1 only)
   std::int64_t t_l, tlh;  // tokens in the layernorm and residual region per rank, times h
@@ -40,7 +43,7 @@ Dims dims(const ModelShape& shape, const ParallelLayout& layout, DType dtype, co
           .h_l = shape.hidden / tp, .f_l = shape.ffn / tp, .heads_l = shape.heads / tp, .d = shape.head_dim(),
           .b = shape.batch, .s = shape.seq, .e = U(element_bytes(dtype, BufferRole::activation)),
           .e_w = U(element_bytes(dtype, BufferRole::gemm_operand)), .type = element_type(dtype, BufferRole::activation),
-          .tp = tp, .sp = sp, .t_l = t_l, .tlh = mul(t_l, shape.hidden)};
+          .fp8 = gemm_needs_cast(dtype), .tp = tp, .sp = sp, .t_l = t_l, .tlh = mul(t_l, shape.hidden)};
 }
 
 void check_sequence_parallel(const ModelShape& shape, const ParallelLayout& layout, const TrainingOptions& options) {
@@ -88,6 +91,8 @@ std::uint64_t grad_count(const ModelShape& shape) { return mul(U(shape.layers), 
 struct Scratch {
   BufferId proj, d_stream, d_normed, d_ln, d_mlp, d_context, d_scores, d_qkv;
   BufferId proj_shard = -1, n_shard = -1, d_full = -1, d_normed_shard = -1;
+  // fp8: the forward GEMMs' inputs cast to fp8 (-1 otherwise).
+  BufferId normed_fp8 = -1, context_fp8 = -1, mlp_fp8 = -1;
 };
 
 Op compute(std::string name, int layer, DeviceOp p, u64 flops, u64 bytes) {
@@ -99,17 +104,26 @@ Op memory(std::string name, int layer, DeviceOp p, u64 bytes) {
 }
 
 // C[m,n] = A[m,k]·B[k,n] with B a weight.
+// (fp8: A is the fp8 cast of the input, read at e_w bytes an element.)
 Op gemm(std::string name, int layer, BufferId a, BufferId b, BufferId c, std::int64_t m, std::int64_t n,
         std::int64_t k, const Dims& d) {
   return compute(std::move(name), layer, GemmOp{a, b, c, m, n, k}, mul(mul(2, U(m), U(n)), U(k)),
-                 add(mul(add(U(mul(m, k)), U(mul(m, n))), d.e), mul(U(mul(k, n)), d.e_w)));
+                 add(add(mul(U(mul(m, k)), d.fp8 ? d.e_w : d.e), mul(U(mul(m, n)), d.e)), mul(U(mul(k, n)), d.e_w)));
+}
+// fp8: the cast of a forward GEMM's input to the operand type, into `cast`; returns what the GEMM reads.
+BufferId gemm_input(Plan& plan, const char* name, int layer, BufferId x, BufferId cast, std::int64_t count,
+                    const Dims& d) {
+  if (!d.fp8) return x;
+  plan.ops.push_back(memory(name, layer, CastOp{x, cast, count}, mul(U(count), add(d.e, d.e_w))));
+  return cast;
 }
 // The two backward GEMMs of C[m,n] = A[m,k]·W[k,n]: dA = dC·Wᵀ and dW = Aᵀ·dC,
 // each 2·m·n·k FLOPs (Megatron-LM's 2× forward for backward).
 Op dgrad(std::string name, int layer, BufferId dc, BufferId w, BufferId da, std::int64_t m, std::int64_t n,
          std::int64_t k, const Dims& d) {
+  // fp8: the weight is read from its copy in the activation type.
   return compute(std::move(name), layer, GemmGradOp{dc, w, da, m, k, n, false, true}, mul(mul(2, U(m), U(n)), U(k)),
-                 add(mul(add(U(mul(m, n)), U(mul(m, k))), d.e), mul(U(mul(k, n)), d.e_w)));
+                 add(mul(add(U(mul(m, n)), U(mul(m, k))), d.e), mul(U(mul(k, n)), d.fp8 ? d.e : d.e_w)));
 }
 Op wgrad(std::string name, int layer, BufferId a, BufferId dc, const GradientSlot& dw, std::int64_t m,
          std::int64_t n, std::int64_t k, const Dims& d) {
@@ -153,6 +167,7 @@ Op residual(std::string name, int layer, BufferId x, BufferId y, BufferId out, c
 }
 
 void add_forward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dims& d) {
+  // Every op appends to plan.ops (gemm_input too).
   auto& ops = plan.ops;
   const u64 attn_flops = mul(U(d.scores), U(d.d));  // causal: half the dense product (transformer_block.cpp)
   const u64 score_bytes = mul(U(d.scores), d.e);
@@ -163,13 +178,15 @@ void add_forward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dims
   } else {
     ops.push_back(layernorm("ln_attn", l, L.in, L.ln1, L.n1, d));
   }
-  ops.push_back(gemm("qkv_proj", l, L.n1, L.w_qkv, L.qkv, d.t, mul(3, d.h_l), d.h, d));
+  const BufferId qkv_in = gemm_input(plan, "fp8_cast_qkv", l, L.n1, S.normed_fp8, d.th, d);
+  ops.push_back(gemm("qkv_proj", l, qkv_in, L.w_qkv, L.qkv, d.t, mul(3, d.h_l), d.h, d));
   ops.push_back(compute("attn_score", l, AttentionScoreOp{L.qkv, L.probs, d.b, d.heads_l, d.s, d.d}, attn_flops,
                         add(qk_bytes, score_bytes)));
   ops.push_back(memory("attn_softmax", l, CausalSoftmaxOp{L.probs, mul(d.b, d.heads_l), d.s}, mul(2, score_bytes)));
   ops.push_back(compute("attn_context", l, AttentionContextOp{L.probs, L.qkv, L.context, d.b, d.heads_l, d.s, d.d},
                         attn_flops, add(score_bytes, qk_bytes)));
-  ops.push_back(gemm("out_proj", l, L.context, L.w_out, S.proj, d.t, d.h, d.h_l, d));
+  const BufferId out_in = gemm_input(plan, "fp8_cast_out", l, L.context, S.context_fp8, mul(d.t, d.h_l), d);
+  ops.push_back(gemm("out_proj", l, out_in, L.w_out, S.proj, d.t, d.h, d.h_l, d));
   if (d.sp) {
     ops.push_back(reduce_scatter("reducescatter_attn", l, S.proj, S.proj_shard, d));
     ops.push_back(residual("residual_attn", l, L.in, S.proj_shard, L.mid, d));
@@ -180,12 +197,14 @@ void add_forward(Plan& plan, int l, const Layer& L, const Scratch& S, const Dims
     ops.push_back(residual("residual_attn", l, L.in, S.proj, L.mid, d));
     ops.push_back(layernorm("ln_mlp", l, L.mid, L.ln2, L.n2, d));
   }
-  ops.push_back(gemm("mlp_up", l, L.n2, L.w_up, L.mlp_pre, d.t, d.f_l, d.h, d));
+  const BufferId up_in = gemm_input(plan, "fp8_cast_up", l, L.n2, S.normed_fp8, d.th, d);
+  ops.push_back(gemm("mlp_up", l, up_in, L.w_up, L.mlp_pre, d.t, d.f_l, d.h, d));
   const std::int64_t tf = mul(d.t, d.f_l);
   // GELU runs in place; its backward needs the pre-activation, so keep a copy.
   ops.push_back(memory("save_mlp_pre", l, CopyOp{L.mlp_pre, L.mlp_act, tf}, mul(2, U(tf), d.e)));
   ops.push_back(memory("gelu", l, GeluOp{L.mlp_act, tf}, mul(2, U(tf), d.e)));
-  ops.push_back(gemm("mlp_down", l, L.mlp_act, L.w_down, S.proj, d.t, d.h, d.f_l, d));
+  const BufferId down_in = gemm_input(plan, "fp8_cast_down", l, L.mlp_act, S.mlp_fp8, tf, d);
+  ops.push_back(gemm("mlp_down", l, down_in, L.w_down, S.proj, d.t, d.h, d.f_l, d));
   if (d.sp) {
     ops.push_back(reduce_scatter("reducescatter_mlp", l, S.proj, S.proj_shard, d));
     ops.push_back(residual("residual_mlp", l, L.mid, S.proj_shard, L.out, d));
@@ -301,9 +320,6 @@ void overlap_grad_allreduces(Plan& plan, const std::vector<BufferId>& bucket_buf
 TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& layout, int world_rank, DType dtype,
                                  const TrainingOptions& options) {
   validate_layout(shape, layout);
-  if (gemm_needs_cast(dtype))
-    throw UsageError(fmt::format("--mode train does not support --dtype {}; valid: fp32, fp64 (cpu), fp32, tf32, fp16, "
-                                 "bf16 (cuda)", dtype_name(dtype)));
   check_sequence_parallel(shape, layout, options);
   const TrainingPlanSize size = training_plan_size(shape, layout, dtype, options);
   TrainingPlan tp_plan{.plan = {.shape = shape, .layout = layout, .position = rank_position(layout, world_rank),
@@ -326,6 +342,14 @@ TrainingPlan build_training_plan(const ModelShape& shape, const ParallelLayout& 
   Scratch S{act("proj", d.t, d.h), act("d_stream", d.t_l, d.h), act("d_normed", d.t, d.h), act("d_ln", d.t_l, d.h),
             act("d_mlp", d.t, d.f_l), act("d_context", d.t, d.h_l),
             act("d_scores", mul(mul(d.b, d.heads_l), d.s), d.s), act("d_qkv", d.t, mul(3, d.h_l))};
+  if (d.fp8) {
+    auto operand = [&](std::string name, std::int64_t rows, std::int64_t cols) {
+      return plan.add_buffer({.name = std::move(name), .rows = rows, .cols = cols, .role = BufferRole::gemm_operand});
+    };
+    S.normed_fp8 = operand("normed_fp8", d.t, d.h);
+    S.context_fp8 = operand("context_fp8", d.t, d.h_l);
+    S.mlp_fp8 = operand("mlp_act_fp8", d.t, d.f_l);
+  }
   if (d.sp) {
     S.proj_shard = act("proj_shard", d.t_l, d.h);
     S.n_shard = act("normed_shard", d.t_l, d.h);
@@ -404,6 +428,8 @@ TrainingPlanSize training_plan_size(const ModelShape& shape, const ParallelLayou
   // d_stream_gathered on t) and per layer (stream_mid and stream_out on t_l tokens).
   const u64 shared = add(add(add(mul(4, U(d.tlh)), mul(2, U(d.th))), add(U(tf), U(thl))), add(U(d.scores), U(qkv)));
   const u64 sp_shared = d.sp ? add(mul(3, U(d.tlh)), U(d.th)) : 0;
+  // fp8: the casts of the forward GEMMs' inputs, at e_w bytes an element.
+  const u64 fp8_bytes = d.fp8 ? mul(add(add(U(d.th), U(thl)), U(tf)), d.e_w) : 0;
   const u64 kept = add(add(add(mul(2, U(d.th)), mul(2, U(d.tlh))), add(U(qkv), U(d.scores))), add(U(thl), mul(2, U(tf))));
   const u64 weights = add(add(wq, wo), mul(2, wm));
   const u64 grads = add(weights, mul(2, U(ln)));
@@ -416,12 +442,12 @@ TrainingPlanSize training_plan_size(const ModelShape& shape, const ParallelLayou
   // Per layer: 13 forward and 16 backward ops, and the TP collectives: 4
   // allreduces, or with sequence parallelism 4 allgathers, 4 reduce-scatters
   // and the 2 layernorm gradient allreduces.
-  const u64 ops_per_layer = 13 + 16 + (d.sp ? 10 : d.tp > 1 ? 4 : 0);
+  const u64 ops_per_layer = 13 + 16 + (d.sp ? 10 : d.tp > 1 ? 4 : 0) + (d.fp8 ? 4 : 0);
   const GradBucketCount b = count_grad_buckets(
       grad_count(shape), [&](u64 j) { return grad_elements(static_cast<int>(j % k_grads_per_layer), d); }, d.e,
       options.bucket_bytes);
-  return {.buffer_bytes = add(mul(add(shared, sp_shared), d.e), mul(layers, layer_bytes)),
-          .buffers = add(add(d.sp ? 14 : 10, mul(layers, 15)), b.buckets),
+  return {.buffer_bytes = add(add(mul(add(shared, sp_shared), d.e), fp8_bytes), mul(layers, layer_bytes)),
+          .buffers = add(add(add(d.sp ? 14 : 10, d.fp8 ? 3 : 0), mul(layers, 15)), b.buckets),
           // One allreduce per bucket with dp > 1; overlapped, a start and a wait.
           .ops = add(add(1, mul(layers, ops_per_layer)),
                      layout.dp() > 1 ? mul(b.buckets, options.overlap_grad_reduce ? 2 : 1) : 0),

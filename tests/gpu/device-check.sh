@@ -9,7 +9,7 @@
 #   5. measures GEMM TFLOP/s next to torch.matmul, kernel bandwidth, event overhead,
 #   6. runs `flopwall run` on one rank for two model shapes in bf16 and fp8
 #      (their traces describe the GPU through NVML and store NCCL's topology),
-#      a training step (llama2-7b, 2 layers) in fp32 and bf16,
+#      a training step (llama2-7b, 2 layers) in fp32, bf16 and fp8,
 #      and `flopwall doctor`,
 # and writes every figure under $OUT. The device tool brings back at most 8
 # files, so $OUT holds exactly: device-check.log, hardware.txt, gpu-tests.json,
@@ -131,8 +131,8 @@ for model in "gpt3-1.3b --layers 4 --seq 2048 --batch 4" "llama2-7b --layers 2 -
   done
 done
 
-# The training step on one GPU (forward, backward kernels, cuBLASLt dgrad and wgrad GEMMs), two dtypes.
-for dtype in fp32 bf16; do
+# The training step on one GPU (forward, backward kernels, cuBLASLt dgrad and wgrad GEMMs).
+for dtype in fp32 bf16 fp8; do
   name="train-llama2-7b-$dtype"
   run_step "$name" build-gpu/flopwall run --backend cuda --mode train --model llama2-7b --layers 2 --seq 2048 \
     --batch 1 --dtype "$dtype" --iters 10 --warmup 3 --quiet --out "$runs/$name.h5"

@@ -22,7 +22,7 @@ const ModelShape k_small{.hidden = 16, .heads = 4, .ffn = 32, .layers = 2, .seq 
 
 TEST(TrainingPlan, SizeMirrorEqualsTheBuiltPlan) {
   for (int tp : {1, 2, 4})
-    for (DType dtype : {DType::fp32, DType::fp64})
+    for (DType dtype : {DType::fp32, DType::fp64, DType::bf16, DType::fp8})
       for (std::uint64_t cap : {std::uint64_t{1}, std::uint64_t{3000}, std::uint64_t{25} << 20})
       for (int variant = 0; variant < 4; ++variant) {
         const ParallelLayout layout{.world_size = 2 * tp, .tp = tp};  // dp 2: the bucket allreduces
@@ -92,8 +92,25 @@ TEST(TrainingPlan, FlopsAreThreeTimesTheForwardPassOpByOp) {
   }
 }
 
-TEST(TrainingPlan, RefusesFp8) {
-  EXPECT_THROW(build_training_plan(k_small, {.world_size = 1, .tp = 1}, 0, DType::fp8), UsageError);
+// fp8: the forward GEMMs read fp8 casts of their inputs, as the prefill
+// plan's do; the backward GEMMs read the kept activations in bf16.
+TEST(TrainingPlan, Fp8CastsEachForwardGemmInputAndKeepsTheFlops) {
+  const ParallelLayout layout{.world_size = 1, .tp = 1};
+  const TrainingPlan t = build_training_plan(k_small, layout, 0, DType::fp8);
+  const TrainingPlan bf16 = build_training_plan(k_small, layout, 0, DType::bf16);
+  const Plan fwd = build_transformer_plan(k_small, layout, 0, DType::fp8);
+  std::vector<std::string> casts, prefill_casts;
+  for (const Op& op : t.plan.ops)
+    if (op.name.starts_with("fp8_cast_")) casts.push_back(op.name);
+  for (const Op& op : fwd.ops)
+    if (op.name.starts_with("fp8_cast_")) prefill_casts.push_back(op.name);
+  EXPECT_EQ(casts, prefill_casts);
+  EXPECT_EQ(casts.size(), 4u * static_cast<std::size_t>(k_small.layers));
+  EXPECT_EQ(t.plan.flops_per_iteration(), bf16.plan.flops_per_iteration());
+  for (const Op& op : t.plan.ops)
+    if (const auto* d = std::get_if<DeviceOp>(&op.params))
+      if (const auto* g = std::get_if<GemmOp>(d))
+        EXPECT_EQ(t.plan.buffers[static_cast<std::size_t>(g->a)].role, BufferRole::gemm_operand) << op.name;
 }
 
 // Runs the plan's device ops (tp = 1: no collectives) and returns <seed, output>.

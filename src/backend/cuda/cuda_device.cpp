@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -94,6 +95,7 @@ class CudaDeviceImpl final : public CudaDevice {
     m_gemms.clear();
     m_gemms.resize(plan.ops.size());
     m_grad_gemms.clear();
+    m_weight_copies.clear();
     m_grad_gemms.resize(plan.ops.size());
     std::int64_t layernorm_rows = 0;
     for (std::size_t i = 0; i < plan.ops.size(); ++i)
@@ -104,8 +106,12 @@ class CudaDeviceImpl final : public CudaDevice {
           // Weights are stored transposed here ([n,k] for the plan's [k,n]): an
           // operand that is a weight is read with its transpose flag flipped.
           const auto is_weight = [&](BufferId id) { return plan.buffers.at(static_cast<std::size_t>(id)).fill == BufferFill::weight; };
-          m_grad_gemms[i].emplace(m_lt, m_dtype, g->m, g->n, g->k, g->trans_a != is_weight(g->a),
-                                  g->trans_b != is_weight(g->b), m_workspace.get(), k_workspace_bytes);
+          for (const BufferId id : {g->a, g->b})
+            if (is_weight(id) && m_dtype == DType::fp8) copy_weight_to_activation_type(id);
+          // fp8: the backward GEMMs run in the activation type (bf16) on those copies.
+          m_grad_gemms[i].emplace(m_lt, m_dtype == DType::fp8 ? DType::bf16 : m_dtype, g->m, g->n, g->k,
+                                  g->trans_a != is_weight(g->a), g->trans_b != is_weight(g->b), m_workspace.get(),
+                                  k_workspace_bytes);
         }
         if (const auto* l = std::get_if<LayerNormBackwardOp>(device_op)) layernorm_rows = std::max(layernorm_rows, l->rows);
       }
@@ -144,7 +150,7 @@ class CudaDeviceImpl final : public CudaDevice {
                    [&](const GemmGradOp& g) {
                      if (op_index >= m_grad_gemms.size() || !m_grad_gemms[op_index])
                        throw std::logic_error("GEMM op is not from the prepared plan");
-                     m_grad_gemms[op_index]->run(at(g.a), at(g.b), offset(g.c, g.c_offset), s);
+                     m_grad_gemms[op_index]->run(grad_operand(g.a), grad_operand(g.b), offset(g.c, g.c_offset), s);
                    },
                    [&](const CopyOp& c) {
                      FLOPWALL_CUDA_CHECK(cudaMemcpyAsync(at(c.dst), at(c.src), static_cast<std::size_t>(c.count) * element_type_size(m_act),
@@ -198,6 +204,20 @@ class CudaDeviceImpl final : public CudaDevice {
   }
 
   void* at(BufferId id) const noexcept { return m_buffers[static_cast<std::size_t>(id)].get(); }
+  // A backward GEMM's operand: an fp8 weight's copy in the activation type, else the buffer itself.
+  void* grad_operand(BufferId id) const noexcept {
+    const auto copy = m_weight_copies.find(id);
+    return copy != m_weight_copies.end() ? copy->second.get() : at(id);
+  }
+  // fp8 training (once per weight, in prepare): the stored e4m3 weight, in
+  // its stored [out, in] layout, converted to the activation type.
+  void copy_weight_to_activation_type(BufferId id) {
+    if (m_weight_copies.count(id)) return;
+    const std::int64_t n = m_plan->buffers.at(static_cast<std::size_t>(id)).elements();
+    DeviceBuffer copy(static_cast<std::size_t>(n) * element_type_size(m_act));
+    k::convert(m_elements[static_cast<std::size_t>(id)], at(id), m_act, copy.get(), n, m_stream.get());
+    m_weight_copies.emplace(id, std::move(copy));
+  }
   // Element `first` of an activation buffer (a gradient inside its bucket).
   void* offset(BufferId id, std::int64_t first) const noexcept {
     return static_cast<char*>(at(id)) + first * element_type_size(m_elements[static_cast<std::size_t>(id)]);
@@ -226,6 +246,7 @@ class CudaDeviceImpl final : public CudaDevice {
   std::vector<std::optional<LtGemm>> m_gemms;
   std::vector<std::optional<LtGemmEx>> m_grad_gemms;  // the training step's dgrad and wgrad GEMMs
   DeviceBuffer m_layernorm_stats;  // each row's mean and inverse std, from the rows kernel to the columns kernel
+  std::map<BufferId, DeviceBuffer> m_weight_copies;  // fp8 training: the weights the backward GEMMs read
   MoeOps m_moe;  // declared after m_workspace and m_lt, which its GEMMs use
   std::unique_ptr<CudaTimer> m_timer;
 };
