@@ -4,25 +4,7 @@
 set -euo pipefail
 
 case_name=$1 flopwall=$2 mpiexec=$3 python=${4:-python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
-mpi() { local np=$1; shift; timeout 120 "$mpiexec" -q -np "$np" --oversubscribe "$@"; }
-json_check() { "$python" -c "import json,sys; r=json.load(open(sys.argv[1])); assert $2" "$1" 2>/dev/null || fail "json: $2 ($(head -c 600 "$1"))"; }
-expect_usage_error() {
-  local fragment=$1; shift
-  local rc=0
-  "$@" >out.txt 2>err.txt || rc=$?
-  [[ $rc -eq 2 ]] || fail "exit code $rc (want 2) for: $* ; stderr: $(cat err.txt)"
-  [[ $(wc -l <err.txt) -eq 1 ]] || fail "stderr is not one line: $(cat err.txt)"
-  grep -qF -- "$fragment" err.txt || fail "stderr lacks '$fragment': $(cat err.txt)"
-  local left
-  left=$(find . -name '*.h5*' || true)
-  [[ -z $left ]] || fail "left files behind: $left"
-  rm -f out.txt err.txt
-}
+source "$(dirname "$0")/case_lib.sh"
 
 # tiny with one layer: 128 tokens · (8h² + 4hf + 2hs) = 205 520 896 forward FLOPs, 3x for the step.
 train_tiny() { mpi 2 "$flopwall" run --model tiny --layers 1 --iters 2 --warmup 1 --quiet --mode train "$@"; }
