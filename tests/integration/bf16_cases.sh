@@ -4,13 +4,7 @@
 set -euo pipefail
 
 case_name=$1 flopwall=$2 mpiexec=$3 python=${4:-python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
-mpi() { local np=$1; shift; timeout 120 "$mpiexec" -q -np "$np" --oversubscribe "$@"; }
-json_check() { "$python" -c "import json,sys; r=json.load(open(sys.argv[1])); assert $2" "$1" 2>/dev/null || fail "json: $2 ($(head -c 600 "$1"))"; }
+source "$(dirname "$0")/case_lib.sh"
 
 case $case_name in
 run_cpu_bf16)

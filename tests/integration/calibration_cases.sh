@@ -5,12 +5,8 @@
 set -euo pipefail
 
 case_name=$1 flopwall=$2 mpiexec=$3 python=${4:-python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
-mpi() { local np=$1; shift; timeout 60 "$mpiexec" -q -np "$np" --oversubscribe "$@"; }
+case_timeout=60
+source "$(dirname "$0")/case_lib.sh"
 # A short calibration: seconds are the device budget per rank.
 calibrate() { mpi "$1" "$flopwall" calibrate --backend cpu --seconds 0.3 "${@:2}"; }
 run_tiny() { mpi 2 "$flopwall" run --backend cpu --model tiny --iters 2 --warmup 1 --quiet "$@"; }

@@ -7,32 +7,7 @@ set -euo pipefail
 
 case_name=$1 flopwall=$2 mpiexec=$3 python=${4:-python3}
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
-# -q: mpirun adds its own banner when ranks exit non-zero; the tests judge
-# flopwall's output alone.
-mpi() { local np=$1; shift; timeout 120 "$mpiexec" -q -np "$np" --oversubscribe "$@"; }
-
-# JSON field check: json_get FILE EXPR (a Python expression over `r`).
-json_check() { "$python" -c "import json,sys; r=json.load(open(sys.argv[1])); assert $2" "$1" 2>/dev/null || fail "json: $2 ($(head -c 600 "$1"))"; }
-
-# Bad input: exit code 2, exactly one line on stderr containing $1, and no
-# file left behind in the working directory.
-expect_usage_error() {
-  local fragment=$1; shift
-  local rc=0
-  "$@" >out.txt 2>err.txt || rc=$?
-  [[ $rc -eq 2 ]] || fail "exit code $rc (want 2) for: $* ; stderr: $(cat err.txt)"
-  [[ $(wc -l <err.txt) -eq 1 ]] || fail "stderr is not one line: $(cat err.txt)"
-  grep -qF -- "$fragment" err.txt || fail "stderr lacks '$fragment': $(cat err.txt)"
-  local left
-  left=$(find . -name '*.h5*' | grep -v -e '^./fixtures' || true)
-  [[ -z $left ]] || fail "left files behind: $left"
-  rm -f out.txt err.txt
-}
+source "$(dirname "$0")/case_lib.sh"
 
 run_tiny() { mpi 2 "$flopwall" run --model tiny --iters 5 --warmup 1 --quiet "$@"; }
 
