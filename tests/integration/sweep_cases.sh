@@ -38,6 +38,9 @@ tokens = c["batch"] * c["seq"] * c["dp"]
 assert abs(p["tokens_per_s"] - tokens / point["step_time_s"]["p50"]) <= 1e-9 * p["tokens_per_s"]
 PY
   done
+  # Under mpirun the first process reports a sweep alone: the same bytes.
+  mpi 2 "$flopwall" report s.h5 --format json >r_np2.json
+  cmp -s r.json r_np2.json || fail "mpirun -np 2 report differs: $(diff r.json r_np2.json | head -5)"
   "$flopwall" report s.h5 >r.txt
   grep -q "^knee       batch " r.txt && grep -q "<- knee" r.txt || fail "text lacks the knee: $(cat r.txt)"
   grep -q "^SLO        step p99 <= " r.txt || fail "text lacks the SLO line: $(cat r.txt)"
