@@ -82,22 +82,25 @@ assert p["tokens_per_s"] == point["serve"]["tokens_per_s"]
 PY
   ;;
 sweep_bad_input)
+  # Refusals of the sweep's own options come before the first point: one rank
+  # (a singleton, no mpirun) says them as every rank of a job would.
+  alone() { "$flopwall" sweep "$@"; }
   run_sweep() { mpi 2 "$flopwall" sweep "$@"; }
   expect_usage_error "--param 'colour' is not a sweep parameter; valid: batch, seq, hidden, ffn, tp, ep, experts, topk, prompt-len, kv-hit" \
     run_sweep --param colour --values 1,2 -- "${tiny[@]}" --out s.h5
-  expect_usage_error "flopwall sweep needs --param" run_sweep --values 1,2 -- --out s.h5
-  expect_usage_error "flopwall sweep needs --values" run_sweep --param batch -- --out s.h5
-  expect_usage_error "--values '1,,2' has an empty entry" run_sweep --param batch --values 1,,2 -- --out s.h5
-  expect_usage_error "--values entry 'two' is not a number" run_sweep --param batch --values 1,two -- --out s.h5
-  expect_usage_error "--values lists 2 twice" run_sweep --param batch --values 1,2,2 -- --out s.h5
-  expect_usage_error "a sweep runs at most 64" run_sweep --param batch --values "$(seq -s, 1 65)" -- --out s.h5
-  expect_usage_error "--slo-p99-ms 0 is not valid" run_sweep --param batch --values 1 --slo-p99-ms 0 -- --out s.h5
-  expect_usage_error "--batch is what the sweep varies" run_sweep --param batch --values 1,2 -- --batch 4 --out s.h5
-  expect_usage_error "unexpected argument 'extra'" run_sweep --param batch --values 1 extra -- --out s.h5
-  # A value the run itself refuses, before any point runs: tp 3 does not divide 2 ranks or 4 heads.
-  expect_usage_error "--tp 3" run_sweep --param tp --values 1,3 -- "${tiny[@]}" --out s.h5
-  expect_usage_error "--kv-hit 1.5 is not valid" run_sweep --param kv-hit --values 0,1.5 -- "${tiny[@]}" --mode serve \
+  expect_usage_error "flopwall sweep needs --param" alone --values 1,2 -- --out s.h5
+  expect_usage_error "flopwall sweep needs --values" alone --param batch -- --out s.h5
+  expect_usage_error "--values '1,,2' has an empty entry" alone --param batch --values 1,,2 -- --out s.h5
+  expect_usage_error "--values entry 'two' is not a number" alone --param batch --values 1,two -- --out s.h5
+  expect_usage_error "--values lists 2 twice" alone --param batch --values 1,2,2 -- --out s.h5
+  expect_usage_error "a sweep runs at most 64" alone --param batch --values "$(seq -s, 1 65)" -- --out s.h5
+  expect_usage_error "--slo-p99-ms 0 is not valid" alone --param batch --values 1 --slo-p99-ms 0 -- --out s.h5
+  expect_usage_error "--batch is what the sweep varies" alone --param batch --values 1,2 -- --batch 4 --out s.h5
+  expect_usage_error "unexpected argument 'extra'" alone --param batch --values 1 extra -- --out s.h5
+  expect_usage_error "--kv-hit 1.5 is not valid" alone --param kv-hit --values 0,1.5 -- "${tiny[@]}" --mode serve \
     --prompt-len 16 --decode-steps 2 --out s.h5
+  # Values the job refuses, before any point runs: tp 3 does not divide 2 ranks or 4 heads; topk 8 > 4 experts.
+  expect_usage_error "--tp 3" run_sweep --param tp --values 1,3 -- "${tiny[@]}" --out s.h5
   expect_usage_error "--moe-topk" run_sweep --param topk --values 2,8 -- "${tiny[@]}" --tp 1 --moe-experts 4 --ep 2 --out s.h5
   ;;
 *)
