@@ -20,7 +20,7 @@
 #
 # Options (each also as an environment variable, the option wins):
 #   --sanitize, --no-sanitize   FLOPWALL_SANITIZE=1|0: the two sanitize phases (default: on)
-#   --fuzz-seconds N            FLOPWALL_FUZZ_SECONDS=N: how long the fuzzer runs (default 90)
+#   --fuzz-seconds N            FLOPWALL_FUZZ_SECONDS=N: how long the fuzzer runs (default 60)
 #   --no-fuzz                   the same as --fuzz-seconds 0: no fuzz phase
 # A failed deps, quickstart or build phase stops the script. A failed test
 # phase, or sanitizer build, does not: the later phases still run, so that
@@ -29,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sanitize=${FLOPWALL_SANITIZE:-1}
-fuzz_seconds=${FLOPWALL_FUZZ_SECONDS:-90}  # keeps the whole run under 30 minutes on CI's 2 cores
+fuzz_seconds=${FLOPWALL_FUZZ_SECONDS:-60}  # keeps the whole run under 30 minutes on CI's 2 cores
 while [[ $# -gt 0 ]]; do
   case $1 in
     --sanitize) sanitize=1 ;;
@@ -126,9 +126,11 @@ unit_and_more() {
 sanitize_build() {
   local generator=()
   command -v ninja >/dev/null && [[ ! -f build-sanitize/CMakeCache.txt ]] && generator=(-G Ninja)
-  # RelWithDebInfo: optimised like the tests' usual build, with the line
-  # numbers that make a sanitizer's stack trace readable.
+  # RelWithDebInfo at -O1: the line numbers that make a sanitizer's stack
+  # trace readable, and AddressSanitizer's recommended optimisation, which
+  # compiles about a fifth faster than -O2 on CI's two cores.
   cmake -S . -B build-sanitize "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLOPWALL_SANITIZE=ON \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG" \
     -DFLOPWALL_CUDA=OFF -DFLOPWALL_BENCH=OFF -DFLOPWALL_TESTS=ON \
     -DPython3_EXECUTABLE="$(command -v "$python")" >/dev/null || return
   cmake --build build-sanitize -j "$jobs"
