@@ -11,9 +11,8 @@ namespace flopwall {
 namespace {
 
 double config_integer(const TraceConfig& c, const char* key) {
-  const nlohmann::json& d = c.document;
-  if (!d.is_object() || !d.contains(key) || !d[key].is_number_integer()) return std::nan("");
-  return static_cast<double>(d[key].get<std::int64_t>());
+  const auto v = c.integer(key);
+  return v ? static_cast<double>(*v) : std::nan("");
 }
 
 double finite_or_nan(double v) { return std::isfinite(v) ? v : std::nan(""); }

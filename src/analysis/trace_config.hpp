@@ -3,6 +3,7 @@
 // report for every section and format that shows part of it.
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,8 @@ struct TraceConfig {
   // such a config; the analysis still never throws on one).
   std::optional<std::string> string_field(const char* key) const;
   std::optional<std::string> integer_field(const char* key) const;
+  // A key's integer value; nothing where it is absent or not an integer.
+  std::optional<std::int64_t> integer(const char* key) const;
 };
 
 TraceConfig parse_trace_config(const std::string& config_json);

@@ -1,5 +1,7 @@
 #include "analysis/sections/roofline_section.hpp"
 
+#include "analysis/async_ops.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -180,6 +182,7 @@ RooflineFigures analyze_roofline(const ReportContext& context) {
   figures.job = job_ceiling(devices);
   // The op table's names and order (per_op_section.cpp), over layers, ranks and iterations.
   const OpNames names = report_op_names(trace.ops);
+  const AsyncOps async = async_ops(trace.ops);  // a nonblocking collective's wait is judged with its start
   const ReportTotals& totals = *context.totals;
   for (std::size_t i = 0; i < names.names.size() && i < totals.ops.size(); ++i) {
     const OpTotals& acc = totals.ops[i];
@@ -194,7 +197,7 @@ RooflineFigures analyze_roofline(const ReportContext& context) {
                       .bytes_comm = acc.bytes_comm.value(),
                       .time_s = (in_flight ? acc.in_flight_ns.value() : acc.time_ns.value()) / units::k_ns_per_s};
     const TierCeiling* tier = nullptr;
-    const bool async_wait = row.kind == OpKind::comm && info->name.ends_with("_wait") && acc.bytes_comm.value() == 0;
+    const bool async_wait = async.role[names.first_op[i]] == AsyncRole::wait;
     if (row.kind == OpKind::comm && ceilings && !async_wait) {
       tier = find_tier(*ceilings, tier_of_group(trace, info->group), info->collective);
       auto& untimed = figures.untimed_collectives;

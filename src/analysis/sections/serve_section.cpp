@@ -19,11 +19,7 @@ Percentiles percentiles(const std::vector<double>& v) {
   return {.p50 = stats::percentile(v, 0.5), .p99 = stats::percentile(v, 0.99)};
 }
 
-std::int64_t integer(const TraceConfig& c, const char* key) {
-  const json& d = c.document;
-  if (!d.is_object() || !d.contains(key) || !d[key].is_number_integer()) return 0;
-  return d[key].get<std::int64_t>();
-}
+std::int64_t integer(const TraceConfig& c, const char* key) { return c.integer(key).value_or(0); }
 
 class ServeSection final : public ReportSection {
  public:
