@@ -5,6 +5,8 @@
 //
 //   flopwall_synthetic_trace --ranks 1024 --events 20000 --out big.h5
 //   mpirun -np 4 flopwall_synthetic_trace ...   (the ranks shared out)
+//   ... --seed 2 --slowdown 0.2   another draw of the jitter; every op 20% slower
+//                                 (flopwall compare's gate is tested on these)
 //
 // The ops are the project's own transformer plan (model/plan.hpp) for a
 // gpt3-1.3b-shaped block, 4 layers, tensor-parallel over --tp ranks; each
@@ -37,6 +39,8 @@ struct Options {
   std::int64_t events = 20000;
   int tp = 8;
   std::string out = "synthetic.h5";
+  std::uint64_t seed = 0;  // which draw of the jitter
+  double slowdown = 0;     // every op's nominal time × (1 + slowdown)
 };
 
 Options parse(int argc, char** argv) {
@@ -47,10 +51,12 @@ Options parse(int argc, char** argv) {
     else if (k == "--events") o.events = std::stoll(v);
     else if (k == "--tp") o.tp = std::stoi(v);
     else if (k == "--out") o.out = v;
-    else throw std::invalid_argument("unknown option " + k + "; valid: --ranks --events --tp --out");
+    else if (k == "--seed") o.seed = std::stoull(v);
+    else if (k == "--slowdown") o.slowdown = std::stod(v);
+    else throw std::invalid_argument("unknown option " + k + "; valid: --ranks --events --tp --out --seed --slowdown");
   }
-  if (o.ranks < 1 || o.tp < 1 || o.ranks % o.tp != 0 || o.events < 1)
-    throw std::invalid_argument("--ranks must be a positive multiple of --tp, --events positive");
+  if (o.ranks < 1 || o.tp < 1 || o.ranks % o.tp != 0 || o.events < 1 || !(o.slowdown > -1 && o.slowdown < 100))
+    throw std::invalid_argument("--ranks must be a positive multiple of --tp, --events positive, --slowdown in (-1, 100)");
   return o;
 }
 
@@ -73,10 +79,11 @@ double nominal_ns(const Op& op) {
   return 0;
 }
 
-std::int64_t jittered_ns(double nominal, int rank, std::int64_t iter, std::size_t op) {
-  const double u = uniform(static_cast<std::uint64_t>(rank), static_cast<std::uint64_t>(iter), op);
+std::int64_t jittered_ns(double nominal, int rank, std::int64_t iter, std::size_t op, std::uint64_t seed) {
+  const std::uint64_t who = static_cast<std::uint64_t>(rank) + seed * 1'000'003;
+  const double u = uniform(who, static_cast<std::uint64_t>(iter), op);
   double f = 0.97 + 0.06 * u;
-  if (uniform(static_cast<std::uint64_t>(rank) + 7777, static_cast<std::uint64_t>(iter), op) < 0.002) f *= 2;
+  if (uniform(who + 7777, static_cast<std::uint64_t>(iter), op) < 0.002) f *= 2;
   return static_cast<std::int64_t>(nominal * f);
 }
 
@@ -84,7 +91,8 @@ std::int64_t jittered_ns(double nominal, int rank, std::int64_t iter, std::size_
 // member's arrival).
 class GroupEvents {
  public:
-  GroupEvents(const Plan& plan, int tp, std::int64_t iterations) : m_plan(plan), m_tp(tp), m_iterations(iterations) {}
+  GroupEvents(const Plan& plan, int tp, std::int64_t iterations, std::uint64_t seed, double slowdown)
+      : m_plan(plan), m_tp(tp), m_iterations(iterations), m_seed(seed), m_scale(1 + slowdown) {}
 
   std::span<const TraceEvent> rank(int r) {
     const int group = r / m_tp;
@@ -102,10 +110,10 @@ class GroupEvents {
     for (std::int64_t it = 0; it < m_iterations; ++it) {
       for (std::size_t k = 0; k < n_ops; ++k) {
         const Op& op = m_plan.ops[k];
-        const double nominal = nominal_ns(op);
+        const double nominal = nominal_ns(op) * m_scale;
         if (op.kind == OpKind::comm) {
           const std::int64_t last = *std::max_element(now.begin(), now.end());
-          const std::int64_t end = last + jittered_ns(nominal, group, it, k);
+          const std::int64_t end = last + jittered_ns(nominal, group, it, k, m_seed);
           for (int m = 0; m < m_tp; ++m) {
             auto& t = now[static_cast<std::size_t>(m)];
             push(m, it, k, op, t, end);
@@ -116,7 +124,7 @@ class GroupEvents {
             const int rank = group * m_tp + m;
             const double slow = rank == 3 && op.kind == OpKind::compute ? 1.05 : 1.0;
             auto& t = now[static_cast<std::size_t>(m)];
-            const std::int64_t end = t + jittered_ns(nominal * slow, rank, it, k);
+            const std::int64_t end = t + jittered_ns(nominal * slow, rank, it, k, m_seed);
             push(m, it, k, op, t, end);
             t = end + 500;  // the host's gap between ops
           }
@@ -134,6 +142,8 @@ class GroupEvents {
   const Plan& m_plan;
   int m_tp;
   std::int64_t m_iterations;
+  std::uint64_t m_seed;
+  double m_scale;
   int m_group = -1;
   std::vector<std::vector<TraceEvent>> m_events;  // per member
 };
@@ -168,7 +178,7 @@ int generate(int argc, char** argv) {
     ops.push_back({.name = op.name, .kind = op.kind, .layer = op.layer, .group = std::string(comm_group_name(op.group))});
 
   // Whole tp groups per process, so each process can time its groups' collectives.
-  GroupEvents events(plan, o.tp, iterations);
+  GroupEvents events(plan, o.tp, iterations, o.seed, o.slowdown);
   std::vector<RankSource> mine;
   for (int r = 0; r < o.ranks; ++r) {
     if ((r / o.tp) % procs != me) continue;

@@ -9,6 +9,7 @@ namespace flopwall {
 int run_command(int argc, char** argv, const std::vector<std::string>& args);
 int sweep_command(int argc, char** argv, const std::vector<std::string>& args);
 int collectives_command(int argc, char** argv, const std::vector<std::string>& args);
+int compare_command(int argc, char** argv, const std::vector<std::string>& args);
 int report_command(int argc, char** argv, const std::vector<std::string>& args);
 int doctor_command(int argc, char** argv, const std::vector<std::string>& args);
 int calibrate_command(int argc, char** argv, const std::vector<std::string>& args);

@@ -9,6 +9,9 @@ namespace flopwall {
 inline constexpr int k_exit_ok = 0;
 inline constexpr int k_exit_runtime_error = 1;
 inline constexpr int k_exit_usage_error = 2;
+// `flopwall compare --fail-if-slower`: a run is significantly slower (a gate
+// failed, not the tool; 1 as diff and cmp say "they differ").
+inline constexpr int k_exit_regression = 1;
 
 // Bad input: a value on the command line, in a config file, in the
 // environment or in a trace file. The message is one line naming the value
