@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -27,6 +29,37 @@ HangLocator::OpLabeler label_table(const std::vector<std::pair<std::string, int>
   return [labels](int op) { return labels[static_cast<std::size_t>(op)]; };
 }
 constexpr double k_unresponsive_s = 1.0;  // 20 missed heartbeats
+
+// The job's other nodes by host name with their ranks, "node7 (ranks 8-15),
+// node9 (ranks 16-23)", the first four and a count of the rest: what a rank
+// names when the peer it waits for is off its node. Collective over `world`.
+std::string describe_other_nodes(MPI_Comm world, int world_size) {
+  constexpr std::size_t k_name = 64, k_shown = 4;
+  std::array<char, k_name> mine{};
+  gethostname(mine.data(), k_name - 1);
+  std::vector<char> all(k_name * static_cast<std::size_t>(world_size));
+  FLOPWALL_MPI_CHECK(MPI_Allgather(mine.data(), k_name, MPI_CHAR, all.data(), k_name, MPI_CHAR, world));
+  const std::string me(mine.data());
+  const auto name = [&](int r) { return std::string(&all[k_name * static_cast<std::size_t>(r)]); };
+  // Host → its ranks as ranges, in order of the first rank.
+  std::vector<std::pair<std::string, std::string>> hosts;
+  for (int first = 0, last = 0; first < world_size; first = last + 1) {
+    const std::string host = name(first);
+    for (last = first; last + 1 < world_size && name(last + 1) == host;) ++last;
+    if (host == me) continue;
+    const std::string range = first == last ? fmt::format("{}", first) : fmt::format("{}-{}", first, last);
+    const auto it = std::find_if(hosts.begin(), hosts.end(), [&](const auto& h) { return h.first == host; });
+    if (it == hosts.end()) hosts.emplace_back(host, range);
+    else it->second += "," + range;
+  }
+  if (hosts.empty()) return "its host name is this node's own";
+  std::string out;
+  for (std::size_t i = 0; i < std::min(hosts.size(), k_shown); ++i)
+    out += fmt::format("{}{} (rank{} {})", i ? ", " : "", hosts[i].first,
+                       hosts[i].second.find_first_of("-,") == std::string::npos ? "" : "s", hosts[i].second);
+  if (hosts.size() > k_shown) out += fmt::format(" and {} more nodes", hosts.size() - k_shown);
+  return out;
+}
 
 }  // namespace
 
@@ -58,6 +91,7 @@ HangLocator::HangLocator(int op_count, OpLabeler labeler, MPI_Comm world, MPI_Co
   m_job_on_one_node = node_size == world_size;
   m_node_ranks.resize(static_cast<std::size_t>(node_size));
   FLOPWALL_MPI_CHECK(MPI_Allgather(&m_world_rank, 1, MPI_INT, m_node_ranks.data(), 1, MPI_INT, node));
+  if (!m_job_on_one_node) m_other_nodes = describe_other_nodes(world, world_size);
   // Local rank 0 allocates the whole board; the others attach to it.
   void* base = nullptr;
   const MPI_Aint bytes = m_local == 0 ? static_cast<MPI_Aint>(sizeof(Slot)) * node_size : 0;
@@ -196,7 +230,8 @@ std::string HangLocator::status_line() const {
     else if (m_job_on_one_node)
       line += "; every rank of the job is alive and as far (the op is in progress, or the transport itself is stuck)";
     else
-      line += "; every rank of this node is alive and as far (a peer it waits for is on another node)";
+      line += fmt::format("; every rank of this node is alive and as far (a peer it waits for is on another node: {})",
+                          m_other_nodes);
   }
   return line;
 }

@@ -73,6 +73,7 @@ class HangLocator {
   OpLabeler m_labeler;
   int m_phase_base = 0;  // op indices from here on are phases
   bool m_job_on_one_node = false;
+  std::string m_other_nodes;  // the job's other nodes and their ranks (jobs on several nodes)
   double m_timeout_s;
   // Host ticks (platform/host_ticks.hpp) keep the hot path at two tick reads;
   // they are converted for messages and the trace between this anchor,
