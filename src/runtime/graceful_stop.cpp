@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
+#include <ctime>
 
 #include "platform/mpi_check.hpp"
 
@@ -12,9 +15,23 @@ namespace flopwall {
 namespace {
 
 volatile std::sig_atomic_t g_stop_signal = 0;
+std::atomic<std::int64_t> g_first_signal_ns{0};  // lock-free: safe in a handler
+static_assert(std::atomic<std::int64_t>::is_always_lock_free);
+// A repeat sooner than this is the same stop delivered twice (SLURM 22.05
+// signals a step's tasks at the time limit twice within milliseconds), not
+// a user asking again.
+constexpr std::int64_t k_repeat_window_ns = 500'000'000;
+
+std::int64_t monotonic_ns() noexcept {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);  // async-signal-safe
+  return std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
 
 void on_stop_signal(int signal) {
+  const std::int64_t now = monotonic_ns();
   if (g_stop_signal != 0) {
+    if (now - g_first_signal_ns.load() < k_repeat_window_ns) return;
     // The second one: end now, as the signal's default action would.
     constexpr char k_line[] = "flopwall: second stop signal; ending at once\n";
     static_cast<void>(write(STDERR_FILENO, k_line, sizeof k_line - 1));
@@ -22,6 +39,7 @@ void on_stop_signal(int signal) {
     std::raise(signal);
     _exit(128 + signal);
   }
+  g_first_signal_ns.store(now);
   g_stop_signal = signal;
 }
 

@@ -2,8 +2,10 @@
 // A graceful stop: on SIGTERM, SIGINT or SIGUSR2 (what SLURM sends at a time
 // limit, or with --signal=USR2@SECONDS ahead of it) every rank finishes the
 // iteration it is in, the job agrees on the last one every rank completed,
-// and the trace is written with truncated = 1. A second signal ends the
-// process at once, as the default action would have.
+// and the trace is written with truncated = 1. A second signal, half a
+// second or more after the first, ends the process at once, as the default
+// action would have; a repeat within half a second is the same stop
+// delivered twice (as SLURM 22.05 does at a time limit) and is ignored.
 #include <mpi.h>
 
 #include <array>

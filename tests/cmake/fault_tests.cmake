@@ -2,7 +2,7 @@
 # graceful stops, dead and stopped ranks, full disks, concurrent writers.
 # Included by tests/CMakeLists.txt.
 set(FLOPWALL_FAULT_CASES
-  stop_usr2_mpirun stop_sweep stop_term_rank stop_term_mpirun stop_twice stop_collectives
+  stop_usr2_mpirun stop_sweep stop_term_rank stop_term_repeated stop_term_mpirun stop_twice stop_collectives
   kill9_run sigstop_collectives full_disk_run full_disk_collectives
   same_out_concurrent default_names_concurrent slurm_default_name existing_out long_out_name)
 foreach(case ${FLOPWALL_FAULT_CASES})

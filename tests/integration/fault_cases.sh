@@ -132,6 +132,18 @@ stop_term_rank)
   kill -TERM "$victim"
   expect_graceful_stop "$(wait_job)" SIGTERM
   ;;
+stop_term_repeated)
+  # The same SIGTERM twice within milliseconds, as SLURM 22.05 delivers its
+  # time limit to a step's tasks: one graceful stop, not a hard one.
+  run_long 2 --out "$work/stop.h5"
+  victim=$(rank_pid "$work/stop.h5" 1)
+  wait_for_timed_loop "$victim" 1
+  kill -TERM "$victim"
+  sleep 0.05  # two signals sent at once merge into one pending signal
+  kill -TERM "$victim"
+  expect_graceful_stop "$(wait_job)" SIGTERM
+  grep -q "second stop signal" job.log && fail "a repeat within half a second ended the rank at once"
+  ;;
 stop_term_mpirun)
   # SIGTERM to mpirun: forwarded to the ranks, which stop gracefully; Open
   # MPI then kills them after odls_base_sigkill_timeout (1 s by default),

@@ -20,7 +20,7 @@ std::string value_text(const CompareRow& row, double v) {
   if (!std::isfinite(v)) return "-";
   if (row.metric.ends_with("_s")) return units::seconds(v);
   if (row.metric == "tflops" || row.metric == "tflops_per_rank") return units::flop_rate(v * 1e12);
-  if (row.metric == "busbw_gbs") return fmt::format("{:.2f} GB/s", v);
+  if (row.metric == "busbw_gbs") return fmt::format("{:.3g} GB/s", v);
   return fmt::format("{:.4g}", v);
 }
 
