@@ -52,6 +52,8 @@ readonly script_dir repo_dir
 readonly forwarded_prefixes='NCCL_|CUDA_|UCX_|OPENBLAS_|OMP_|FLOPWALL_'
 
 usage_error() { echo "mpirun.sh: $*" >&2; exit 2; }
+# shellcheck source=launch/lib/find-flopwall.sh
+source "$script_dir/lib/find-flopwall.sh"
 
 hostfile="" ranks_per_node="" np="" cpus_per_rank="" oversubscribe=no cluster_dir="" dry_run=no
 extra_mpi_args=() flopwall_args=()
@@ -84,18 +86,6 @@ parse_args() {
   usage_error "no '--' before flopwall's arguments (e.g. launch/mpirun.sh --np 2 -- run --model tiny)"
 }
 
-find_flopwall() {
-  if [[ -n ${FLOPWALL_BIN:-} ]]; then
-    [[ -x $FLOPWALL_BIN ]] || usage_error "FLOPWALL_BIN '$FLOPWALL_BIN' is not an executable file"
-    echo "$FLOPWALL_BIN"
-  elif [[ -x $repo_dir/build/flopwall ]]; then
-    echo "$repo_dir/build/flopwall"
-  elif command -v flopwall >/dev/null; then
-    command -v flopwall
-  else
-    usage_error "no flopwall binary: set FLOPWALL_BIN, build $repo_dir/build/flopwall (launch/build.sh), or put flopwall on PATH"
-  fi
-}
 
 # Hosts of a hostfile: lines that are not blank or comments.
 hostfile_hosts() { grep -cvE '^[[:space:]]*(#|$)' "$1" || true; }

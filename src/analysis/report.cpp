@@ -3,6 +3,7 @@
 #include "analysis/report_accumulator.hpp"
 
 #include "analysis/sections/hardware_section.hpp"
+#include "analysis/sections/job_section.hpp"
 #include "platform/blas_warning.hpp"
 #include "analysis/sections/machine_section.hpp"
 #include "analysis/sections/moe_section.hpp"
@@ -26,6 +27,7 @@ using Sections = std::vector<std::unique_ptr<ReportSection>>;
 Sections run_sections(const ReportContext& context) {
   Sections s;
   s.push_back(make_run_summary_section(context));
+  s.push_back(make_job_section(context));
   if (is_serve_trace(context)) s.push_back(make_serve_section(context));
   if (is_train_trace(context)) s.push_back(make_train_section(context));
   s.push_back(make_per_op_section(context));
@@ -42,6 +44,7 @@ Sections run_sections(const ReportContext& context) {
 Sections sweep_sections(const ReportContext& context, SweepResult sweep) {
   Sections s;
   s.push_back(make_sweep_section(context, std::move(sweep)));
+  s.push_back(make_job_section(context));
   s.push_back(make_sync_section(context));
   s.push_back(make_machine_section(context));
   return s;
@@ -72,6 +75,7 @@ Report Report::build_workload_sweep(const TraceData& root, SweepFigures figures,
   ReportContext context = sweep_context(root, std::make_shared<const ReportTotals>(), std::move(path));
   Sections sections;
   sections.push_back(make_workload_sweep_section(context, std::move(figures)));
+  sections.push_back(make_job_section(context));
   sections.push_back(make_machine_section(context));
   return Report(std::move(context), std::move(sections));
 }

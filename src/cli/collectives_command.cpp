@@ -16,6 +16,8 @@
 #include "runtime/hang_locator.hpp"
 #include "runtime/machine_survey.hpp"
 #include "platform/mpi_check.hpp"
+#include "platform/rank_placement.hpp"
+#include "runtime/topology_presets.hpp"
 #include "runtime/run_metadata.hpp"
 #include "sweep/sweep_config.hpp"
 #include "analysis/sweep_printers.hpp"
@@ -45,6 +47,7 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   }
   std::string note;
   cfg.backend = resolve_backend_everywhere(cfg.backend, note);
+  if (!cfg.topology.empty()) agree_on_usage_error(world, topology_backend_problem(cfg.topology, cfg.backend));
   if (!cfg.out.empty()) agree_on_usage_error(world, output_path_problem(cfg.out, cfg.overwrite));
   require_node_memory(world, mpi.node_comm(), [&] { return sweep_footprint(cfg, mpi.size()); });
   if (backend_named(cfg.backend).int_counts) {
@@ -81,11 +84,13 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
                        .environment = captured_environment()};
     for (auto& kv : host_and_job_meta()) header.meta.push_back(std::move(kv));
     for (auto& kv : backend_meta(cfg.backend)) header.meta.push_back(std::move(kv));
+    for (auto& kv : applied_topology_meta()) header.meta.push_back(std::move(kv));
     header.meta.emplace_back("mpi_thread_level", mpi.thread_level());
     header.meta.emplace_back("machine_json", machine.machine_json);
     if (const auto topology = backend_named(cfg.backend).topology_meta)
       for (auto& kv : topology()) header.meta.push_back(std::move(kv));
     const RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = result.transport,
+                      .cpu_affinity = cpu_affinity_list(), .network = network_interfaces(),
                       .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,
                       .groups = trace.groups, .clock_samples = {{.iter = 0, .pad_ = 0, .offset_ns = clock.offset_ns,
                                                                  .error_ns = clock.error_ns}}};

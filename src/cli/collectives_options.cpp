@@ -70,6 +70,7 @@ SweepConfig parse_sweep_options(const std::vector<std::string>& args) {
       ("inplace", po::value<std::string>()->default_value("both"), "both | yes | no")
       ("tier", po::value<std::string>()->default_value("world"), "world | intra | inter | all")
       ("backend", po::value<std::string>(), "cpu | cuda (default as for run)")
+      ("topology", po::value<std::string>(), "a preset of NCCL or MPI variables, as for run (docs/topologies.md)")
       ("format", po::value<std::string>()->default_value("text"), "text | json | csv")
       ("out", po::value<std::string>(), "also write an HDF5 trace with a /collectives table")
       ("overwrite", po::bool_switch(), "replace an existing --out file")
@@ -149,6 +150,7 @@ SweepConfig parse_sweep_options(const std::vector<std::string>& args) {
   else if (tier == "all") c.tiers = {Tier::world, Tier::intra, Tier::inter};
   else throw UsageError(fmt::format("--tier '{}' is not valid; valid: world, intra, inter, all", tier));
   if (vm.count("backend")) c.backend = vm["backend"].as<std::string>();
+  if (vm.count("topology")) c.topology = vm["topology"].as<std::string>();
   c.format = vm["format"].as<std::string>();
   if (c.format != "text" && c.format != "json" && c.format != "csv")
     throw UsageError(fmt::format("--format '{}' is not valid; valid: text, json, csv", c.format));
@@ -167,15 +169,16 @@ std::string sweep_config_json(const SweepConfig& c, int world_size) {
   for (Collective k : c.collectives) colls.push_back(std::string(descriptor(k).name));
   nlohmann::json tiers = nlohmann::json::array();
   for (Tier t : c.tiers) tiers.push_back(std::string(tier_name(t)));
-  return nlohmann::json{{"mode", "collectives"}, {"backend", c.backend}, {"collectives", colls},
+  nlohmann::json j{{"mode", "collectives"}, {"backend", c.backend}, {"collectives", colls},
                         {"minbytes", c.min_bytes}, {"maxbytes", c.max_bytes}, {"stepfactor", c.step_factor},
                         {"stepbytes", c.step_bytes}, {"iters", c.iters}, {"warmup_iters", c.warmup},
                         {"check", c.check}, {"op", std::string(reduce_op_name(c.op))},
                         {"datatype", std::string(element_type_name(c.type))}, {"root", c.root},
                         {"average", static_cast<int>(c.combine)}, {"tiers", tiers}, {"world_size", world_size},
                         {"inplace", c.in_place == InPlaceMode::both ? "both" : c.in_place == InPlaceMode::yes ? "yes" : "no"},
-                        {"format", c.format}, {"timeout_s", c.timeout_s}, {"out", c.out}, {"overwrite", c.overwrite}}
-      .dump();
+                        {"format", c.format}, {"timeout_s", c.timeout_s}, {"out", c.out}, {"overwrite", c.overwrite}};
+  if (!c.topology.empty()) j["topology"] = c.topology;
+  return j.dump();
 }
 
 }  // namespace flopwall

@@ -111,7 +111,9 @@ std::string read_config_file(const std::string& path) {
   return text;
 }
 
-Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
+namespace {
+
+PlanSize planned_size(const RunConfig& c, const ParallelLayout& layout) {
   validate_layout(c.shape, layout);  // transformer_plan_size divides by heads and tp
   PlanSize plan = c.mode == RunMode::serve ? serve_plan_size(c.shape, c.serve, layout, c.dtype)
                                            : transformer_plan_size(c.shape, layout, c.dtype);
@@ -119,6 +121,22 @@ Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
     const TrainingPlanSize t = training_plan_size(c.shape, layout, c.dtype, c.train.options);
     plan.buffer_bytes = t.buffer_bytes, plan.buffers = t.buffers, plan.ops = t.ops;
   }
+  return plan;
+}
+
+}  // namespace
+
+std::uint64_t planned_ops_per_iteration(const RunConfig& c, const ParallelLayout& layout) {
+  return static_cast<std::uint64_t>(planned_size(c, layout).ops) + (c.injection.active() ? 1 : 0);
+}
+
+int duration_iteration_cap(const RunConfig& c, const ParallelLayout& layout) {
+  const std::uint64_t ops = std::max<std::uint64_t>(planned_ops_per_iteration(c, layout), 1);
+  return static_cast<int>(std::clamp<std::uint64_t>(k_duration_events_per_rank / ops, 1, limits::k_max_iters));
+}
+
+Footprint run_footprint(const RunConfig& c, const ParallelLayout& layout) {
+  const PlanSize plan = planned_size(c, layout);
   const bool injected = c.injection.active();
   const u64 ops = plan.ops + (injected ? 1 : 0);
   const u64 iters = static_cast<u64>(std::max(c.iterations, 1));

@@ -64,6 +64,13 @@ void require_node_memory(MPI_Comm world, MPI_Comm node, const std::function<Foot
 // UsageError when the arithmetic overflows or the total passes
 // limits::k_max_footprint_bytes, naming the flag that drives it.
 Footprint run_footprint(const RunConfig& config, const ParallelLayout& layout);
+// The ops of one iteration of `flopwall run` (the injected delay's included),
+// from the configuration alone, as run_footprint counts them.
+std::uint64_t planned_ops_per_iteration(const RunConfig& config, const ParallelLayout& layout);
+// --duration without --iters: as many iterations as this many events per
+// rank hold (192 MiB), at least one.
+inline constexpr std::uint64_t k_duration_events_per_rank = std::uint64_t{1} << 22;
+int duration_iteration_cap(const RunConfig& config, const ParallelLayout& layout);
 inline std::uint64_t run_bytes_per_rank(const RunConfig& config, const ParallelLayout& layout) {
   return run_footprint(config, layout).bytes_per_rank;
 }

@@ -12,6 +12,7 @@
 #include "runtime/graceful_stop.hpp"
 #include "runtime/hang_locator.hpp"
 #include "runtime/run_metadata.hpp"
+#include "runtime/topology_presets.hpp"
 #include "trace/output_file.hpp"
 
 namespace flopwall {
@@ -47,9 +48,17 @@ int run_mpi_job(int argc, char** argv, const std::function<int(const MpiEnvironm
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
   // Before anything slow: a SIGUSR1 (status request) must never kill a rank.
   install_status_signal();
+  // Before MPI_Init too: a stop that comes while the job starts (SLURM's
+  // warning signal, due at once when --time is short) must not kill a rank.
+  install_stop_signals();
+  // --topology sets variables MPI_Init and NCCL read: before either runs. A
+  // bad name is refused below, once MPI can agree on it.
+  std::optional<std::string> topology_problem;
+  if (const auto topology = topology_in_args(argc, argv)) topology_problem = apply_topology(*topology);
   MpiEnvironment mpi(argc, argv);
-  install_stop_signals();  // after MPI_Init, whose runtime may set handlers of its own
+  install_stop_signals();  // again after MPI_Init, whose runtime may set handlers of its own
   try {
+    agree_on_usage_error(MPI_COMM_WORLD, topology_problem);
     return job(mpi, command_line);
   } catch (const UsageError& e) {
     return say_once(mpi, "flopwall: error: ", e, k_exit_usage_error);

@@ -49,7 +49,8 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
                  signal_name(loop.stop_signal));
     return k_exit_ok;
   }
-  header.truncated = loop.iterations < cfg.iterations;
+  // Reaching --duration is the run's planned end, not a truncation.
+  header.truncated = loop.iterations < cfg.iterations && !loop.duration_reached;
   outcome.locator->begin_phase(HangLocator::Phase::trace_write, loop.iterations);
   if (root) create_output_directory(cfg.out);
   write_trace(world, {.path = cfg.out, .overwrite = cfg.overwrite}, header, outcome.ops, outcome.rank,
@@ -59,6 +60,9 @@ int run_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vector
   if (root && header.truncated)
     fmt::print(stderr, "flopwall: stopped by {}: kept {} of {} timed iterations; wrote {} (truncated); see "
                "'flopwall report {}'\n", signal_name(loop.stop_signal), loop.iterations, cfg.iterations, cfg.out, cfg.out);
+  else if (root && loop.duration_reached)
+    fmt::print(stderr, "flopwall: --duration {} s reached after {} timed iterations; wrote {}; see 'flopwall report {}'\n",
+               cfg.duration_s, loop.iterations, cfg.out, cfg.out);
   else if (root)
     fmt::print(stderr, "flopwall: wrote {} ({} ranks, {} timed iterations); see 'flopwall report {}'\n", cfg.out,
                mpi.size(), cfg.iterations, cfg.out);

@@ -25,6 +25,12 @@ struct RunConfig {
   std::string moe_skew = "uniform";  // as given: uniform | zipf:S
   DType dtype = DType::fp32;
   int iterations = 20;
+  // --duration: the timed loop ends after the iteration that passes this
+  // many seconds (0: no bound); --iters is then the most iterations, and
+  // without it as many as k_duration_events_per_rank events hold.
+  double duration_s = 0;
+  std::string topology;  // --topology: a preset (runtime/topology_presets.hpp), applied before MPI_Init; "" none
+  bool iterations_given = false;  // --iters on the command line or in --config
   int warmup = 3;
   int threads = 1;  // OpenBLAS threads per rank
   double timeout_s = 300;  // seconds without progress before the job ends (hang locator, GPU waits)

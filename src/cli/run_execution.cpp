@@ -13,10 +13,12 @@
 #include "collectives/collective.hpp"
 #include "core/error.hpp"
 #include "model/training_plan.hpp"
+#include "platform/rank_placement.hpp"
 #include "runtime/backends.hpp"
 #include "runtime/hang_locator.hpp"
 #include "runtime/moe_summary.hpp"
 #include "runtime/run_metadata.hpp"
+#include "runtime/topology_presets.hpp"
 
 namespace flopwall {
 namespace {
@@ -68,6 +70,9 @@ CheckedRun check_run(const MpiEnvironment& mpi, const std::vector<std::string>& 
     layout.ep = cfg.ep;
     validate_layout(cfg.shape, layout);
     check_run_int_counts(cfg, layout);
+    if (!cfg.topology.empty())
+      if (const auto problem = topology_backend_problem(cfg.topology, cfg.backend)) throw UsageError(*problem);
+    if (cfg.duration_s > 0 && !cfg.iterations_given) cfg.iterations = duration_iteration_cap(cfg, layout);
     check_moe_backend(cfg, layout);
     if (cfg.mode == RunMode::train) check_train_dtype(cfg.dtype, cfg.backend);
     if (cfg.mode == RunMode::train && backend_entry(cfg.backend).int_counts)
@@ -127,7 +132,8 @@ RunOutcome execute_run(const MpiEnvironment& mpi, const CheckedRun& run, JobMeas
   RunLoopResult loop;
   try {
     loop = run_plan(plan, device, *backend.comm, recorder, clock,
-                    {.iterations = cfg.iterations, .warmup = cfg.warmup, .progress = root && !cfg.quiet,
+                    {.iterations = cfg.iterations, .warmup = cfg.warmup, .duration_s = cfg.duration_s,
+                     .progress = root && !cfg.quiet,
                      .resync_every = cfg.resync_every,
                      .injected_delay_ns = cfg.injection.active()
                                               ? injected_delays_ns(cfg.injection, mpi.rank(), cfg.iterations)
@@ -137,6 +143,7 @@ RunOutcome execute_run(const MpiEnvironment& mpi, const CheckedRun& run, JobMeas
     throw std::runtime_error(fmt::format("{}; {}", e.what(), locator->status_line()));
   }
   RankInfo me{.hostname = mpi.hostname(), .local_rank = mpi.local_rank(), .device = device.description(),
+              .cpu_affinity = cpu_affinity_list(), .network = network_interfaces(),
               .clock_offset_ns = clock.offset_ns, .clock_error_ns = clock.error_ns,
               .groups = trace_groups(run.layout, mpi.rank()),
               .clock_samples = loop.clock_samples,
@@ -150,6 +157,7 @@ KeyValues job_meta(const MpiEnvironment& mpi, const RunConfig& cfg, const JobMea
   KeyValues meta = library_versions();
   for (auto& kv : host_and_job_meta()) meta.push_back(std::move(kv));
   for (auto& kv : backend_meta(cfg.backend)) meta.push_back(std::move(kv));
+  for (auto& kv : applied_topology_meta()) meta.push_back(std::move(kv));
   meta.emplace_back("blas_threads_per_rank", std::to_string(cfg.threads));
   meta.emplace_back("mpi_thread_level", mpi.thread_level());
   if (once.machine) meta.emplace_back("machine_json", once.machine->machine_json);

@@ -41,7 +41,12 @@ po::options_description run_settings() {
       ("requests", po::value<std::string>(), "serve: concurrent requests per data-parallel replica (default: --batch)")
       ("tp", po::value<std::string>(), "tensor-parallel degree (default: world size); further ranks are DP replicas")
       ("dtype", po::value<std::string>()->default_value("fp32"), "fp32 | fp64 | bf16 (cpu); fp32 | tf32 | fp16 | bf16 | fp8 (cuda)")
-      ("iters", po::value<std::string>()->default_value("20"), "timed iterations")
+      ("iters", po::value<std::string>()->default_value("20"), "timed iterations (with --duration: the most)")
+      ("topology", po::value<std::string>(), "a preset of NCCL or MPI variables, set before communicators exist: "
+                                             "default, nvls, ring, tree, no-p2p, no-shm, net-only, socket (cuda); "
+                                             "shm, tcp (cpu). docs/topologies.md")
+      ("duration", po::value<std::string>(), "seconds: end the timed loop after the iteration that passes them "
+                                             "(as a graceful stop does; iterations up to --iters)")
       ("warmup", po::value<std::string>()->default_value("3"), "untimed warm-up iterations")
       ("threads", po::value<std::string>()->default_value("1"), "OpenBLAS threads per rank (cpu)")
       ("timeout", po::value<std::string>()->default_value("300"), "seconds without progress (an op, an iteration, a "
@@ -159,6 +164,11 @@ RunConfig parse_run_options(const std::vector<std::string>& args) {
   if (vm.count("tp")) cfg.tp = int_option(vm, "tp", 1, k_int_max);
   cfg.dtype = parse_dtype(vm["dtype"].as<std::string>());
   cfg.iterations = int_option(vm, "iters", 1, limits::k_max_iters);
+  cfg.iterations_given = !vm["iters"].defaulted();
+  if (vm.count("topology")) cfg.topology = vm["topology"].as<std::string>();
+  if (vm.count("duration"))
+    cfg.duration_s = parse_real_option(vm["duration"].as<std::string>(), "--duration", 0, true,
+                                       limits::k_max_timeout_s, "a finite number of seconds");
   cfg.warmup = int_option(vm, "warmup", 0, limits::k_max_warmup);
   cfg.threads = int_option(vm, "threads", 1, limits::k_max_threads);
   cfg.timeout_s = parse_real_option(vm["timeout"].as<std::string>(), "--timeout", 0, true, limits::k_max_timeout_s,
@@ -205,6 +215,8 @@ std::string run_config_json(const RunConfig& c, const ParallelLayout& layout) {
       {"inject_delay_every", c.injection.delay_every}, {"inject_jitter_us", c.injection.jitter_mean_us},
       {"out", c.out},               {"overwrite", c.overwrite},   {"config_file", c.config_file}};
   add_moe_config_json(j, c);
+  if (c.duration_s > 0) j["duration_s"] = c.duration_s;
+  if (!c.topology.empty()) j["topology"] = c.topology;
   j["mode"] = std::string(run_mode_name(c.mode));
   if (c.mode == RunMode::serve) {
     // What the report's serve section derives its figures from (docs/metrics.md, "Serve mode").

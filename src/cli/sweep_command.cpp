@@ -163,7 +163,7 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     RunOutcome& r = outcomes[i];
     const std::span<const TraceEvent> events = r.recorder.events();
-    const bool point_truncated = r.loop.iterations < points[i].cfg.iterations;
+    const bool point_truncated = r.loop.iterations < points[i].cfg.iterations && !r.loop.duration_reached;
     truncated = truncated || point_truncated;
     sources.push_back({.value = o.sweep.values[i], .config_json = run_config_json(points[i].cfg, points[i].layout),
                        .moe_json = r.moe_json, .truncated = point_truncated, .ops = r.ops,

@@ -78,15 +78,19 @@ StopAgreement::~StopAgreement() {
   if (!done) static_cast<void>(m_votes.release());
 }
 
-int StopAgreement::after_iteration() {
+StopVerdict StopAgreement::after_iteration(bool past_deadline) {
+  // One int per rank, combined by MPI_MAX: a signal votes k_signal_vote +
+  // its number, so any signal outranks a deadline's vote of 1.
+  constexpr int k_signal_vote = 1024;
   auto& [mine, agreed] = *m_votes;
   if (m_request != MPI_REQUEST_NULL) {
     FLOPWALL_MPI_CHECK(MPI_Wait(&m_request, MPI_STATUS_IGNORE));
-    if (agreed != 0) return agreed;
+    if (agreed >= k_signal_vote) return {.signal = agreed - k_signal_vote};
+    if (agreed == 1) return {.deadline = true};
   }
-  mine = stop_signal();
+  mine = stop_signal() != 0 ? k_signal_vote + stop_signal() : (past_deadline ? 1 : 0);
   FLOPWALL_MPI_CHECK(MPI_Iallreduce(&mine, &agreed, 1, MPI_INT, MPI_MAX, m_comm, &m_request));
-  return 0;
+  return {};
 }
 
 void StopAgreement::finish() {

@@ -14,8 +14,9 @@
 
 namespace flopwall {
 
-// Installs the three handlers (idempotent). Call after MPI_Init, whose
-// runtime may install its own.
+// Installs the three handlers (idempotent; a signal already received stays
+// received). Call before MPI_Init and again after it, whose runtime may
+// install its own.
 void install_stop_signals();
 // The first stop signal received by this process, or 0.
 int stop_signal() noexcept;
@@ -27,6 +28,12 @@ std::string signal_name(int signal);
 // iteration i+1 runs, and is read after it. Every rank reads the same vote
 // after the same iteration, so all stop after the same one, at most one
 // iteration after the signal reached any of them.
+struct StopVerdict {
+  int signal = 0;         // the agreed stop signal, or 0
+  bool deadline = false;  // some rank was past its deadline (and no signal came)
+  explicit operator bool() const noexcept { return signal != 0 || deadline; }
+};
+
 class StopAgreement {
  public:
   explicit StopAgreement(MPI_Comm comm) : m_comm(comm) {}
@@ -34,9 +41,11 @@ class StopAgreement {
   StopAgreement& operator=(const StopAgreement&) = delete;
   ~StopAgreement();
 
-  // Collective over the communicator; call after every iteration. Returns
-  // the agreed signal (nonzero: stop now) or 0 to go on.
-  int after_iteration();
+  // Collective over the communicator; call after every iteration, saying
+  // whether this rank is past a deadline (--duration). Returns the agreed
+  // verdict: a signal of any rank wins over a deadline; a deadline passed by
+  // any rank stops every rank; neither: go on.
+  StopVerdict after_iteration(bool past_deadline = false);
   // Collective: completes the vote in flight (before the next collective phase).
   void finish();
 

@@ -107,15 +107,42 @@ KeyValues backend_meta(std::string_view backend) {
   return {{"backend_libraries", libraries}};
 }
 
+KeyValues slurm_job_meta() {
+  // The first variable of each pair that is set: SLURM names some twice
+  // (SLURM_JOB_NODELIST and the older SLURM_NODELIST).
+  struct Source {
+    const char* key;
+    std::array<const char*, 2> variables;
+  };
+  static constexpr std::array<Source, 9> sources{{
+      {"slurm_job_id", {"SLURM_JOB_ID", "SLURM_JOBID"}},
+      {"slurm_array_job_id", {"SLURM_ARRAY_JOB_ID", nullptr}},
+      {"slurm_array_task_id", {"SLURM_ARRAY_TASK_ID", nullptr}},
+      {"slurm_step_id", {"SLURM_STEP_ID", "SLURM_STEPID"}},
+      {"slurm_job_name", {"SLURM_JOB_NAME", nullptr}},
+      {"slurm_partition", {"SLURM_JOB_PARTITION", nullptr}},
+      {"slurm_nodelist", {"SLURM_JOB_NODELIST", "SLURM_NODELIST"}},
+      {"slurm_nnodes", {"SLURM_JOB_NUM_NODES", "SLURM_NNODES"}},
+      {"slurm_tasks_per_node", {"SLURM_TASKS_PER_NODE", "SLURM_STEP_TASKS_PER_NODE"}},
+  }};
+  KeyValues meta;
+  for (const Source& s : sources)
+    for (const char* variable : s.variables)
+      if (variable)
+        if (const char* v = std::getenv(variable)) {
+          meta.emplace_back(s.key, v);
+          break;
+        }
+  return meta;
+}
+
 KeyValues host_and_job_meta() {
   const HostInfo host = read_host_info();
   KeyValues meta{{"host_cpu_model", host.cpu_model},
                  {"host_cores", std::to_string(host.cores)},
                  {"host_numa_nodes", std::to_string(host.numa_nodes)},
                  {"host_memory_bytes", std::to_string(host.memory_bytes)}};
-  for (const auto& [var, key] : {std::pair{"SLURM_JOB_ID", "slurm_job_id"}, std::pair{"SLURM_ARRAY_JOB_ID", "slurm_array_job_id"},
-                                 std::pair{"SLURM_ARRAY_TASK_ID", "slurm_array_task_id"}})
-    if (const char* v = std::getenv(var)) meta.emplace_back(key, v);
+  for (auto& kv : slurm_job_meta()) meta.push_back(std::move(kv));
   return meta;
 }
 

@@ -20,6 +20,10 @@ std::string utc_timestamp_compact();
 // The host (CPU model, cores, NUMA nodes, memory) and the batch system's
 // job ids, so a trace can be matched to its machine and its job's logs.
 KeyValues host_and_job_meta();
+// The SLURM job as its variables tell it, where set: slurm_job_id,
+// slurm_array_job_id, slurm_array_task_id, slurm_step_id, slurm_job_name,
+// slurm_partition, slurm_nodelist, slurm_nnodes, slurm_tasks_per_node.
+KeyValues slurm_job_meta();
 // backend_libraries: the /meta keys of the libraries `backend` runs on, comma
 // separated (from the backends table), which the report's hardware section lists.
 KeyValues backend_meta(std::string_view backend);

@@ -83,7 +83,7 @@ RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Rec
   std::vector<OpSpan> warmup_spans(plan.ops.size());
   for (int i = 0; i < options.warmup; ++i) {
     run_iteration(plan, device, comm, timer, i - options.warmup, 0, warmup_spans, options.locator);
-    if ((result.stop_signal = stop.after_iteration()) != 0) {
+    if ((result.stop_signal = stop.after_iteration().signal) != 0) {
       stop.finish();
       return result;
     }
@@ -99,6 +99,7 @@ RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Rec
 
   Progress progress(options.iterations, options.progress);
   const std::int64_t loop_start_ns = steady_now_ns();
+  const auto duration_ns = static_cast<std::int64_t>(options.duration_s * 1e9);
   for (int it = 0; it < options.iterations; ++it) {
     // Between iterations, outside every timed op: a fresh offset keeps the
     // ranks' drift from accumulating into the skews.
@@ -116,7 +117,12 @@ RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Rec
     recorder.commit(it);
     result.iterations = it + 1;
     progress.update(it + 1, steady_now_ns() - loop_start_ns);
-    if ((result.stop_signal = stop.after_iteration()) != 0) break;
+    const bool past_duration = duration_ns > 0 && steady_now_ns() - loop_start_ns >= duration_ns;
+    if (const StopVerdict verdict = stop.after_iteration(past_duration)) {
+      result.stop_signal = verdict.signal;
+      result.duration_reached = verdict.signal == 0;
+      break;
+    }
   }
   stop.finish();
   progress.finish();

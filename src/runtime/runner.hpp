@@ -16,6 +16,7 @@ namespace flopwall {
 struct RunLoopOptions {
   int iterations = 0;
   int warmup = 0;
+  double duration_s = 0;  // > 0: the timed loop also ends after the iteration that passes it
   bool progress = true;   // only rank 0 passes true
   int resync_every = 0;   // 0: estimate the clock offset once, at the start
   std::vector<std::int64_t> injected_delay_ns;  // per timed iteration, for the plan's idle op
@@ -27,6 +28,7 @@ struct RunLoopResult {
   std::vector<ClockSample> clock_samples;
   int iterations = 0;   // timed iterations completed and recorded on every rank
   int stop_signal = 0;  // nonzero: the job agreed to stop early on this signal
+  bool duration_reached = false;  // the job agreed that --duration had passed (no signal)
 };
 
 // Runs op `index` of the plan: device ops go to the device, comm ops to the

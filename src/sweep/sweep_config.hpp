@@ -36,6 +36,7 @@ struct SweepConfig {
   std::string out;  // empty: no trace file
   bool overwrite = false;  // replace an existing --out file
   double timeout_s = 300;
+  std::string topology;  // --topology, as for run ("" none)
   bool help = false;
   std::string help_text;
 };

@@ -40,6 +40,10 @@ struct RankInfo {
   std::string hostname;
   int local_rank = 0;
   std::string device;
+  // Where the process ran (platform/rank_placement.hpp): its CPU list and
+  // its host's interfaces with link speeds; "" in traces without them.
+  std::string cpu_affinity;
+  std::string network;
   std::int64_t clock_offset_ns = 0;  // the first estimate
   std::int64_t clock_error_ns = 0;
   // Which instance of each communicator kind this rank belongs to, stored as

@@ -146,6 +146,9 @@ RankTrace read_rank_info(hid_t ranks, const std::string& prefix, int rank, hid_t
                                    trace_checks::k_max_world_size - 1));
   t.info.local_rank = static_cast<int>(local_rank);
   t.info.device = read_string(group, "device", budget);
+  // Traces from before per-rank placement have neither.
+  if (h5::has_attribute(group, "cpu_affinity")) t.info.cpu_affinity = read_string(group, "cpu_affinity", budget);
+  if (h5::has_attribute(group, "network")) t.info.network = read_string(group, "network", budget);
   t.info.clock_offset_ns = h5::read_int_attribute(group, "clock_offset_ns");
   t.info.clock_error_ns = h5::read_int_attribute(group, "clock_error_ns");
   check_clock_error(t.info.clock_error_ns, where);

@@ -29,7 +29,7 @@ struct RankSummary {
   int rank = 0;
   std::uint64_t events = 0, clock_samples = 0, recent_ops = 0;
   std::int64_t local_rank = 0, clock_offset_ns = 0, clock_error_ns = 0;
-  std::string hostname, device;
+  std::string hostname, device, cpu_affinity, network;
   std::vector<std::pair<std::string, std::int64_t>> groups;
 };
 
@@ -43,6 +43,8 @@ json summary_json(const RankSource& s) {
           {"clock_error_ns", s.info.clock_error_ns},
           {"hostname", s.info.hostname},
           {"device", s.info.device},
+          {"cpu_affinity", s.info.cpu_affinity},
+          {"network", s.info.network},
           {"groups", s.info.groups}};
 }
 
@@ -60,6 +62,8 @@ std::vector<RankSummary> gather_summaries(MPI_Comm comm, const std::vector<RankS
                      .clock_offset_ns = j.at("clock_offset_ns").get<std::int64_t>(),
                      .clock_error_ns = j.at("clock_error_ns").get<std::int64_t>(),
                      .hostname = j.at("hostname").get<std::string>(), .device = j.at("device").get<std::string>(),
+                     .cpu_affinity = j.at("cpu_affinity").get<std::string>(),
+                     .network = j.at("network").get<std::string>(),
                      .groups = j.at("groups").get<std::vector<std::pair<std::string, std::int64_t>>>()});
   std::sort(all.begin(), all.end(), [](const RankSummary& a, const RankSummary& b) { return a.rank < b.rank; });
   for (std::size_t r = 0; r < all.size(); ++r)
@@ -198,6 +202,8 @@ void write_body(hid_t file, const RunBody& body, bool first_process) {
     h5::write_attribute(group, "hostname", s.hostname);
     h5::write_attribute(group, "local_rank", s.local_rank);
     h5::write_attribute(group, "device", s.device);
+    h5::write_attribute(group, "cpu_affinity", s.cpu_affinity);
+    h5::write_attribute(group, "network", s.network);
     h5::write_attribute(group, "clock_offset_ns", s.clock_offset_ns);
     h5::write_attribute(group, "clock_error_ns", s.clock_error_ns);
     for (const auto& [kind, id] : s.groups) h5::write_attribute(group, ("group_" + kind).c_str(), id);

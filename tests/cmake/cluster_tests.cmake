@@ -12,3 +12,7 @@ foreach(case cluster_tiers cluster_hang cluster_links)
   set_tests_properties(launch_${case} PROPERTIES LABELS launch TIMEOUT 180 SKIP_RETURN_CODE 77
                        RESOURCE_LOCK flopwall_emulated_cluster ENVIRONMENT "${FLOPWALL_MPI_TEST_ENV}")
 endforeach()
+# The link comparison reads an 8-byte allreduce's few microseconds in two
+# runs made one after the other: beside other tests' busy ranks they differ
+# by 20% from load alone. Alone, they agree within a few percent.
+set_tests_properties(launch_cluster_links PROPERTIES RUN_SERIAL TRUE)

@@ -11,3 +11,12 @@ if(TARGET flopwall_synthetic_trace)
     set_tests_properties(cli_${case} PROPERTIES LABELS cli TIMEOUT 240 ENVIRONMENT "${FLOPWALL_MPI_TEST_ENV}")
   endforeach()
 endif()
+
+# What a launched job records and how it ends (tests/integration/launch_cases.sh):
+# --duration, each rank's placement and the job section, --topology presets.
+foreach(case duration placement topology)
+  add_test(NAME cli_launch_${case}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/launch_cases.sh ${case}
+                   $<TARGET_FILE:flopwall> ${MPIEXEC_EXECUTABLE})
+  set_tests_properties(cli_launch_${case} PROPERTIES LABELS cli TIMEOUT 240 ENVIRONMENT "${FLOPWALL_MPI_TEST_ENV}")
+endforeach()

@@ -11,6 +11,7 @@
 
 #include "analysis/long_csv.hpp"
 #include "analysis/report.hpp"
+#include "analysis/sections/job_section.hpp"
 #include "analysis/sections/sweep_section.hpp"
 #include "analysis/step_times.hpp"
 #include "analysis/trace_config.hpp"
@@ -154,7 +155,8 @@ TEST(ReportOfARun, CsvHasEveryTableAndEightFieldsARow) {
     tables.insert(row[4]);
     if (row[4] == "ops" || row[4] == "sync_ops") op_keys.insert(row[5]);
   }
-  EXPECT_EQ(tables, (std::set<std::string>{"table", "run", "ops", "ranks", "sync", "sync_ops", "sync_ranks", "roofline"}));
+  EXPECT_EQ(tables, (std::set<std::string>{"table", "run", "job", "placement", "ops", "ranks", "sync", "sync_ops",
+                                           "sync_ranks", "roofline"}));
   EXPECT_EQ(op_keys, (std::set<std::string>{"gemm", "all,reduce \"tp\""}));
   // The sync figures match the JSON's: one definition, two renderings.
   const nlohmann::json sync = Report::build(t, "r.h5", std::nullopt).json()["sync"];
@@ -169,14 +171,15 @@ TEST(ReportOfARun, JsonKeysAndSectionsInOrder) {
   EXPECT_EQ(keys_of(report.json()),
             (std::set<std::string>{"file", "world_size", "backend", "iterations", "truncated", "created_utc", "config",
                                    "model_flops_per_iter", "step_time_s", "tflops_per_rank", "flops_per_s_total", "ops",
-                                   "ranks", "sync", "meta", "machine", "roofline"}));
+                                   "ranks", "sync", "meta", "machine", "roofline", "job"}));
   EXPECT_EQ(report.json()["config"]["hidden"], 256);
   // The step times shown by the summary and by the sync section are the same figures.
   EXPECT_EQ(report.json()["step_time_s"]["p50"], report.json()["sync"]["step_time_s"]["p50"]);
   const std::string text = report.text();
   const auto at = [&](const char* s) { return text.find(s); };
   EXPECT_LT(at("flopwall report  r.h5"), at("model      tiny : hidden 256 heads 0"));
-  EXPECT_LT(at("model      tiny"), at("\nop "));
+  EXPECT_LT(at("model      tiny"), at("\njob        not a SLURM job"));
+  EXPECT_LT(at("\njob        not a SLURM job"), at("\nop "));
   EXPECT_LT(at("\nop "), at("per rank, mean per iteration"));
   EXPECT_LT(at("\nop "), at("\nroofline: not calibrated"));
   EXPECT_LT(at("\nroofline: not calibrated"), at("per rank, mean per iteration"));
@@ -208,6 +211,7 @@ TEST(ReportOfASweep, ItsOwnTableIsTheCsvAndItsKeysTheJson) {
     auto keys = keys_of(expected);
     keys.insert("sync");
     keys.insert("machine");
+    keys.insert("job");
     return keys;
   }());
   // A sweep's iterations are not steps: its sync section shows none.
@@ -225,4 +229,17 @@ TEST(ReportOfARun, OddDataStillRendersEveryFormat) {
   EXPECT_EQ(report.json()["iterations"], 3);
   EXPECT_FALSE(report.text().empty());
   for (const auto& row : csv_rows(report.csv())) EXPECT_EQ(row.size(), 8u);
+}
+
+// The job section's figures from a rank's placement attributes.
+TEST(JobSection, CpuListsAndLinkSpeeds) {
+  EXPECT_EQ(flopwall::cpu_count("0-3,8"), 5);
+  EXPECT_EQ(flopwall::cpu_count("7"), 1);
+  EXPECT_EQ(flopwall::cpu_count(""), 0);
+  EXPECT_EQ(flopwall::cpu_count("3-1"), 0);   // not a list the OS writes
+  EXPECT_EQ(flopwall::cpu_count("0-x"), 0);
+  EXPECT_DOUBLE_EQ(flopwall::fastest_link_mbps("eth0 25000 Mb/s,ib0 200000 Mb/s,veth1 ?"), 200000);
+  EXPECT_DOUBLE_EQ(flopwall::fastest_link_mbps("ib0 ?,eth0 1000 Mb/s"), 1000);
+  EXPECT_TRUE(std::isnan(flopwall::fastest_link_mbps("eth0 ?")));
+  EXPECT_TRUE(std::isnan(flopwall::fastest_link_mbps("")));
 }

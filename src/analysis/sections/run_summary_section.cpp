@@ -19,7 +19,10 @@ std::optional<ModelLine> model_line(const TraceConfig& c) {
   return ModelLine{.model = text("model"), .dtype = text("dtype"), .hidden = number("hidden"),
                    .heads = number("heads"), .ffn = number("ffn"), .layers = number("layers"), .seq = number("seq"),
                    .batch = number("batch"), .tp = number("tp"), .dp = number("dp"), .iters = number("iters"),
-                   .warmup = number("warmup")};
+                   .warmup = number("warmup"),
+                   .duration_s = c.document.contains("duration_s") && c.document["duration_s"].is_number()
+                                     ? fmt::format("{}", c.document["duration_s"].get<double>())
+                                     : ""};
 }
 
 class RunSummarySection final : public ReportSection {
@@ -39,7 +42,8 @@ class RunSummarySection final : public ReportSection {
                      "model      {} : hidden {} heads {} ffn {} layers {} seq {} batch {} | tp {} dp {} | {} | "
                      "{} timed + {} warm-up iterations\n",
                      m->model, m->hidden, m->heads, m->ffn, m->layers, m->seq, m->batch, m->tp, m->dp, m->dtype,
-                     m->iters, m->warmup);
+                     m->duration_s.empty() ? m->iters : fmt::format("--duration {} s (at most {})", m->duration_s, m->iters),
+                     m->warmup);
     fmt::format_to(out, "\nFLOPs are the plan, seconds are the truth:\n");
     fmt::format_to(out, "  model FLOPs per iteration   {}\n", units::flops(m_run.model_flops_per_iter));
     fmt::format_to(out, "  step time (slowest rank)    p50 {}   p99 {}   max {}   mean {}\n",

@@ -15,6 +15,7 @@ namespace flopwall {
 struct ModelLine {
   std::string model, dtype;
   std::string hidden, heads, ffn, layers, seq, batch, tp, dp, iters, warmup;
+  std::string duration_s;  // "" unless the run was bounded by --duration
 };
 
 struct RunSummary {
