@@ -65,7 +65,9 @@ python=${PYTHON:-python3}
 #   python    the h5py example tests pandas more than flopwall; runs in build/
 #   gpu, emulated  CUDA only; build-sanitize/ has no CUDA (the emulated kernel
 #             tests carry ASan themselves in build/)
-sanitize_skip_labels='^(docs|python|gpu|emulated)$'
+#   launch    the sbatch templates under a local SLURM: they test scripts and a
+#             scheduler, not memory safety; they run in build/
+sanitize_skip_labels='^(docs|python|gpu|emulated|launch)$'
 
 # --- one phase: runs and times it; a failure is recorded and returned -------
 summary=()
@@ -97,6 +99,12 @@ finish() {
 # --- the phases ---------------------------------------------------------------
 deps() {
   launch/install-deps.sh || return
+  # SLURM and munge for the launch tests (a one-host cluster, tests/launch/local-slurm.sh);
+  # without them those tests skip themselves, so a failed install does not fail this phase.
+  if [[ $(id -u) -eq 0 ]] && ! { command -v slurmctld && command -v slurmd && command -v munged; } >/dev/null 2>&1; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge; } \
+      >/dev/null 2>&1 || echo "tests/run.sh: slurm-wlm/munge unavailable; the launch tests will skip" >&2
+  fi
   # The h5py + pandas reading example runs when this Python can have both.
   if ! "$python" -c "import h5py, pandas" 2>/dev/null; then
     "$python" -m pip install --quiet h5py pandas 2>/dev/null ||
