@@ -54,20 +54,12 @@ int compare_command(int, char**, const std::vector<std::string>& args) {
       "files", po::value<std::vector<std::string>>(), "trace files written by run, sweep or collectives");
   po::positional_options_description positional;
   positional.add("files", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(opts).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(fmt::format("flopwall compare: {}; see 'flopwall compare --help'", e.what()));
-  }
+  const po::variables_map vm = parse_command_line(args, opts, positional, "compare");
   if (vm.count("help")) {
     std::cout << opts;
     return k_exit_ok;
   }
-  const std::string format = vm["format"].as<std::string>();
-  if (format != "text" && format != "json" && format != "csv")
-    throw UsageError(fmt::format("--format '{}' is not valid; valid: text, json, csv", format));
+  const std::string format = output_format(vm);
   CompareOptions options;
   options.noise = parse_real_option(vm["noise"].as<std::string>(), "--noise", 0, false, 100, "a percentage") / 100;
   if (vm.count("fail-if-slower"))

@@ -30,6 +30,27 @@ std::string shown(const std::string& text, Parsed how) {
 
 }  // namespace
 
+boost::program_options::variables_map parse_command_line(
+    const std::vector<std::string>& args, const boost::program_options::options_description& options,
+    const boost::program_options::positional_options_description& positional, std::string_view command) {
+  namespace po = boost::program_options;
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(fmt::format("flopwall {}: {}; see 'flopwall {} --help'", command, e.what(), command));
+  }
+  return vm;
+}
+
+std::string output_format(const boost::program_options::variables_map& vm) {
+  const std::string format = vm["format"].as<std::string>();
+  if (format != "text" && format != "json" && format != "csv")
+    throw UsageError(fmt::format("--format '{}' is not valid; valid: text, json, csv", format));
+  return format;
+}
+
 std::optional<double> parse_number(const std::string& text) {
   double value = 0;
   if (parse_whole(text, value) != Parsed::value) return std::nullopt;

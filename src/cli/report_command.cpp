@@ -23,20 +23,12 @@ int report_command(int argc, char** argv, const std::vector<std::string>& args) 
       "file", po::value<std::string>(), "trace file written by 'flopwall run'");
   po::positional_options_description positional;
   positional.add("file", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(opts).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(fmt::format("flopwall report: {}; see 'flopwall report --help'", e.what()));
-  }
+  const po::variables_map vm = parse_command_line(args, opts, positional, "report");
   if (vm.count("help")) {
     std::cout << opts;
     return k_exit_ok;
   }
-  const std::string format = vm["format"].as<std::string>();
-  if (format != "text" && format != "json" && format != "csv")
-    throw UsageError(fmt::format("--format '{}' is not valid; valid: text, json, csv", format));
+  const std::string format = output_format(vm);
   if (!vm.count("file")) throw UsageError("flopwall report needs a trace file: flopwall report FILE.h5");
 
   const std::string path = vm["file"].as<std::string>();
