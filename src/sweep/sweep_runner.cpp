@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/statistics.hpp"
+#include "platform/steady_clock.hpp"
 #include "platform/steady_timer.hpp"
 #include "runtime/graceful_stop.hpp"
 #include "platform/mpi_check.hpp"
@@ -55,6 +56,8 @@ int world_max(int v) {
 }
 
 constexpr int k_forms = 2;  // out of place, in place
+// A tier's warm-up lasts at least this long (see SweepRunner::warm_up).
+constexpr std::int64_t k_tier_warmup_ns = 200'000'000;
 
 // The trace's op name of one measured (collective, size, tier, form).
 std::string sweep_op_name(std::string_view collective, std::int64_t requested_bytes, Tier tier, bool in_place) {
@@ -84,6 +87,7 @@ class SweepRunner {
     m_tier = tier;
     if (result.transport.empty()) result.transport = std::string(engine.name());
     engine.reserve(static_cast<std::size_t>(m_c.max_bytes + 8));
+    warm_up(engine, tier);
     for (std::size_t ci = 0; ci < m_c.collectives.size(); ++ci) {
       const Collective c = m_c.collectives[ci];
       std::vector<std::pair<double, double>> fit_points;
@@ -111,6 +115,39 @@ class SweepRunner {
       bad_root = fmt::format("--root {} is outside the {} communicator of {} ranks (tier {}); valid: 0..{}", m_c.root,
                              d.name, engine.size(), tier_name(tier), engine.size() - 1);
     agree_on_usage_error(MPI_COMM_WORLD, bad_root);
+  }
+
+  // Before a tier's first size, as nccl-tests does: the first collective at
+  // the largest size (every connection and buffer the sweep will use comes
+  // up), then at the smallest until the warm-up has lasted
+  // k_tier_warmup_ns on every rank. Without it, a job's first fraction of a
+  // second over TCP (connections still opening, windows growing, the
+  // launcher's daemons settling) made the first sizes read several times
+  // slower than the same sizes a second later. Nothing here is timed or recorded.
+  void warm_up(Transport& engine, Tier tier) {
+    const auto& d = descriptor(m_c.collectives.front());
+    const std::int64_t e = element_type_size(m_c.type);
+    const std::int64_t start_ns = steady_now_ns();
+    if (m_locator)
+      m_locator->issued(static_cast<int>(((static_cast<std::size_t>(tier) * m_c.collectives.size()) * m_sizes.size() +
+                                          m_sizes.size() - 1) * k_forms), -1);
+    for (const std::int64_t size : {m_sizes.back(), m_sizes.front()}) {
+      const CollectiveShape shape = d.shape(size / e, engine.size());
+      if (world_max(shape.count == 0 ? 1 : 0) == 1) continue;  // skipped everywhere, as measure_size does
+      const CollectiveCall call{.collective = d.kind, .shape = shape, .type = m_c.type, .op = m_c.op,
+                                .root = m_c.root, .in_place = false};
+      std::vector<double> input(static_cast<std::size_t>(shape.send_count));
+      d.input(input, shape, engine.rank(), engine.size(), m_c.op, m_c.root);
+      engine.load(call, input);
+      const bool smallest = size == m_sizes.front();
+      // One timed call too, thrown away: every transport's run() takes one
+      // (the CUDA timer is not made for none).
+      std::vector<OpSpan> discarded(1);
+      // Agreed rounds: every rank goes on while any rank is short of the time.
+      do engine.run(call, std::max(m_c.warmup, 1), discarded);
+      while (smallest && world_max(steady_now_ns() - start_ns < k_tier_warmup_ns ? 1 : 0) == 1);
+    }
+    if (m_locator) m_locator->completed();
   }
 
   void note_once(SweepResult& result, std::string note) {

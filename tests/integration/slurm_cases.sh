@@ -130,25 +130,27 @@ case_usr2() {
   echo "case b ($name): job $job COMPLETED, truncated trace of $("$python" -c "import json; print(json.load(open('$name.json'))['iterations'])" ) iterations"
 }
 
-# (d) a 4-point manifest: point 3 carries nodes=1, so --submit makes two arrays, then a compare job.
+# (d) a 4-point manifest, every point on one node: --submit makes one 4-task
+# array, then a compare job.
 case_scaling() {
   cat >points.txt <<'POINTS'
 # batch sweep, one rank per point
-run --model tiny --iters 10 --quiet --batch 1
+nodes=1 run --model tiny --iters 10 --quiet --batch 1
 
-run --model tiny --iters 10 --quiet --batch 2   # a trailing comment
+nodes=1 run --model tiny --iters 10 --quiet --batch 2   # a trailing comment
 nodes=1 run --model tiny --iters 10 --quiet --batch 4
-run --model tiny --iters 10 --quiet --batch "8"
+nodes=1 run --model tiny --iters 10 --quiet --batch "8"
 POINTS
   "$repo/launch/slurm/scaling.sbatch" --submit points.txt -n 1 --ntasks-per-node=1 "${small[@]}" >submit.txt || fail "scaling.sbatch --submit: $(cat submit.txt)"
   local arrays compare
   mapfile -t arrays < <(sed -n 's/^scaling.sbatch: array job \([0-9]*\):.*/\1/p' submit.txt)
   compare=$(sed -n 's/^scaling.sbatch: compare job \([0-9]*\) .*/\1/p' submit.txt)
-  [[ ${#arrays[@]} -eq 2 && -n $compare ]] || fail "want two arrays and a compare job: $(cat submit.txt)"
+  [[ ${#arrays[@]} -eq 1 && -n $compare ]] || fail "want one array and a compare job: $(cat submit.txt)"
   jobs_started+=("${arrays[@]}" "$compare")
   local j
   for j in "${arrays[@]}"; do wait_job "$j" 180; done
-  local traces=(results/*-j"${arrays[0]}"_*.h5 results/*-j"${arrays[1]}"_*.h5)
+  local traces=(results/*-j"${arrays[0]}"_*.h5)
+  # Four tasks of the one array, each its own trace: results/<UTC>-j<array>_<task>-<random>-run.h5.
   [[ ${#traces[@]} -eq 4 && -f ${traces[0]} && -f ${traces[3]} ]] || fail "want 4 traces: $(ls -R results 2>&1; cat ./*.out)"
   [[ $(printf '%s\n' "${traces[@]}" | sort -u | wc -l) -eq 4 ]] || fail "trace names collide: ${traces[*]}"
   local t batches=()
