@@ -42,12 +42,13 @@ class IterationTable {
     // Iterations are numbered from 0 without gaps on every rank (the reader
     // checks it), so a rank has no more iterations than rows.
     m_iterations = rows;
-    const std::uint64_t cells = (names.names.size() + 1) * rows;
-    if (cells > k_max_compare_cells)
-      throw UsageError(fmt::format("{}: {} iterations × {} ops is more than flopwall compare holds ({} figures)",
-                                   stream.path(), rows, names.names.size(), k_max_compare_cells));
+    if (rows > k_max_compare_cells)
+      throw UsageError(fmt::format("{}: a rank with {} events is more than flopwall compare holds ({} per rank)",
+                                   stream.path(), rows, k_max_compare_cells));
     m_step.assign(rows, k_nan);
-    m_op.assign(names.names.size(), std::vector<double>(rows, k_nan));
+    // Each op's times as far as its own iterations go: a collective sweep's
+    // op runs its own -n iterations, a run's op every iteration.
+    m_op.assign(names.names.size(), {});
     m_flops.assign(names.names.size(), 0);
     m_bus_bytes.assign(names.names.size(), 0);
   }
@@ -66,7 +67,7 @@ class IterationTable {
         const std::size_t name = m_names.of_op[static_cast<std::size_t>(e.op)];
         first[it] = std::min(first[it], e.t_start_ns);
         last[it] = std::max(last[it], e.t_end_ns);
-        if (sum[name].empty()) sum[name].assign(m_iterations, k_nan);
+        if (sum[name].size() <= it) sum[name].resize(it + 1, k_nan);
         double& s = sum[name][it];
         s = (std::isnan(s) ? 0 : s) + static_cast<double>(e.t_end_ns - e.t_start_ns) * 1e-9;
         m_flops[name] += static_cast<double>(e.flops);
@@ -76,9 +77,11 @@ class IterationTable {
     }
     for (std::size_t i = 0; i < m_iterations; ++i)
       if (first[i] <= last[i]) fold_max(m_step[i], static_cast<double>(last[i] - first[i]) * 1e-9);
-    for (std::size_t n = 0; n < sum.size(); ++n)
+    for (std::size_t n = 0; n < sum.size(); ++n) {
+      if (m_op[n].size() < sum[n].size()) m_op[n].resize(sum[n].size(), k_nan);
       for (std::size_t i = 0; i < sum[n].size(); ++i)
         if (!std::isnan(sum[n][i])) fold_max(m_op[n][i], sum[n][i]);
+    }
   }
 
   // The series of a run (or a sweep point): step, then each op in report order.
@@ -114,7 +117,12 @@ class IterationTable {
     while (used > 0 && std::isnan(m_step[used - 1])) --used;
     return used;
   }
-  static std::vector<double> head(const std::vector<double>& v, std::size_t n) { return {v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n)}; }
+  // The first n values, NaN past the end of v.
+  static std::vector<double> head(const std::vector<double>& v, std::size_t n) {
+    std::vector<double> out(n, k_nan);
+    std::copy_n(v.begin(), std::min(n, v.size()), out.begin());
+    return out;
+  }
 
   const OpNames& m_names;
   std::size_t m_iterations = 0;

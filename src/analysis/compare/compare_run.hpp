@@ -34,8 +34,8 @@ struct CompareRun {
 };
 
 // Reads and checks the whole file (a damaged one is the reader's one-line
-// UsageError). A UsageError as well when its per-iteration table would
-// exceed k_max_compare_cells figures.
+// UsageError). A UsageError as well when a rank has more than
+// k_max_compare_cells events: compare holds about two doubles per event.
 CompareRun read_compare_run(const std::string& path);
 inline constexpr std::uint64_t k_max_compare_cells = std::uint64_t{1} << 26;
 
