@@ -51,7 +51,7 @@ class JobSection final : public ReportSection {
     fmt::format_to(out, "\nplacement\n {:>5} {:<20} {:>5} {:<12} {:<34} {}\n", "rank", "host", "local", "cpus",
                    "network", "device");
     for (std::size_t i = 0; i < std::min(m_job.ranks.size(), k_text_ranks); ++i) {
-      const RankPlacement& r = m_job.ranks[i];
+      const PlacedRank& r = m_job.ranks[i];
       fmt::format_to(out, " {:>5} {:<20} {:>5} {:<12} {:<34} {}\n", r.rank, r.hostname, r.local_rank,
                      or_dash(r.cpu_affinity), or_dash(r.network), r.device);
     }
@@ -66,7 +66,7 @@ class JobSection final : public ReportSection {
     job["scheduler"] = job.contains("slurm_job_id") ? "slurm" : "none";
     job["nodes"] = m_job.nodes;
     nlohmann::json ranks = nlohmann::json::array();
-    for (const RankPlacement& r : m_job.ranks)
+    for (const PlacedRank& r : m_job.ranks)
       ranks.push_back({{"rank", r.rank}, {"hostname", r.hostname}, {"local_rank", r.local_rank},
                        {"cpu_affinity", r.cpu_affinity}, {"device", r.device}, {"network", r.network}});
     job["placement"] = ranks;
@@ -79,7 +79,7 @@ class JobSection final : public ReportSection {
     csv.row("job", "all", "nodes", m_job.nodes);
     for (const auto& [k, v] : m_job.slurm)
       if (const auto n = number(v)) csv.row("job", "slurm", k, *n);
-    for (const RankPlacement& r : m_job.ranks) {
+    for (const PlacedRank& r : m_job.ranks) {
       const std::string key = std::to_string(r.rank);
       csv.row("placement", key, "local_rank", r.local_rank);
       csv.row("placement", key, "cpus", cpu_count(r.cpu_affinity));

@@ -13,7 +13,7 @@
 
 namespace flopwall {
 
-struct RankPlacement {
+struct PlacedRank {
   int rank = 0;
   std::string hostname;
   int local_rank = 0;
@@ -24,7 +24,7 @@ struct RankPlacement {
 
 struct JobFigures {
   KeyValues slurm;  // the /meta slurm_* keys present, in /meta order
-  std::vector<RankPlacement> ranks;
+  std::vector<PlacedRank> ranks;
   int nodes = 0;  // distinct host names among the ranks
 };
 
