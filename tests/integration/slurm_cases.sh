@@ -174,13 +174,12 @@ POINTS
 # and KillWait=30 later comes SIGKILL. The job's state is then TIMEOUT.
 case_time_limit() {
   local job warned limited
-  submit --time=1 -n 1 --ntasks-per-node=1 "${small[@]}" -o c-warned.out "$repo/launch/slurm/flopwall.sbatch" run --model tiny --iters 10000000 --out "$work/c-warned.h5" --quiet
-  warned=$job
-  # One after the other: side by side, the warned job's rank was seen to get
-  # a second signal (exit 140) or SIGKILL (137); see the report of this case.
-  wait_job "$warned" 100
+  # Side by side: the limited job mostly waits for SLURM's clock.
   submit --time=1 --signal=B:USR2@0 -n 1 --ntasks-per-node=1 "${small[@]}" -o c-limit.out "$repo/launch/slurm/flopwall.sbatch" run --model tiny --iters 10000000 --out "$work/c-limit.h5" --quiet
   limited=$job
+  submit --time=1 -n 1 --ntasks-per-node=1 "${small[@]}" -o c-warned.out "$repo/launch/slurm/flopwall.sbatch" run --model tiny --iters 10000000 --out "$work/c-warned.h5" --quiet
+  warned=$job
+  wait_job "$warned" 100
   expect_state "$warned" COMPLETED 0:0 c-warned.out
   grep -q "stopped by SIGUSR2" c-warned.out || fail "no USR2 stop: $(cat c-warned.out)"
   # slurmctld's first check may come while the job starts: then the stop is
