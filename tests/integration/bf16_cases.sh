@@ -10,12 +10,16 @@ case $case_name in
 run_cpu_bf16)
   # Whether the OpenBLAS flopwall loads exports cblas_sbgemm, asked of the
   # library file itself (not of flopwall), decides which outcome is right.
-  lib=$(ldd "$flopwall" | awk '/libopenblas/ {print ($2 == "=>" ? $3 : $1); exit}')
+  # ldd's whole output first: awk's early exit would otherwise end ldd by
+  # SIGPIPE now and then, and pipefail would end this script without a word.
+  deps=$(ldd "$flopwall")
+  lib=$(awk '/libopenblas/ {print ($2 == "=>" ? $3 : $1); exit}' <<<"$deps")
   [[ -n $lib && -f $lib ]] || fail "flopwall loads no libopenblas: $(ldd "$flopwall")"
   rc=0
   mpi 2 "$flopwall" run --backend cpu --dtype bf16 --model tiny --iters 2 --warmup 1 --quiet --out run.h5 \
     >out.txt 2>err.txt || rc=$?
-  if nm -D --defined-only "$lib" | grep -qw cblas_sbgemm; then
+  symbols=$(nm -D --defined-only "$lib")
+  if grep -qw cblas_sbgemm <<<"$symbols"; then
     [[ $rc -eq 0 ]] || fail "exit $rc with an OpenBLAS that has cblas_sbgemm: $(cat err.txt)"
     [[ -f run.h5 && ! -e run.h5.tmp ]] || fail "trace not written"
     "$flopwall" report run.h5 --format json >r.json

@@ -60,11 +60,17 @@ submit() {
   jobs_started+=("$job")
 }
 # job_field JOB FIELD: a field of `scontrol show job` (finished jobs stay MinJobAge = 30 s).
-job_field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+# Whole outputs are captured before they are searched: `producer | grep -q`
+# can end the producer by SIGPIPE, and pipefail then reads that as no match.
+job_field() {
+  local record
+  record=$(scontrol show job "$1" 2>/dev/null || true)
+  tr ' ' '\n' <<<"$record" | sed -n "s/^$2=//p" | sed -n 1p
+}
 # wait_job JOB SECONDS: until the job (every task of an array) has ended; prints nothing.
 wait_job() {
   local deadline=$((SECONDS + $2))
-  while squeue -h -j "$1" 2>/dev/null | grep -q .; do
+  while [[ -n $(squeue -h -j "$1" 2>/dev/null || true) ]]; do
     [[ $SECONDS -lt $deadline ]] || fail "job $1 still $(job_field "$1" JobState) after $2 s: $(cat ./*.out 2>/dev/null | tail -n 20)"
     sleep 0.5
   done
@@ -72,10 +78,21 @@ wait_job() {
 # wait_running JOB: until its srun step has started.
 wait_running() {
   local deadline=$((SECONDS + 60))
-  until squeue -h -s -j "$1" -o '%i' 2>/dev/null | grep -q "^$1\.0$"; do
+  until [[ $'\n'$(squeue -h -s -j "$1" -o '%i' 2>/dev/null || true)$'\n' == *$'\n'"$1.0"$'\n'* ]]; do
     [[ $SECONDS -lt $deadline ]] || fail "job $1 has no running step after 60 s (state $(job_field "$1" JobState))"
     sleep 0.2
   done
+}
+# ranks_catch_usr1 PATTERN N: N processes on this host whose command line
+# matches PATTERN (the ranks, not srun) catch SIGUSR1 (/proc/PID/status
+# SigCgt, bit 10).
+ranks_catch_usr1() {
+  local pid mask n=0
+  for pid in $(pgrep -f -- "^$1" || true); do
+    mask=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    [[ -n $mask ]] && (( 0x$mask & 0x200 )) && n=$((n + 1))
+  done
+  [[ $n -ge $2 ]]
 }
 expect_state() {
   local state code
@@ -113,9 +130,22 @@ case_usr2() {
   wait_running "$job"
   [[ ! -e $name.h5 ]] || fail "$name.h5 exists before the signal"
   # Past start-up and warm-up, into the timed loop: a stop before the first
-  # timed iteration writes no trace (by design). 5 s: start-up takes ~0.3 s
-  # alone, more when the other case's jobs share the 2 cores.
-  sleep 5
+  # timed iteration writes no trace (by design). Start-up takes from 0.3 s to
+  # well over 5 s when other jobs share the 2 cores, so ask the ranks where
+  # they are (SIGUSR1: a status line, the run goes on) until one has
+  # completed a timed iteration (warm-up iterations are numbered below 0).
+  # SIGUSR1 only once both ranks catch it: before flopwall installs its
+  # handler, the signal's default action would end the rank.
+  local deadline=$((SECONDS + 90))
+  until ranks_catch_usr1 "$flopwall run .*--out $work/$name.h5" 2; do
+    [[ $SECONDS -lt $deadline ]] || fail "job $job: its ranks never started: $(cat "$name.out")"
+    sleep 0.2
+  done
+  until grep -Eq "status: last completed .*iteration [0-9]+\)" "$name.out" 2>/dev/null; do
+    [[ $SECONDS -lt $deadline ]] || fail "job $job never reached its timed loop: $(cat "$name.out")"
+    scancel --signal=USR1 "$job.0" 2>/dev/null || true
+    sleep 0.5
+  done
   scancel ${how:+"$how"} --signal=USR2 "$job" || fail "scancel $how --signal=USR2 $job failed"
   wait_job "$job" 120
   expect_state "$job" COMPLETED 0:0 "$name.out"
