@@ -25,6 +25,13 @@ std::optional<std::int64_t> TraceConfig::integer(const char* key) const {
   return it->get<std::int64_t>();
 }
 
+std::optional<double> TraceConfig::number(const char* key) const {
+  if (!document.is_object()) return std::nullopt;
+  const auto it = document.find(key);
+  if (it == document.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
 TraceConfig parse_trace_config(const std::string& config_json) {
   // Nesting is bounded before parsing: printing or destroying a parsed value
   // recurses once per level.

@@ -18,6 +18,8 @@ struct TraceConfig {
   std::optional<std::string> integer_field(const char* key) const;
   // A key's integer value; nothing where it is absent or not an integer.
   std::optional<std::int64_t> integer(const char* key) const;
+  // A key's numeric value (integer or not); nothing where it is absent or not a number.
+  std::optional<double> number(const char* key) const;
 };
 
 TraceConfig parse_trace_config(const std::string& config_json);

@@ -47,7 +47,7 @@ int sweep_job(const MpiEnvironment& mpi, const std::string& cmd, const std::vect
   }
   std::string note;
   cfg.backend = resolve_backend_everywhere(cfg.backend, note);
-  if (!cfg.topology.empty()) agree_on_usage_error(world, topology_backend_problem(cfg.topology, cfg.backend));
+  if (!cfg.topology.empty()) agree_on_usage_error(world, topology_problem(cfg.topology, cfg.backend));
   if (!cfg.out.empty()) agree_on_usage_error(world, output_path_problem(cfg.out, cfg.overwrite));
   require_node_memory(world, mpi.node_comm(), [&] { return sweep_footprint(cfg, mpi.size()); });
   if (backend_named(cfg.backend).int_counts) {

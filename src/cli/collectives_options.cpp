@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/input_limits.hpp"
+#include "cli/option_values.hpp"
 #include "core/checked_math.hpp"
 #include "core/error.hpp"
 #include "sweep/size_steps.hpp"
@@ -151,9 +152,7 @@ SweepConfig parse_sweep_options(const std::vector<std::string>& args) {
   else throw UsageError(fmt::format("--tier '{}' is not valid; valid: world, intra, inter, all", tier));
   if (vm.count("backend")) c.backend = vm["backend"].as<std::string>();
   if (vm.count("topology")) c.topology = vm["topology"].as<std::string>();
-  c.format = vm["format"].as<std::string>();
-  if (c.format != "text" && c.format != "json" && c.format != "csv")
-    throw UsageError(fmt::format("--format '{}' is not valid; valid: text, json, csv", c.format));
+  c.format = output_format(vm);
   if (vm.count("out")) {
     c.out = vm["out"].as<std::string>();
     if (c.out.empty()) throw UsageError("--out '' is not valid; give a file path such as results/sweep.h5");

@@ -71,7 +71,7 @@ CheckedRun check_run(const MpiEnvironment& mpi, const std::vector<std::string>& 
     validate_layout(cfg.shape, layout);
     check_run_int_counts(cfg, layout);
     if (!cfg.topology.empty())
-      if (const auto problem = topology_backend_problem(cfg.topology, cfg.backend)) throw UsageError(*problem);
+      if (const auto problem = topology_problem(cfg.topology, cfg.backend)) throw UsageError(*problem);
     if (cfg.duration_s > 0 && !cfg.iterations_given) cfg.iterations = duration_iteration_cap(cfg, layout);
     check_moe_backend(cfg, layout);
     if (cfg.mode == RunMode::train) check_train_dtype(cfg.dtype, cfg.backend);

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
 #include "platform/host_ticks.hpp"
 #include "platform/mpi_check.hpp"
+#include "platform/mpi_environment.hpp"
 
 namespace flopwall {
 namespace {
@@ -34,18 +36,16 @@ constexpr double k_unresponsive_s = 1.0;  // 20 missed heartbeats
 // node9 (ranks 16-23)", the first four and a count of the rest: what a rank
 // names when the peer it waits for is off its node. Collective over `world`.
 std::string describe_other_nodes(MPI_Comm world, int world_size) {
-  constexpr std::size_t k_name = 64, k_shown = 4;
-  std::array<char, k_name> mine{};
-  gethostname(mine.data(), k_name - 1);
-  std::vector<char> all(k_name * static_cast<std::size_t>(world_size));
-  FLOPWALL_MPI_CHECK(MPI_Allgather(mine.data(), k_name, MPI_CHAR, all.data(), k_name, MPI_CHAR, world));
+  constexpr std::size_t k_shown = 4;
+  std::array<char, HOST_NAME_MAX + 1> mine{};
+  gethostname(mine.data(), mine.size() - 1);  // as MpiEnvironment names the host
   const std::string me(mine.data());
-  const auto name = [&](int r) { return std::string(&all[k_name * static_cast<std::size_t>(r)]); };
+  const std::vector<std::string> name = allgather_strings(world, me);
   // Host → its ranks as ranges, in order of the first rank.
   std::vector<std::pair<std::string, std::string>> hosts;
   for (int first = 0, last = 0; first < world_size; first = last + 1) {
-    const std::string host = name(first);
-    for (last = first; last + 1 < world_size && name(last + 1) == host;) ++last;
+    const std::string& host = name[static_cast<std::size_t>(first)];
+    for (last = first; last + 1 < world_size && name[static_cast<std::size_t>(last) + 1] == host;) ++last;
     if (host == me) continue;
     const std::string range = first == last ? fmt::format("{}", first) : fmt::format("{}-{}", first, last);
     const auto it = std::find_if(hosts.begin(), hosts.end(), [&](const auto& h) { return h.first == host; });

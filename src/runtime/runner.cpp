@@ -116,9 +116,9 @@ RunLoopResult run_plan(const Plan& plan, Device& device, Communicator& comm, Rec
     run_iteration(plan, device, comm, timer, it, idle, recorder.next_spans(), options.locator);
     recorder.commit(it);
     result.iterations = it + 1;
-    progress.update(it + 1, steady_now_ns() - loop_start_ns);
-    const bool past_duration = duration_ns > 0 && steady_now_ns() - loop_start_ns >= duration_ns;
-    if (const StopVerdict verdict = stop.after_iteration(past_duration)) {
+    const std::int64_t elapsed_ns = steady_now_ns() - loop_start_ns;
+    progress.update(it + 1, elapsed_ns);
+    if (const StopVerdict verdict = stop.after_iteration(duration_ns > 0 && elapsed_ns >= duration_ns)) {
       result.stop_signal = verdict.signal;
       result.duration_reached = verdict.signal == 0;
       break;

@@ -82,9 +82,11 @@ KeyValues applied_topology_meta() {
   return {{"topology_preset", g_applied}, {"topology_variables", variables}};
 }
 
-std::optional<std::string> topology_backend_problem(const std::string& name, const std::string& backend) {
+std::optional<std::string> topology_problem(const std::string& name, const std::string& backend) {
+  if (name != g_applied)
+    return fmt::format("--topology {} was not applied: give it on the command line, where it is read before "
+                       "MPI_Init (not in a --config file)", name);
   const TopologyPreset* preset = find_topology_preset(name);
-  if (!preset) return fmt::format("--topology '{}' is not valid; valid: {}", name, topology_preset_names());
   if (preset->backend.empty() || preset->backend == backend) return std::nullopt;
   std::string valid;
   for (const TopologyPreset& p : topology_presets())

@@ -41,7 +41,9 @@ std::optional<std::string> apply_topology(const std::string& name);
 // topology_variables ("NCCL_ALGO=Ring,..."); none without --topology.
 KeyValues applied_topology_meta();
 
-// Whether `preset` suits `backend` ("cpu" or "cuda"); otherwise the line to refuse it with.
-std::optional<std::string> topology_backend_problem(const std::string& preset, const std::string& backend);
+// Whether the parsed --topology `preset` is the one this process applied
+// (a preset only in a --config file was read after MPI_Init: too late to
+// apply) and suits `backend` ("cpu" or "cuda"); otherwise the line to refuse it with.
+std::optional<std::string> topology_problem(const std::string& preset, const std::string& backend);
 
 }  // namespace flopwall

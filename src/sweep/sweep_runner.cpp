@@ -92,7 +92,7 @@ class SweepRunner {
       const Collective c = m_c.collectives[ci];
       std::vector<std::pair<double, double>> fit_points;
       for (std::size_t si = 0; si < m_sizes.size() && result.stop_signal == 0; ++si) {
-        m_op_base = static_cast<int>(((static_cast<std::size_t>(tier) * m_c.collectives.size() + ci) * m_sizes.size() + si) * k_forms);
+        m_op_base = op_index(tier, ci, si);
         measure_size(engine, tier, c, m_sizes[si], result, fit_points);
         // Between sizes, outside every timed call: has any rank been asked to stop?
         result.stop_signal = agree_on_stop(MPI_COMM_WORLD);
@@ -128,17 +128,12 @@ class SweepRunner {
     const auto& d = descriptor(m_c.collectives.front());
     const std::int64_t e = element_type_size(m_c.type);
     const std::int64_t start_ns = steady_now_ns();
-    if (m_locator)
-      m_locator->issued(static_cast<int>(((static_cast<std::size_t>(tier) * m_c.collectives.size()) * m_sizes.size() +
-                                          m_sizes.size() - 1) * k_forms), -1);
+    if (m_locator) m_locator->issued(op_index(tier, 0, m_sizes.size() - 1), -1);  // the largest size's op
     for (const std::int64_t size : {m_sizes.back(), m_sizes.front()}) {
       const CollectiveShape shape = d.shape(size / e, engine.size());
       if (world_max(shape.count == 0 ? 1 : 0) == 1) continue;  // skipped everywhere, as measure_size does
-      const CollectiveCall call{.collective = d.kind, .shape = shape, .type = m_c.type, .op = m_c.op,
-                                .root = m_c.root, .in_place = false};
-      std::vector<double> input(static_cast<std::size_t>(shape.send_count));
-      d.input(input, shape, engine.rank(), engine.size(), m_c.op, m_c.root);
-      engine.load(call, input);
+      std::vector<double> input;
+      const CollectiveCall call = load_call(engine, d, shape, false, input);
       const bool smallest = size == m_sizes.front();
       // One timed call too, thrown away: every transport's run() takes one
       // (the CUDA timer is not made for none).
@@ -148,6 +143,24 @@ class SweepRunner {
       while (smallest && world_max(steady_now_ns() - start_ns < k_tier_warmup_ns ? 1 : 0) == 1);
     }
     if (m_locator) m_locator->completed();
+  }
+
+  // The hang locator's op of (tier, collective, size), out of place; +1 in place.
+  int op_index(Tier tier, std::size_t collective, std::size_t size) const {
+    return static_cast<int>(
+        ((static_cast<std::size_t>(tier) * m_c.collectives.size() + collective) * m_sizes.size() + size) * k_forms);
+  }
+
+  // The call of one size and form, with this rank's input written where it
+  // reads it (kept in `input`: the check loads it again).
+  CollectiveCall load_call(Transport& engine, const CollectiveDescriptor& d, const CollectiveShape& shape,
+                           bool in_place, std::vector<double>& input) const {
+    const CollectiveCall call{.collective = d.kind, .shape = shape, .type = m_c.type, .op = m_c.op, .root = m_c.root,
+                              .in_place = in_place};
+    input.assign(static_cast<std::size_t>(shape.send_count), 0.0);
+    d.input(input, shape, engine.rank(), engine.size(), m_c.op, m_c.root);
+    engine.load(call, input);
+    return call;
   }
 
   void note_once(SweepResult& result, std::string note) {
@@ -195,11 +208,8 @@ class SweepRunner {
   void measure(Transport& engine, const CollectiveDescriptor& d, const CollectiveShape& shape,
                std::int64_t requested_bytes, SweepRow& row) {
     const int n = engine.size(), rank = engine.rank();
-    const CollectiveCall call{.collective = d.kind, .shape = shape, .type = m_c.type, .op = m_c.op, .root = m_c.root,
-                              .in_place = row.inplace};
-    std::vector<double> input(static_cast<std::size_t>(shape.send_count));
-    d.input(input, shape, rank, n, m_c.op, m_c.root);
-    engine.load(call, input);
+    std::vector<double> input;
+    const CollectiveCall call = load_call(engine, d, shape, row.inplace, input);
     std::vector<OpSpan> spans(static_cast<std::size_t>(m_c.iters));
     try {
       engine.run(call, m_c.warmup, spans);

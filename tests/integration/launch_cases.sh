@@ -82,6 +82,10 @@ topology)
   expect_usage_error "--topology 'bogus' is not valid; valid: default, nvls" mpi 2 "$flopwall" run "${tiny[@]}" --topology bogus --out x.h5
   expect_usage_error "--topology ring is an NCCL preset, for the cuda backend; the cpu backend's presets are: default, shm, tcp" \
     mpi 2 "$flopwall" run "${tiny[@]}" --backend cpu --topology ring --out x.h5
+  # In a --config file it would be read after MPI_Init, too late to apply.
+  mkdir -p fixtures && printf 'topology = tcp\n' >fixtures/topology.ini
+  expect_usage_error "--topology tcp was not applied: give it on the command line" \
+    mpi 2 "$flopwall" run "${tiny[@]}" --config fixtures/topology.ini --out x.h5
   expect_usage_error "sets OMPI_MCA_btl=self,tcp, but the environment has OMPI_MCA_btl=self,vader" \
     env OMPI_MCA_btl=self,vader "$mpiexec" -q -np 2 --oversubscribe -x OMPI_MCA_btl "$flopwall" collectives --backend cpu -b 8 -e 8 --topology tcp
   # The preset's variables reach MPI_Init: an 8-byte allreduce over TCP is

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <optional>
 
+#include "analysis/iteration_spans.hpp"
+#include "analysis/rank_hosts.hpp"
 #include "analysis/report_accumulator.hpp"
 #include "core/error.hpp"
 #include "trace/sweep_tables.hpp"
@@ -54,8 +57,7 @@ class IterationTable {
   }
 
   void add_rank(TraceStream& stream, std::size_t rank) {
-    std::vector<std::int64_t> first(m_iterations, std::numeric_limits<std::int64_t>::max());
-    std::vector<std::int64_t> last(m_iterations, std::numeric_limits<std::int64_t>::min());
+    std::vector<IterationSpan> spans(m_iterations);
     std::vector<std::vector<double>> sum(m_op.size());
     std::vector<TraceEvent> block;
     const std::uint64_t rows = stream.rows(rank), step = std::max<std::uint64_t>(stream.chunk_rows(rank), 1);
@@ -65,18 +67,17 @@ class IterationTable {
       for (const TraceEvent& e : block) {
         const auto it = static_cast<std::size_t>(e.iter);
         const std::size_t name = m_names.of_op[static_cast<std::size_t>(e.op)];
-        first[it] = std::min(first[it], e.t_start_ns);
-        last[it] = std::max(last[it], e.t_end_ns);
+        spans[it].start_ns = std::min(spans[it].start_ns, e.t_start_ns);
+        spans[it].end_ns = std::max(spans[it].end_ns, e.t_end_ns);
         if (sum[name].size() <= it) sum[name].resize(it + 1, k_nan);
         double& s = sum[name][it];
-        s = (std::isnan(s) ? 0 : s) + static_cast<double>(e.t_end_ns - e.t_start_ns) * 1e-9;
+        s = (std::isnan(s) ? 0 : s) + duration_ns(e) * 1e-9;
         m_flops[name] += static_cast<double>(e.flops);
         m_bus_bytes[name] += static_cast<double>(e.bytes_comm);
-        m_total_flops += static_cast<double>(e.flops);
       }
     }
     for (std::size_t i = 0; i < m_iterations; ++i)
-      if (first[i] <= last[i]) fold_max(m_step[i], static_cast<double>(last[i] - first[i]) * 1e-9);
+      if (spans[i].seen()) fold_max(m_step[i], spans[i].duration_ns() * 1e-9);
     for (std::size_t n = 0; n < sum.size(); ++n) {
       if (m_op[n].size() < sum[n].size()) m_op[n].resize(sum[n].size(), k_nan);
       for (std::size_t i = 0; i < sum[n].size(); ++i)
@@ -88,8 +89,9 @@ class IterationTable {
   void emit(const TraceData& meta, std::size_t ranks, const std::string& prefix, std::vector<CompareSeries>& out) {
     const std::size_t used = used_iterations();
     const double per_rank_iter = static_cast<double>(std::max<std::size_t>(ranks, 1) * std::max<std::size_t>(used, 1));
+    const double all_flops = std::accumulate(m_flops.begin(), m_flops.end(), 0.0);
     out.push_back({.key = prefix + "step", .kind = OpKind::idle, .time_s = head(m_step, used),
-                   .flops = m_total_flops / static_cast<double>(std::max<std::size_t>(used, 1))});
+                   .flops = all_flops / static_cast<double>(std::max<std::size_t>(used, 1))});
     for (std::size_t n = 0; n < m_op.size(); ++n)
       out.push_back({.key = prefix + "op/" + m_names.names[n], .kind = meta.ops[m_names.first_op[n]].kind,
                      .time_s = head(m_op[n], used), .flops = m_flops[n] / per_rank_iter,
@@ -128,14 +130,8 @@ class IterationTable {
   std::size_t m_iterations = 0;
   std::vector<double> m_step;
   std::vector<std::vector<double>> m_op;  // [name][iteration]
-  std::vector<double> m_flops, m_bus_bytes;
-  double m_total_flops = 0;
+  std::vector<double> m_flops, m_bus_bytes;  // [name], summed over ranks and iterations
 };
-
-void add_hosts(const TraceData& meta, std::vector<std::string>& hosts) {
-  for (const RankTrace& r : meta.ranks)
-    if (std::find(hosts.begin(), hosts.end(), r.info.hostname) == hosts.end()) hosts.push_back(r.info.hostname);
-}
 
 // A run's (or a point's) series, read rank by rank.
 void read_body(TraceStream& stream, const std::string& prefix, bool collectives, std::vector<CompareSeries>& out) {
@@ -157,12 +153,12 @@ CompareRun read_compare_run(const std::string& path) {
     run.kind = "sweep";
     for (std::size_t k = 0; k < stream.sweep_points(); ++k) {
       TraceStream point(path, k);
-      add_hosts(point.meta(), run.hosts);
+      add_distinct_hosts(point.meta().ranks, run.hosts);
       read_body(point, fmt::format("{}={}/", stream.sweep()->param, stream.sweep()->values[k]), false, run.series);
     }
   } else {
     run.kind = read_sweep_tables(path) ? "collectives" : "run";
-    add_hosts(stream.meta(), run.hosts);
+    add_distinct_hosts(stream.meta().ranks, run.hosts);
     read_body(stream, "", run.kind == "collectives", run.series);
   }
   for (const CompareSeries& s : run.series)

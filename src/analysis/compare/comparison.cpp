@@ -23,61 +23,56 @@ bool wholly_outside(double low, double high, double noise) { return low > 1 + no
 // The runs' series of one key (nullptr where a run lacks it).
 using SeriesOfRuns = std::vector<const CompareSeries*>;
 
-class RowMaker {
- public:
-  explicit RowMaker(const CompareOptions& options) : m_options(options) {}
-
-  // The q-percentile time of each run, as a ratio to the baseline's.
-  CompareRow time_row(const std::string& key, const char* metric, double q, bool gated, const SeriesOfRuns& s) const {
-    CompareRow row{.key = key, .metric = metric, .lower_is_better = true, .gated = gated};
-    const CompareSeries* base = s[m_options.baseline];
-    for (std::size_t r = 0; r < s.size(); ++r) {
-      if (!s[r]) {
-        row.cells.push_back(k_absent);
-        continue;
-      }
-      CompareCell cell{.value = stats::percentile(s[r]->time_s, q)};
-      if (r == m_options.baseline) {
-        cell.ratio = cell.low = cell.high = 1;
-      } else if (base) {
-        const auto interval = stats::bootstrap_percentile_ratio(base->time_s, s[r]->time_s, q, m_options.resamples,
-                                                                m_options.confidence);
-        cell.ratio = interval.ratio;
-        cell.low = interval.low;
-        cell.high = interval.high;
-        cell.significant = wholly_outside(cell.low, cell.high, m_options.noise);
-      } else {
-        cell.ratio = cell.low = cell.high = k_nan;
-      }
-      row.cells.push_back(cell);
+// The q-percentile time of each run, as a ratio to the baseline's.
+CompareRow time_row(const std::string& key, const char* metric, double q, bool gated, const SeriesOfRuns& s,
+                    const CompareOptions& options) {
+  CompareRow row{.key = key, .metric = metric, .lower_is_better = true, .gated = gated};
+  const CompareSeries* base = s[options.baseline];
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    if (!s[r]) {
+      row.cells.push_back(k_absent);
+      continue;
     }
-    return row;
-  }
-
-  // work / time, from a time row: work(r) is run r's amount per iteration
-  // (FLOPs or bus bytes) times the unit's scale. Its interval is the time's,
-  // inverted and scaled by the ratio of the works.
-  static CompareRow throughput_row(const CompareRow& time, const char* metric, std::size_t baseline,
-                                   const std::function<double(std::size_t)>& work) {
-    CompareRow row{.key = time.key, .metric = metric, .lower_is_better = false};
-    const double base_work = work(baseline);
-    for (std::size_t r = 0; r < time.cells.size(); ++r) {
-      const CompareCell& t = time.cells[r];
-      const double w = work(r);
-      if (std::isnan(t.value) || std::isnan(w)) {
-        row.cells.push_back(k_absent);
-        continue;
-      }
-      const double scale = w / base_work;
-      row.cells.push_back({.value = t.value > 0 ? w / t.value : k_nan, .ratio = scale / t.ratio,
-                           .low = scale / t.high, .high = scale / t.low, .significant = false});
+    CompareCell cell{.value = stats::percentile(s[r]->time_s, q)};
+    if (r == options.baseline) {
+      cell.ratio = cell.low = cell.high = 1;
+    } else if (base) {
+      const auto interval =
+          stats::bootstrap_percentile_ratio(base->time_s, s[r]->time_s, q, options.resamples, options.confidence);
+      cell.ratio = interval.ratio;
+      cell.low = interval.low;
+      cell.high = interval.high;
+      cell.significant = wholly_outside(cell.low, cell.high, options.noise);
+    } else {
+      cell.ratio = cell.low = cell.high = k_nan;
     }
-    return row;
+    row.cells.push_back(cell);
   }
+  return row;
+}
 
- private:
-  const CompareOptions& m_options;
-};
+// work / time, from a time row: work(r) is run r's amount per iteration
+// (FLOPs or bus bytes) times the unit's scale. Its interval is the time's,
+// inverted and scaled by the ratio of the works.
+CompareRow throughput_row(const CompareRow& time, const char* metric, const CompareOptions& options,
+                          const std::function<double(std::size_t)>& work) {
+  CompareRow row{.key = time.key, .metric = metric, .lower_is_better = false};
+  const double base_work = work(options.baseline);
+  for (std::size_t r = 0; r < time.cells.size(); ++r) {
+    const CompareCell& t = time.cells[r];
+    const double w = work(r);
+    if (std::isnan(t.value) || std::isnan(w)) {
+      row.cells.push_back(k_absent);
+      continue;
+    }
+    const double scale = w / base_work;
+    CompareCell cell{.value = t.value > 0 ? w / t.value : k_nan, .ratio = scale / t.ratio, .low = scale / t.high,
+                     .high = scale / t.low};
+    cell.significant = r != options.baseline && wholly_outside(cell.low, cell.high, options.noise);
+    row.cells.push_back(cell);
+  }
+  return row;
+}
 
 bool is_step(const std::string& key) { return key == "step" || key.ends_with("/step"); }
 
@@ -95,36 +90,31 @@ std::vector<CompareRow> make_rows(const std::vector<CompareRun>& runs, const Com
       if (seen.insert(s.key).second) keys.push_back(s.key);
     }
 
-  const RowMaker maker(options);
   std::vector<CompareRow> rows;
-  const auto add_throughput = [&](const CompareRow& time, const char* metric, const std::function<double(std::size_t)>& work) {
-    CompareRow row = RowMaker::throughput_row(time, metric, options.baseline, work);
-    for (std::size_t r = 0; r < row.cells.size(); ++r)
-      row.cells[r].significant = r != options.baseline && wholly_outside(row.cells[r].low, row.cells[r].high, options.noise);
-    rows.push_back(std::move(row));
-  };
   for (const std::string& key : keys) {
     SeriesOfRuns s(runs.size(), nullptr);
     for (std::size_t r = 0; r < runs.size(); ++r)
       if (const auto it = by_key[r].find(key); it != by_key[r].end()) s[r] = it->second;
     const CompareSeries* base = s[options.baseline];
     if (is_step(key)) {
-      CompareRow p50 = maker.time_row(key, "p50_s", 0.5, true, s);
+      CompareRow p50 = time_row(key, "p50_s", 0.5, true, s, options);
       rows.push_back(p50);
-      rows.push_back(maker.time_row(key, "p99_s", 0.99, false, s));
+      rows.push_back(time_row(key, "p99_s", 0.99, false, s, options));
       // Model FLOPs per iteration over the ranks, per rank, as the report's TFLOP/s per rank.
       if (base && base->flops > 0)
-        add_throughput(p50, "tflops_per_rank", [&](std::size_t r) {
+        rows.push_back(throughput_row(p50, "tflops_per_rank", options, [&](std::size_t r) {
           return s[r] ? s[r]->flops / std::max(runs[r].header.world_size, 1) * 1e-12 : k_nan;
-        });
+        }));
       continue;
     }
-    CompareRow time = maker.time_row(key, "time_s", 0.5, true, s);
+    CompareRow time = time_row(key, "time_s", 0.5, true, s, options);
     rows.push_back(time);
     if (base && base->flops > 0)
-      add_throughput(time, "tflops", [&](std::size_t r) { return s[r] ? s[r]->flops * 1e-12 : k_nan; });
+      rows.push_back(
+          throughput_row(time, "tflops", options, [&](std::size_t r) { return s[r] ? s[r]->flops * 1e-12 : k_nan; }));
     if (base && base->kind == OpKind::comm && base->bus_bytes > 0)
-      add_throughput(time, "busbw_gbs", [&](std::size_t r) { return s[r] ? s[r]->bus_bytes * 1e-9 : k_nan; });
+      rows.push_back(throughput_row(time, "busbw_gbs", options,
+                                    [&](std::size_t r) { return s[r] ? s[r]->bus_bytes * 1e-9 : k_nan; }));
   }
   return rows;
 }

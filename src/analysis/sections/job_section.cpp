@@ -7,6 +7,8 @@
 #include <iterator>
 #include <limits>
 
+#include "analysis/rank_hosts.hpp"
+
 namespace flopwall {
 namespace {
 
@@ -134,12 +136,11 @@ JobFigures analyze_job(const ReportContext& context) {
   JobFigures job;
   for (const auto& [k, v] : trace.header.meta)
     if (k.starts_with("slurm_")) job.slurm.emplace_back(k, v);
-  std::vector<std::string> hosts;
-  for (const RankTrace& r : trace.ranks) {
+  for (const RankTrace& r : trace.ranks)
     job.ranks.push_back({.rank = r.rank, .hostname = r.info.hostname, .local_rank = r.info.local_rank,
                          .cpu_affinity = r.info.cpu_affinity, .device = r.info.device, .network = r.info.network});
-    if (std::find(hosts.begin(), hosts.end(), r.info.hostname) == hosts.end()) hosts.push_back(r.info.hostname);
-  }
+  std::vector<std::string> hosts;
+  add_distinct_hosts(trace.ranks, hosts);
   job.nodes = static_cast<int>(hosts.size());
   return job;
 }

@@ -20,9 +20,7 @@ std::optional<ModelLine> model_line(const TraceConfig& c) {
                    .heads = number("heads"), .ffn = number("ffn"), .layers = number("layers"), .seq = number("seq"),
                    .batch = number("batch"), .tp = number("tp"), .dp = number("dp"), .iters = number("iters"),
                    .warmup = number("warmup"),
-                   .duration_s = c.document.contains("duration_s") && c.document["duration_s"].is_number()
-                                     ? fmt::format("{}", c.document["duration_s"].get<double>())
-                                     : ""};
+                   .duration_s = c.number("duration_s") ? fmt::format("{}", *c.number("duration_s")) : ""};
 }
 
 class RunSummarySection final : public ReportSection {
