@@ -99,11 +99,16 @@ finish() {
 # --- the phases ---------------------------------------------------------------
 deps() {
   launch/install-deps.sh || return
-  # SLURM and munge for the launch tests (a one-host cluster, tests/launch/local-slurm.sh);
-  # without them those tests skip themselves, so a failed install does not fail this phase.
-  if [[ $(id -u) -eq 0 ]] && ! { command -v slurmctld && command -v slurmd && command -v munged; } >/dev/null 2>&1; then
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge; } \
-      >/dev/null 2>&1 || echo "tests/run.sh: slurm-wlm/munge unavailable; the launch tests will skip" >&2
+  # The launch tests' tools: SLURM and munge (a one-host cluster,
+  # tests/launch/local-slurm.sh), iproute2 (the emulated cluster's namespaces,
+  # links and qdiscs; `ss` for free ports) and procps (pgrep). Without them
+  # those tests skip themselves, so a failed install does not fail this phase.
+  if [[ $(id -u) -eq 0 ]] &&
+    ! { command -v slurmctld && command -v slurmd && command -v munged && command -v ip && command -v tc &&
+      command -v ss && command -v pgrep; } >/dev/null 2>&1; then
+    { apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge iproute2 procps; } \
+      >/dev/null 2>&1 || echo "tests/run.sh: slurm-wlm/munge/iproute2/procps unavailable; the launch tests will skip" >&2
   fi
   # The h5py + pandas reading example runs when this Python can have both.
   if ! "$python" -c "import h5py, pandas" 2>/dev/null; then
