@@ -12,6 +12,7 @@ packages=(
   libopenblas-dev
   nlohmann-json3-dev libfmt-dev libhwloc-dev
   libdeflate-dev  # the report inflates trace chunks with it (docs/architecture.md)
+  libjs-chart.js  # the HTML report's charts, compiled into the binary (docs/visuals.md)
   python3
 )
 # Only for tests/run.sh: GoogleTest, Google Benchmark, and clang with its

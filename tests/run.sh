@@ -6,7 +6,8 @@
 #   tests/run.sh [--sanitize | --no-sanitize] [--fuzz-seconds N | --no-fuzz]
 #
 # Phases, in order, each timed in the summary at the end:
-#   deps            launch/install-deps.sh; h5py + pandas for the Python example
+#   deps            launch/install-deps.sh; h5py + pandas for the Python example;
+#                   SLURM, munge, iproute2 for the launch tests; chromium for the browser tests
 #   quickstart      launch/quickstart.sh, as README.md's first command (it builds build/)
 #   build           launch/build.sh with tests and benchmarks, into build/
 #   test            ctest in build/: every label this machine has (unit, mpi, cli,
@@ -109,6 +110,14 @@ deps() {
     { apt-get update -qq &&
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge iproute2 procps; } \
       >/dev/null 2>&1 || echo "tests/run.sh: slurm-wlm/munge/iproute2/procps unavailable; the launch tests will skip" >&2
+  fi
+  # The HTML report's browser tests: headless Chromium driven over the
+  # DevTools protocol (python3-websocket), with a font to draw text in.
+  # Without them those cases skip themselves.
+  if [[ $(id -u) -eq 0 ]] && ! { command -v chromium && dpkg-query -W python3-websocket; } >/dev/null 2>&1; then
+    { apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium python3-websocket \
+        fonts-dejavu-core; } >/dev/null 2>&1 || echo "tests/run.sh: chromium unavailable; the browser tests will skip" >&2
   fi
   # The h5py + pandas reading example runs when this Python can have both.
   if ! "$python" -c "import h5py, pandas" 2>/dev/null; then

@@ -54,29 +54,34 @@ Sections sweep_sections(const ReportContext& context, SweepResult sweep) {
 
 // The one place a run trace and a sweep trace part ways. Sections copy what
 // they keep of the context, so it may move into the report after them.
-Report Report::build(const TraceData& trace, std::string path, std::optional<SweepResult> sweep) {
-  return build(trace, std::make_shared<const ReportTotals>(accumulate_trace(trace)), std::move(path), std::move(sweep));
+Report Report::build(const TraceData& trace, std::string path, std::optional<SweepResult> sweep,
+                     std::optional<ChartEvents> charts) {
+  return build(trace, std::make_shared<const ReportTotals>(accumulate_trace(trace)), std::move(path), std::move(sweep),
+               std::move(charts));
 }
 
 Report Report::build(const TraceData& trace, std::shared_ptr<const ReportTotals> totals, std::string path,
-                     std::optional<SweepResult> sweep) {
+                     std::optional<SweepResult> sweep, std::optional<ChartEvents> charts) {
   if (sweep) {
     ReportContext context = sweep_context(trace, std::move(totals), std::move(path));
     Sections sections = sweep_sections(context, std::move(*sweep));
+    if (charts) sections.push_back(make_charts_section(context, std::move(*charts)));
     return Report(std::move(context), std::move(sections));
   }
   ReportContext context = run_context(trace, std::move(totals), std::move(path));
   Sections sections = run_sections(context);
+  if (charts) sections.push_back(make_charts_section(context, std::move(*charts)));
   return Report(std::move(context), std::move(sections));
 }
 
-Report Report::build_workload_sweep(const TraceData& root, SweepFigures figures, std::string path) {
+Report Report::build_workload_sweep(const TraceData& root, SweepFigures figures, std::string path, bool charts) {
   // The root holds no events: its context carries the header, config and machine.
   ReportContext context = sweep_context(root, std::make_shared<const ReportTotals>(), std::move(path));
   Sections sections;
   sections.push_back(make_workload_sweep_section(context, std::move(figures)));
   sections.push_back(make_job_section(context));
   sections.push_back(make_machine_section(context));
+  if (charts) sections.push_back(make_charts_section(context, {}));
   return Report(std::move(context), std::move(sections));
 }
 

@@ -12,6 +12,7 @@
 #include "analysis/report_context.hpp"
 #include "analysis/report_section.hpp"
 #include "analysis/sweep_points.hpp"
+#include "analysis/visual/charts_section.hpp"
 #include "trace/sweep_data.hpp"
 
 namespace flopwall {
@@ -21,16 +22,20 @@ class Report {
   // `sweep`: the trace's /collectives tables (trace/sweep_tables.hpp); a trace
   // with them is a collective sweep, one without a run. `trace` must outlive
   // the report.
-  static Report build(const TraceData& trace, std::string path, std::optional<SweepResult> sweep);
+  // `charts`: the report gets the "charts" key (charts_section.hpp) the
+  // HTML page draws; `--format json` and `html` ask for it.
+  static Report build(const TraceData& trace, std::string path, std::optional<SweepResult> sweep,
+                      std::optional<ChartEvents> charts = std::nullopt);
   // The same from totals accumulated over the trace's events (window by
   // window, report_accumulator.hpp); `meta` (header, ops, ranks' info) must
   // outlive the report.
   static Report build(const TraceData& meta, std::shared_ptr<const ReportTotals> totals, std::string path,
-                      std::optional<SweepResult> sweep);
+                      std::optional<SweepResult> sweep, std::optional<ChartEvents> charts = std::nullopt);
 
   // A workload sweep (`flopwall sweep`): its points' figures; `root` is
   // the file's header, without ops or ranks, and must outlive the report.
-  static Report build_workload_sweep(const TraceData& root, SweepFigures figures, std::string path);
+  static Report build_workload_sweep(const TraceData& root, SweepFigures figures, std::string path,
+                                     bool charts = false);
 
   std::string text() const;     // every section's lines, in order
   nlohmann::json json() const;  // one object holding every section's keys

@@ -5,16 +5,11 @@
 #include <map>
 
 #include "analysis/iteration_spans.hpp"
+#include "analysis/op_groups.hpp"
 #include "core/units.hpp"
 
 namespace flopwall {
 namespace {
-
-std::int64_t group_id(const RankInfo& info, const std::string& kind) {
-  for (const auto& [k, id] : info.groups)
-    if (k == kind) return id;
-  return 0;  // no ids stored: the whole job is one group
-}
 
 // In double: two ranks' errors are added, and int64 sums could overflow.
 double max_clock_error_ns(const RankInfo& info) {
@@ -163,6 +158,7 @@ void ReportAccumulator::add_spans(const TraceWindow& window) {
     ++m_totals.steps_seen;
     m_totals.step_ns.add_wide(m_step_ns[i]);
     m_totals.step_s.add(m_step_s[i]);
+    m_totals.step_series.add(first + static_cast<std::int64_t>(i), m_step_s[i]);
   }
 }
 

@@ -73,6 +73,7 @@ void ReportTotals::merge(const ReportTotals& o) {
   steps_seen += o.steps_seen;
   step_ns.merge(o.step_ns);
   step_s.merge(o.step_s);
+  step_series.merge(o.step_series);
   has_collectives = has_collectives || o.has_collectives;
   instances += o.instances;
   unresolved += o.unresolved;
@@ -112,6 +113,7 @@ std::string ReportTotals::serialize() const {
   out.put(steps_seen);
   put_sum(out, step_ns);
   step_s.write(out);
+  step_series.write(out);
   out.put<std::uint8_t>(has_collectives ? 1 : 0);
   out.put(instances);
   out.put(unresolved);
@@ -152,6 +154,7 @@ ReportTotals ReportTotals::deserialize(const std::string& bytes) {
   t.steps_seen = in.get<std::int64_t>();
   t.step_ns = get_sum(in);
   t.step_s = stats::QuantileSketch::read(in);
+  t.step_series = StepSeries::read(in);
   t.has_collectives = in.get<std::uint8_t>() != 0;
   t.instances = in.get<std::int64_t>();
   t.unresolved = in.get<std::int64_t>();

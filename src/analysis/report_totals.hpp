@@ -13,6 +13,7 @@
 
 #include "core/exact_sum.hpp"
 #include "core/quantile_sketch.hpp"
+#include "analysis/step_series.hpp"
 
 namespace flopwall {
 
@@ -77,6 +78,7 @@ struct ReportTotals {
   std::int64_t steps_seen = 0;  // iterations with an event on some rank
   ExactSum step_ns;
   stats::QuantileSketch step_s;  // the seen ones; the rest count as 0 (steps())
+  StepSeries step_series;        // the seen ones, for the step-time chart (bounded: step_series.hpp)
   // Synchronization.
   bool has_collectives = false;
   std::int64_t instances = 0, unresolved = 0;

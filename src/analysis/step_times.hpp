@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/quantile_sketch.hpp"
 #include "trace/trace_data.hpp"
 
 namespace flopwall {
@@ -23,5 +24,8 @@ struct StepTimes {
 
 // The figures of accumulated totals: iterations without an event count as 0.
 StepTimes step_times_from(const ReportTotals& totals);
+// Every iteration's step in one sketch, those without an event as 0: what
+// the percentiles above and the report's step-time CDF are read from.
+stats::QuantileSketch all_steps(const ReportTotals& totals);
 
 }  // namespace flopwall

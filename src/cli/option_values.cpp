@@ -44,10 +44,16 @@ boost::program_options::variables_map parse_command_line(
   return vm;
 }
 
-std::string output_format(const boost::program_options::variables_map& vm) {
+std::string output_format(const boost::program_options::variables_map& vm,
+                          std::initializer_list<std::string_view> more) {
   const std::string format = vm["format"].as<std::string>();
-  if (format != "text" && format != "json" && format != "csv")
-    throw UsageError(fmt::format("--format '{}' is not valid; valid: text, json, csv", format));
+  std::string valid = "text, json, csv";
+  bool known = format == "text" || format == "json" || format == "csv";
+  for (const std::string_view m : more) {
+    valid += fmt::format(", {}", m);
+    known = known || format == m;
+  }
+  if (!known) throw UsageError(fmt::format("--format '{}' is not valid; valid: {}", format, valid));
   return format;
 }
 

@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,8 +33,10 @@ double parse_real_option(const std::string& text, std::string_view flag, double 
 boost::program_options::variables_map parse_command_line(
     const std::vector<std::string>& args, const boost::program_options::options_description& options,
     const boost::program_options::positional_options_description& positional, std::string_view command);
-// A report's --format: text, json or csv; else UsageError.
-std::string output_format(const boost::program_options::variables_map& vm);
+// A report's --format: text, json or csv, or one of `more` (report: html);
+// else UsageError.
+std::string output_format(const boost::program_options::variables_map& vm,
+                          std::initializer_list<std::string_view> more = {});
 
 // A word on the command line that is no option's value (`flopwall run foo`).
 [[noreturn]] void refuse_positional(std::string_view command, const std::string& word);

@@ -2,15 +2,26 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <iostream>
 #include <memory>
 #include <optional>
 
 #include "analysis/report.hpp"
 #include "analysis/report_accumulator.hpp"
-#include "analysis/sections/serve_section.hpp"
+#include "analysis/compare/comparison.hpp"
+#include "analysis/compare/comparison_output.hpp"
 #include "analysis/report_streaming.hpp"
+#include "analysis/sections/serve_section.hpp"
+#include "analysis/visual/chart_events.hpp"
+#include "analysis/visual/compare_charts.hpp"
+#include "analysis/visual/html_page.hpp"
+#include "cli/report_assets.hpp"
 #include "core/error.hpp"
+#include "trace/output_file.hpp"
 #include "trace/sweep_tables.hpp"
 #include "trace/trace_reader.hpp"
 
@@ -23,24 +34,73 @@ std::string dump_json(const nlohmann::json& j) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// The formats that show the "charts" key: JSON holds every number the HTML
+// page draws.
+bool wants_charts(const std::string& format) { return format == "json" || format == "html"; }
+
 }  // namespace
 
 std::string render_report(const Report& report, const std::string& format) {
   // On stderr, so every format's stdout stays what a parser expects.
   if (const auto warning = report.warning()) fmt::print(stderr, "flopwall: {}\n", *warning);
   if (format == "json") return dump_json(report.json()) + '\n';
+  if (format == "html") return html_page(report.json(), report_page_assets());
   if (format == "csv") return report.csv();
   return report.text();
 }
 
 std::string report_in_memory(TraceStream& stream, const std::string& format, std::optional<SweepResult> sweep) {
   const TraceData trace = read_trace(stream);
-  return render_report(Report::build(trace, stream.path(), std::move(sweep)), format);
+  auto totals = std::make_shared<const ReportTotals>(accumulate_trace(trace));
+  std::optional<ChartEvents> charts;
+  // A collective sweep's iterations are sizes' repetitions: no timeline.
+  if (wants_charts(format)) charts = sweep ? ChartEvents{} : chart_events(trace, *totals);
+  return render_report(Report::build(trace, std::move(totals), stream.path(), std::move(sweep), std::move(charts)),
+                       format);
 }
 
-std::string report_streamed(const TraceStream& stream, ReportTotals totals, const std::string& format) {
+std::string report_streamed(TraceStream& stream, ReportTotals totals, const std::string& format) {
   auto shared = std::make_shared<const ReportTotals>(std::move(totals));
-  return render_report(Report::build(stream.meta(), std::move(shared), stream.path(), std::nullopt), format);
+  std::optional<ChartEvents> charts;
+  if (wants_charts(format)) charts = chart_events(stream, *shared);
+  return render_report(
+      Report::build(stream.meta(), std::move(shared), stream.path(), std::nullopt, std::move(charts)), format);
+}
+
+std::string report_of_files(const std::vector<std::string>& paths, const std::string& format) {
+  std::vector<CompareRun> runs;
+  for (const std::string& path : paths) runs.push_back(read_compare_run(path));
+  nlohmann::json doc = {{"files", paths}};
+  doc["comparison"] = comparison_json(compare_runs(std::move(runs), CompareOptions{}));
+  doc["charts"] = {{"compare", compare_charts(doc["comparison"])}};
+  nlohmann::json reports = nlohmann::json::array();
+  // Each file's report is its `--format json`, whole.
+  for (const std::string& path : paths)
+    reports.push_back(nlohmann::json::parse(report_alone(path, "json", std::nullopt)));
+  doc["reports"] = std::move(reports);
+  if (format == "html") return html_page(doc, report_page_assets());
+  return dump_json(doc) + '\n';
+}
+
+void emit_report(const std::string& text, const std::optional<std::string>& out) {
+  if (!out) {
+    std::cout << text << std::flush;
+    return;
+  }
+  std::string temp;
+  try {
+    temp = create_exclusive_temp(*out);
+    std::FILE* f = std::fopen(temp.c_str(), "wb");
+    if (!f) throw std::runtime_error(std::strerror(errno));
+    const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    const int saved = errno;
+    if (std::fclose(f) != 0 || !written) throw std::runtime_error(std::strerror(written ? errno : saved));
+    publish_file(temp, *out, /*overwrite=*/true);
+  } catch (const std::runtime_error& e) {
+    if (!temp.empty()) std::remove(temp.c_str());
+    throw UsageError(fmt::format("cannot write the report to '{}': {}", *out, e.what()));
+  }
+  fmt::print(stderr, "flopwall: wrote {}\n", *out);
 }
 
 bool launched_with_peers() {
@@ -67,7 +127,9 @@ std::string report_workload_sweep(const TraceStream& root, const std::string& fo
     serve = serve || is_serve_trace(context);
   }
   return render_report(
-      Report::build_workload_sweep(root.meta(), analyze_sweep(sweep, std::move(points), serve), root.path()), format);
+      Report::build_workload_sweep(root.meta(), analyze_sweep(sweep, std::move(points), serve), root.path(),
+                                   wants_charts(format)),
+      format);
 }
 
 std::string report_alone(const std::string& path, const std::string& format, std::optional<std::size_t> point) {

@@ -18,7 +18,7 @@
 namespace flopwall {
 
 int report_with_peers(int argc, char** argv, const std::string& path, const std::string& format,
-                      std::optional<std::size_t> point) {
+                      std::optional<std::size_t> point, const std::optional<std::string>& out) {
   return run_mpi_job(argc, argv, [&](const MpiEnvironment& mpi, const std::string&) {
     const MPI_Comm world = MPI_COMM_WORLD;
     const int rank = mpi.rank(), size = mpi.size();
@@ -87,7 +87,7 @@ int report_with_peers(int argc, char** argv, const std::string& path, const std:
         output = report_streamed(*stream, std::move(totals), format);
       });
     }
-    if (rank == 0) std::cout << output << std::flush;
+    if (rank == 0) emit_report(output, out);
     return k_exit_ok;
   });
 }

@@ -12,9 +12,10 @@
 
 namespace flopwall {
 
-// Runs the report over MPI_COMM_WORLD; returns the exit code. A workload
+// Runs the report over MPI_COMM_WORLD; returns the exit code. The first
+// process emits it (report_output.hpp, emit_report). A workload
 // sweep, or one of its points, is reported by the first process alone.
 int report_with_peers(int argc, char** argv, const std::string& path, const std::string& format,
-                      std::optional<std::size_t> point);
+                      std::optional<std::size_t> point, const std::optional<std::string>& out);
 
 }  // namespace flopwall

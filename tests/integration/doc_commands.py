@@ -35,6 +35,7 @@ NEEDS = {
     "cluster": "needs a cluster: more ranks or memory than a 2-core test machine has",
     "slurm": "needs a SLURM cluster",
     "network": "needs network access",
+    "browser": "needs a headless Chromium (the cli_html cases run it)",
 }
 # Commands that build or test the whole project. They cannot run inside the
 # ctest run that they themselves start; the file named runs them instead, and

@@ -14,7 +14,7 @@
 #   `python3` on PATH are the binary, the MPI launcher and the Python that
 #   CMake found.
 # - Marks. A line whose trailing comment says `# needs: gpu`, `cluster`,
-#   `slurm` or `network` is skipped with that reason printed. Any other
+#   `slurm`, `network` or `browser` is skipped with that reason printed. Any other
 #   `needs:` word fails the test, so a typo does not skip silently.
 # - Whole-project commands (launch/quickstart.sh, launch/build.sh,
 #   tests/run.sh) are skipped: they would rebuild the tree this test runs
