@@ -20,6 +20,7 @@ constexpr const char* k_usage =
     "  sweep     run the workload at each value of one flag (batch, tp, ...) and find the knee\n"
     "  collectives  sweep collectives over sizes (nccl-tests' flags), per topology tier\n"
     "  report    summarise a trace: FLOPs next to seconds, per op and per rank\n"
+    "  export    a trace as a timeline (--format chrome): open it in https://ui.perfetto.dev or chrome://tracing\n"
     "  compare   runs side by side: ratios to a baseline with confidence intervals; a regression gate\n"
     "  doctor    check the job's nodes before a long run: BLAS kernel, binding, transports, GPUs\n"
     "  calibrate measure each rank's GEMM FLOP/s, memory bandwidth and each tier's allreduce alpha/beta (JSON)\n"
@@ -43,12 +44,13 @@ int dispatch(int argc, char** argv) {
   if (command == "sweep") return flopwall::sweep_command(argc, argv, args);
   if (command == "collectives") return flopwall::collectives_command(argc, argv, args);
   if (command == "report") return flopwall::report_command(argc, argv, args);
+  if (command == "export") return flopwall::export_command(argc, argv, args);
   if (command == "compare") return flopwall::compare_command(argc, argv, args);
   if (command == "doctor") return flopwall::doctor_command(argc, argv, args);
   if (command == "calibrate") return flopwall::calibrate_command(argc, argv, args);
   // The doctor's BLAS probe runs itself as a child: never under MPI.
   if (command == "gemm-probe") return flopwall::gemm_probe_command(args);
-  throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, sweep, collectives, report, compare, doctor, calibrate, --version", command));
+  throw flopwall::UsageError(fmt::format("'{}' is not a flopwall command; valid: run, sweep, collectives, report, export, compare, doctor, calibrate, --version", command));
 }
 
 }  // namespace

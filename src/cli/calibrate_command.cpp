@@ -7,7 +7,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -15,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "cli/input_limits.hpp"
 #include "cli/mpi_job.hpp"
+#include "cli/pending_file.hpp"
 #include "core/error.hpp"
 #include "runtime/backends.hpp"
 
@@ -98,18 +98,14 @@ CalibrateOptions parse_calibrate_options(const std::vector<std::string>& args) {
   return o;
 }
 
-// Written beside its name and renamed into place: no half-written file is
-// ever left under the name asked for.
+// Written beside its name and renamed into place (pending_file.hpp): no
+// half-written file is ever left under the name asked for.
 void write_file(const std::string& path, const std::string& text) {
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream f(partial, std::ios::binary | std::ios::trunc);
-    f << text << '\n';
-    if (!f.flush()) throw std::runtime_error(fmt::format("cannot write {}", partial));
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", partial, path, ec.message()));
+  PendingFile file(path);
+  const std::string line = text + '\n';
+  if (std::fwrite(line.data(), 1, line.size(), file.file()) != line.size())
+    throw std::runtime_error(fmt::format("cannot write {}", path));
+  file.publish();
 }
 
 int calibrate_job(const MpiEnvironment& mpi, const std::vector<std::string>& args) {

@@ -11,6 +11,7 @@ int sweep_command(int argc, char** argv, const std::vector<std::string>& args);
 int collectives_command(int argc, char** argv, const std::vector<std::string>& args);
 int compare_command(int argc, char** argv, const std::vector<std::string>& args);
 int report_command(int argc, char** argv, const std::vector<std::string>& args);
+int export_command(int argc, char** argv, const std::vector<std::string>& args);
 int doctor_command(int argc, char** argv, const std::vector<std::string>& args);
 int calibrate_command(int argc, char** argv, const std::vector<std::string>& args);
 int version_command();

@@ -19,9 +19,9 @@
 #include "analysis/visual/chart_events.hpp"
 #include "analysis/visual/compare_charts.hpp"
 #include "analysis/visual/html_page.hpp"
+#include "cli/pending_file.hpp"
 #include "cli/report_assets.hpp"
 #include "core/error.hpp"
-#include "trace/output_file.hpp"
 #include "trace/sweep_tables.hpp"
 #include "trace/trace_reader.hpp"
 
@@ -87,18 +87,14 @@ void emit_report(const std::string& text, const std::optional<std::string>& out)
     std::cout << text << std::flush;
     return;
   }
-  std::string temp;
+  PendingFile file(*out);
   try {
-    temp = create_exclusive_temp(*out);
-    std::FILE* f = std::fopen(temp.c_str(), "wb");
-    if (!f) throw std::runtime_error(std::strerror(errno));
-    const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    const int saved = errno;
-    if (std::fclose(f) != 0 || !written) throw std::runtime_error(std::strerror(written ? errno : saved));
-    publish_file(temp, *out, /*overwrite=*/true);
+    errno = 0;
+    if (std::fwrite(text.data(), 1, text.size(), file.file()) != text.size())
+      throw std::runtime_error(fmt::format("cannot write '{}': {}", *out, std::strerror(errno ? errno : EIO)));
+    file.publish();
   } catch (const std::runtime_error& e) {
-    if (!temp.empty()) std::remove(temp.c_str());
-    throw UsageError(fmt::format("cannot write the report to '{}': {}", *out, e.what()));
+    throw UsageError(fmt::format("cannot write the report: {}", e.what()));
   }
   fmt::print(stderr, "flopwall: wrote {}\n", *out);
 }

@@ -24,4 +24,7 @@ grep -qE "^ratio calibrated / bare = $number" <<<"$out" || fail "calibration_vs_
 
 out=$(SECONDS_BUDGET=0.2 ITERS=1 HIDDEN=256 KV_LEN=64 DECODE_STEPS=2 "$here/bench/workload_ceilings.sh" "$build" 1)
 grep -qE "^median +$number% +$number% +$number%$" <<<"$out" || fail "workload_ceilings.sh printed no medians: $out"
+# The page's drawing time is "-" where Chromium cannot run; the rest is timed regardless.
+out=$(BUILD=$build RANKS=2 ITERS=50 ROUNDS=1 "$here/bench/html_report_bench.sh")
+grep -qE "^median +$number +$number " <<<"$out" || fail "html_report_bench.sh printed no medians: $out"
 echo "bench_smoke: every script ran"

@@ -99,7 +99,7 @@ html_bad_input)
   mkdir fixtures
   mpi 2 "$flopwall" run "${tiny[@]}" --out fixtures/run.h5
   expect_usage_error "--format 'htm'" "$flopwall" report fixtures/run.h5 --format htm
-  expect_usage_error "cannot write the report to 'no/such/dir/r.html'" "$flopwall" report fixtures/run.h5 --format html --out no/such/dir/r.html
+  expect_usage_error "cannot create a file beside --out 'no/such/dir/r.html'" "$flopwall" report fixtures/run.h5 --format html --out no/such/dir/r.html
   expect_usage_error "--out ''" "$flopwall" report fixtures/run.h5 --format html --out ''
   head -c 4096 fixtures/run.h5 >fixtures/cut.h5
   expect_usage_error "cut.h5" "$flopwall" report fixtures/cut.h5 --format html --out cut.html

@@ -16,7 +16,7 @@ ChartEvents chart_events_from(const TraceData& meta, const ReportTotals& totals,
   if (steps.empty()) return {};
   const std::vector<ChosenIteration> chosen = chosen_iterations(totals.step_series, steps.p50_s);
   if (chosen.empty()) return {};
-  const IterationRange range = map_iterations(totals.step_series, totals.iterations);
+  const ArrivalMapRange range = map_iterations(totals.step_series, totals.iterations);
   std::vector<std::vector<TraceEvent>> rows = read_rows(range.first, range.end);
   // The median iteration may lie outside the map's range.
   for (const ChosenIteration& c : chosen) {

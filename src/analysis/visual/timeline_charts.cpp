@@ -61,7 +61,7 @@ std::vector<ChosenIteration> chosen_iterations(const StepSeries& steps, double p
   return chosen;
 }
 
-IterationRange map_iterations(const StepSeries& steps, std::int64_t iterations) {
+ArrivalMapRange map_iterations(const StepSeries& steps, std::int64_t iterations) {
   const StepPoint slowest = steps.slowest();
   if (slowest.iter < 0 || iterations <= 0) return {};
   const std::int64_t first = std::clamp<std::int64_t>(slowest.iter - k_map_iterations / 2, 0,
@@ -80,7 +80,7 @@ nlohmann::json timeline_json(const TraceData& meta, const std::vector<std::vecto
 }
 
 nlohmann::json arrival_map_json(const TraceData& meta, const std::vector<std::vector<TraceEvent>>& rows,
-                                IterationRange range) {
+                                ArrivalMapRange range) {
   struct Arrival {
     std::size_t rank;
     std::int64_t start_ns;

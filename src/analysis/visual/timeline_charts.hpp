@@ -27,11 +27,11 @@ std::vector<ChosenIteration> chosen_iterations(const StepSeries& steps, double p
 
 // The iterations the arrival map covers: up to k_map_iterations around the
 // slowest, [first, end).
-struct IterationRange {
+struct ArrivalMapRange {
   std::int64_t first = 0, end = 0;
 };
 inline constexpr std::int64_t k_map_iterations = 16;
-IterationRange map_iterations(const StepSeries& steps, std::int64_t iterations);
+ArrivalMapRange map_iterations(const StepSeries& steps, std::int64_t iterations);
 
 // Lanes beyond these are left out of the pictures (and said so).
 inline constexpr std::size_t k_timeline_ranks = 64;
@@ -42,6 +42,6 @@ nlohmann::json timeline_json(const TraceData& meta, const std::vector<std::vecto
                              const std::vector<ChosenIteration>& chosen);
 // `rows`: by rank index, the events of `range`.
 nlohmann::json arrival_map_json(const TraceData& meta, const std::vector<std::vector<TraceEvent>>& rows,
-                                IterationRange range);
+                                ArrivalMapRange range);
 
 }  // namespace flopwall
