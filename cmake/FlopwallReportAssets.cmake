@@ -18,11 +18,15 @@ function(flopwall_raw_literal out_var file)
     message(FATAL_ERROR "${file} contains the raw-literal delimiter; it cannot be inlined")
   endif()
   set(${out_var} "R\"flopwall_asset(${text})flopwall_asset\"" PARENT_SCOPE)
-  set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${file})
+  set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${file})
 endfunction()
 
+# The project's root, whichever project includes this file (the fuzzer's
+# build in tests/fuzz/ does too).
+get_filename_component(FLOPWALL_ASSETS_ROOT ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
+
 function(flopwall_report_assets target)
-  set(page ${PROJECT_SOURCE_DIR}/src/analysis/visual/page)
+  set(page ${FLOPWALL_ASSETS_ROOT}/src/analysis/visual/page)
   flopwall_raw_literal(page_js ${page}/report_page.js)
   flopwall_raw_literal(page_css ${page}/report_page.css)
   if(FLOPWALL_CHARTJS)

@@ -87,7 +87,7 @@ bool read_as_report_does(const std::string& path) {
 void report_every_format(const std::string& path) {
   NullBuffer null;
   std::streambuf* const saved = std::cout.rdbuf(&null);
-  for (const char* format : {"text", "json", "csv"}) {
+  for (const char* format : {"text", "json", "csv", "html"}) {
     try {
       flopwall::report_command(0, nullptr, {path, "--format", format});
     } catch (const flopwall::UsageError& e) {

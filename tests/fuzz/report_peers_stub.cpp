@@ -7,7 +7,8 @@
 
 namespace flopwall {
 
-int report_with_peers(int, char**, const std::string&, const std::string&, std::optional<std::size_t>) {
+int report_with_peers(int, char**, const std::string&, const std::string&, std::optional<std::size_t>,
+                      const std::optional<std::string>&) {
   throw std::logic_error("the fuzzer does not run the report under mpirun");
 }
 
