@@ -41,12 +41,24 @@ struct Options {
   std::string out = "synthetic.h5";
   std::uint64_t seed = 0;  // which draw of the jitter
   double slowdown = 0;     // every op's nominal time × (1 + slowdown)
+  bool help = false;
 };
+
+constexpr const char* k_usage =
+    "usage: flopwall_synthetic_trace [--ranks N (1024)] [--events N per rank (20000)] [--tp N (8)]\n"
+    "                                [--out FILE (synthetic.h5)] [--seed N (0)] [--slowdown F (0)]\n";
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    const std::string k = argv[i];
+    if (k == "-h" || k == "--help") {
+      o.help = true;
+      return o;
+    }
+    // A flag without its value (once skipped, and a 1024-rank trace written).
+    if (i + 1 >= argc) throw std::invalid_argument(k + " needs a value; see --help");
+    const std::string v = argv[i + 1];
     if (k == "--ranks") o.ranks = std::stoi(v);
     else if (k == "--events") o.events = std::stoll(v);
     else if (k == "--tp") o.tp = std::stoi(v);
@@ -152,6 +164,10 @@ int generate(int argc, char** argv) {
   const Options o = parse(argc, argv);
   int me = 0, procs = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &me);
+  if (o.help) {
+    if (me == 0) fmt::print("{}", k_usage);
+    return 0;
+  }
   MPI_Comm_size(MPI_COMM_WORLD, &procs);
 
   ModelShape shape = model_preset("gpt3-1.3b");
