@@ -148,11 +148,13 @@ unit_and_more() {
 sanitize_build() {
   local generator=()
   command -v ninja >/dev/null && [[ ! -f build-sanitize/CMakeCache.txt ]] && generator=(-G Ninja)
-  # RelWithDebInfo at -O1: the line numbers that make a sanitizer's stack
-  # trace readable, and AddressSanitizer's recommended optimisation, which
-  # compiles about a fifth faster than -O2 on CI's two cores.
+  # RelWithDebInfo at -O1: AddressSanitizer's recommended optimisation, which
+  # compiles about a fifth faster than -O2 on CI's two cores; and -g1: the
+  # line tables that make a sanitizer's stack trace readable (file:line of
+  # every frame) without the local variables' descriptions, which cut a test
+  # file's compile time by 40% (22.8 s to 13.5 s for test_report_sections.cpp).
   cmake -S . -B build-sanitize "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLOPWALL_SANITIZE=ON \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     -DFLOPWALL_CUDA=OFF -DFLOPWALL_BENCH=OFF -DFLOPWALL_TESTS=ON \
     -DPython3_EXECUTABLE="$(command -v "$python")" >/dev/null || return
   cmake --build build-sanitize -j "$jobs"
